@@ -1,0 +1,272 @@
+use diesel::prelude::*;
+
+use super::KeysetAfter;
+use crate::DbConn;
+use crate::schema::customers;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = customers, treat_none_as_null = true)]
+pub struct Customer {
+    pub id: String,
+    pub org_id: String,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub kind: String,
+    pub name: String,
+    /// AES-GCM ciphertext of the E.164 phone; never stored in clear.
+    pub phone_ciphertext: Option<String>,
+    /// Keyed hash of the E.164 phone, for exact lookup and dedupe without decrypting.
+    pub phone_blind_index: Option<String>,
+    pub phone_masked: Option<String>,
+    pub email: Option<String>,
+    pub city: Option<String>,
+    pub source_channel: Option<String>,
+    pub notes: Option<String>,
+    pub marketing_consent: bool,
+    pub status: String,
+    pub version: i64,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+    pub archived_at: Option<chrono::NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CustomerSort {
+    CreatedAsc,
+    #[default]
+    CreatedDesc,
+    NameAsc,
+    NameDesc,
+    UpdatedAsc,
+    UpdatedDesc,
+}
+
+/// What a list may return: the caller's data scope and the request's own filters, ANDed.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    pub owner_id: Option<String>,
+    pub store_id: Option<String>,
+    pub marketing_consent: Option<bool>,
+    pub status: Option<String>,
+    /// Matches name or email (substring, ignoring case).
+    pub text: Option<String>,
+    /// Matches the phone exactly, by blind index.
+    pub phone_blind_index: Option<String>,
+    pub created_from: Option<chrono::NaiveDateTime>,
+    pub created_to: Option<chrono::NaiveDateTime>,
+    pub sort: CustomerSort,
+    pub after: Option<KeysetAfter>,
+    pub limit: i64,
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`: ASCII case folding on SQLite, Unicode on PostgreSQL.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()` of a nullable column.
+    #[sql_name = "lower"]
+    fn lower_nullable(
+        text: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+const TIMESTAMP_KEY: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+impl Customer {
+    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
+        diesel::insert_into(customers::table)
+            .values(self)
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
+        customers::table
+            .filter(customers::org_id.eq(org_id))
+            .filter(customers::id.eq(id))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn find_by_phone(
+        conn: &mut DbConn,
+        org_id: &str,
+        blind_index: &str,
+    ) -> QueryResult<Option<Self>> {
+        customers::table
+            .filter(customers::org_id.eq(org_id))
+            .filter(customers::phone_blind_index.eq(blind_index))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn count_in_org(conn: &mut DbConn, org_id: &str) -> QueryResult<i64> {
+        customers::table
+            .filter(customers::org_id.eq(org_id))
+            .count()
+            .get_result(conn)
+    }
+
+    /// The keyset position of this row under `sort`, for the next page's cursor.
+    pub fn keyset(&self, sort: CustomerSort) -> KeysetAfter {
+        let key = match sort {
+            CustomerSort::CreatedAsc | CustomerSort::CreatedDesc => String::new(),
+            CustomerSort::NameAsc | CustomerSort::NameDesc => self.name.clone(),
+            CustomerSort::UpdatedAsc | CustomerSort::UpdatedDesc => {
+                self.updated_at.format(TIMESTAMP_KEY).to_string()
+            }
+        };
+        KeysetAfter {
+            key,
+            id: self.id.clone(),
+        }
+    }
+
+    /// One page of customers. An `after` whose key does not parse for the sort
+    /// yields `Ok(None)`, so the API can answer 400 for a forged cursor.
+    pub fn list(
+        conn: &mut DbConn,
+        org_id: &str,
+        filter: &CustomerFilter,
+    ) -> QueryResult<Option<Vec<Self>>> {
+        use customers::dsl as c;
+        let mut query = c::customers
+            .filter(c::org_id.eq(org_id))
+            .select(Self::as_select())
+            .into_boxed();
+        if let Some(owner) = &filter.owner_id {
+            query = query.filter(c::owner_id.eq(owner.clone()));
+        }
+        if let Some(store) = &filter.store_id {
+            query = query.filter(c::store_id.eq(store.clone()));
+        }
+        if let Some(consent) = filter.marketing_consent {
+            query = query.filter(c::marketing_consent.eq(consent));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(c::status.eq(status.clone()));
+        }
+        // Case-insensitive on both backends: SQLite's LIKE ignores ASCII case, PostgreSQL's
+        // does not, so both sides are folded with lower() (ASCII on SQLite, Unicode on PG).
+        match (&filter.text, &filter.phone_blind_index) {
+            (Some(text), index) => {
+                let pattern = like_pattern(text);
+                // Blind indexes are 64 hex digits, so "" (no phone in the text) matches nothing.
+                let index = index.clone().unwrap_or_default();
+                query = query.filter(
+                    lower(c::name)
+                        .like(lower(pattern.clone()))
+                        .escape('\\')
+                        .or(lower_nullable(c::email)
+                            .like(lower_nullable(pattern))
+                            .escape('\\'))
+                        .or(c::phone_blind_index.eq(index)),
+                );
+            }
+            (None, Some(index)) => query = query.filter(c::phone_blind_index.eq(index.clone())),
+            (None, None) => {}
+        }
+        if let Some(from) = filter.created_from {
+            query = query.filter(c::created_at.ge(from));
+        }
+        if let Some(to) = filter.created_to {
+            query = query.filter(c::created_at.lt(to));
+        }
+
+        // Ids are UUIDv7, so id order is creation order and the tie-breaker for the rest.
+        let after = filter.after.clone();
+        query = match filter.sort {
+            CustomerSort::CreatedAsc => {
+                if let Some(a) = after {
+                    query = query.filter(c::id.gt(a.id));
+                }
+                query.order(c::id.asc())
+            }
+            CustomerSort::CreatedDesc => {
+                if let Some(a) = after {
+                    query = query.filter(c::id.lt(a.id));
+                }
+                query.order(c::id.desc())
+            }
+            CustomerSort::NameAsc => {
+                if let Some(a) = after {
+                    query = query.filter(
+                        c::name
+                            .gt(a.key.clone())
+                            .or(c::name.eq(a.key).and(c::id.gt(a.id))),
+                    );
+                }
+                query.order((c::name.asc(), c::id.asc()))
+            }
+            CustomerSort::NameDesc => {
+                if let Some(a) = after {
+                    query = query.filter(
+                        c::name
+                            .lt(a.key.clone())
+                            .or(c::name.eq(a.key).and(c::id.lt(a.id))),
+                    );
+                }
+                query.order((c::name.desc(), c::id.desc()))
+            }
+            CustomerSort::UpdatedAsc | CustomerSort::UpdatedDesc => {
+                if let Some(a) = after {
+                    let Ok(at) = chrono::NaiveDateTime::parse_from_str(&a.key, TIMESTAMP_KEY)
+                    else {
+                        return Ok(None);
+                    };
+                    query = if filter.sort == CustomerSort::UpdatedAsc {
+                        query.filter(
+                            c::updated_at
+                                .gt(at)
+                                .or(c::updated_at.eq(at).and(c::id.gt(a.id))),
+                        )
+                    } else {
+                        query.filter(
+                            c::updated_at
+                                .lt(at)
+                                .or(c::updated_at.eq(at).and(c::id.lt(a.id))),
+                        )
+                    };
+                }
+                if filter.sort == CustomerSort::UpdatedAsc {
+                    query.order((c::updated_at.asc(), c::id.asc()))
+                } else {
+                    query.order((c::updated_at.desc(), c::id.desc()))
+                }
+            }
+        };
+        query.limit(filter.limit).load(conn).map(Some)
+    }
+
+    /// Saves the row if it is still at `expected_version`; returns whether it was.
+    pub fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool> {
+        self.version = expected_version + 1;
+        let n = diesel::update(
+            customers::table
+                .filter(customers::id.eq(&self.id))
+                .filter(customers::org_id.eq(&self.org_id))
+                .filter(customers::version.eq(expected_version)),
+        )
+        .set(&*self)
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}
+
+/// A LIKE pattern matching `text` anywhere, with the wildcards in `text` escaped.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}

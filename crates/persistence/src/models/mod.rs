@@ -1,0 +1,30 @@
+//! Row models and their queries, one file per table group.
+
+mod api_client;
+mod audit;
+mod customer;
+mod financing;
+mod idempotency;
+mod organization;
+mod outbox;
+mod refresh_token;
+mod store;
+mod user;
+
+pub use api_client::ApiClient;
+pub use audit::AuditEntry;
+pub use customer::{Customer, CustomerFilter, CustomerSort};
+pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
+pub use idempotency::IdempotencyRecord;
+pub use organization::Organization;
+pub use outbox::OutboxEvent;
+pub use refresh_token::RefreshToken;
+pub use store::{Store, StoreFilter};
+pub use user::{User, UserFilter};
+
+/// A keyset position: the sort key of the last row seen, and its id as tie-breaker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeysetAfter {
+    pub key: String,
+    pub id: String,
+}

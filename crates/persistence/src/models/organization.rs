@@ -1,0 +1,58 @@
+use diesel::prelude::*;
+
+use crate::DbConn;
+use crate::schema::organizations;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = organizations)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub settings: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+impl Organization {
+    /// A new organisation with the China-first defaults (CNY, Asia/Shanghai), which it may change.
+    pub fn new(name: &str, at: chrono::NaiveDateTime) -> Self {
+        Self {
+            id: crate::db::new_id(),
+            name: name.to_owned(),
+            currency: "CNY".into(),
+            time_zone: "Asia/Shanghai".into(),
+            settings: "{}".into(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
+        diesel::insert_into(organizations::table)
+            .values(self)
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Self>> {
+        organizations::table
+            .find(id)
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<Self>> {
+        organizations::table
+            .filter(organizations::name.eq(name))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+        organizations::table.count().get_result(conn)
+    }
+}

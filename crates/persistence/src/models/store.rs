@@ -1,0 +1,77 @@
+use diesel::prelude::*;
+
+use crate::DbConn;
+use crate::schema::stores;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = stores, treat_none_as_null = true)]
+pub struct Store {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub city: String,
+    pub region: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct StoreFilter {
+    pub active: Option<bool>,
+    pub city: Option<String>,
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+impl Store {
+    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
+        diesel::insert_into(stores::table)
+            .values(self)
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
+        stores::table
+            .filter(stores::org_id.eq(org_id))
+            .filter(stores::id.eq(id))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn list(conn: &mut DbConn, org_id: &str, filter: &StoreFilter) -> QueryResult<Vec<Self>> {
+        let mut query = stores::table
+            .filter(stores::org_id.eq(org_id))
+            .select(Self::as_select())
+            .into_boxed();
+        if let Some(active) = filter.active {
+            query = query.filter(stores::active.eq(active));
+        }
+        if let Some(city) = &filter.city {
+            query = query.filter(stores::city.eq(city.clone()));
+        }
+        if let Some(after) = &filter.after_id {
+            query = query.filter(stores::id.gt(after.clone()));
+        }
+        query.order(stores::id.asc()).limit(filter.limit).load(conn)
+    }
+
+    /// Saves the row if it is still at `expected_version`; returns whether it was.
+    pub fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool> {
+        self.version = expected_version + 1;
+        let n = diesel::update(
+            stores::table
+                .filter(stores::id.eq(&self.id))
+                .filter(stores::org_id.eq(&self.org_id))
+                .filter(stores::version.eq(expected_version)),
+        )
+        .set(&*self)
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}

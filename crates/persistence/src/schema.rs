@@ -1,0 +1,209 @@
+//! One diesel schema for both backends; both migration sets must match it.
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        currency -> Text,
+        time_zone -> Text,
+        settings -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stores (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        city -> Text,
+        region -> Nullable<Text>,
+        address -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        name -> Text,
+        email -> Text,
+        phone -> Nullable<Text>,
+        role -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        created_by -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        kind -> Text,
+        name -> Text,
+        phone_ciphertext -> Nullable<Text>,
+        phone_blind_index -> Nullable<Text>,
+        phone_masked -> Nullable<Text>,
+        email -> Nullable<Text>,
+        city -> Nullable<Text>,
+        source_channel -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        marketing_consent -> Bool,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        org_id -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Text>,
+        detail -> Text,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        idempotency_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_events (id) {
+        id -> Text,
+        org_id -> Text,
+        event_type -> Text,
+        aggregate_type -> Text,
+        aggregate_id -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (org_id, principal_id, idempotency_key) {
+        org_id -> Text,
+        principal_id -> Text,
+        idempotency_key -> Text,
+        request_fingerprint -> Text,
+        status_code -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    finance_products (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        lender -> Text,
+        terms -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    financing_applications (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Text,
+        product_id -> Nullable<Text>,
+        deal_id -> Nullable<Text>,
+        quote_id -> Nullable<Text>,
+        status -> Text,
+        plan -> Text,
+        quote -> Text,
+        subsidy_cents -> BigInt,
+        documents -> Text,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    financing_application_events (id) {
+        id -> Text,
+        org_id -> Text,
+        application_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Text,
+        actor_role -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(stores -> organizations (org_id));
+diesel::joinable!(users -> organizations (org_id));
+diesel::joinable!(customers -> organizations (org_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    stores,
+    users,
+    refresh_tokens,
+    api_clients,
+    customers,
+    audit_log,
+    outbox_events,
+    idempotency_keys,
+    finance_products,
+    financing_applications,
+    financing_application_events,
+);

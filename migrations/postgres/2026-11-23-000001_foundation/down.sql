@@ -1,0 +1,9 @@
+DROP TABLE idempotency_keys;
+DROP TABLE outbox_events;
+DROP TABLE audit_log;
+DROP TABLE customers;
+DROP TABLE api_clients;
+DROP TABLE refresh_tokens;
+DROP TABLE users;
+DROP TABLE stores;
+DROP TABLE organizations;

@@ -1,0 +1,3 @@
+DROP TABLE financing_application_events;
+DROP TABLE financing_applications;
+DROP TABLE finance_products;
