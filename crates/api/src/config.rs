@@ -1,0 +1,279 @@
+//! Settings: built-in defaults, then an optional TOML file, then `AUTOCRM_*` variables.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Marked dev defaults: the server refuses them unless `dev` is on.
+pub const DEV_JWT_SECRET: &str = "dev-only-jwt-secret-change-me-0123456789abcdef";
+pub const DEV_PII_KEY: &str = "dev-only-pii-key-change-me-0123456789abcdef";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub database_url: String,
+    /// host:port to listen on.
+    pub listen: String,
+    /// Dev mode allows the built-in secrets. Never in production.
+    pub dev: bool,
+    pub jwt_secret: String,
+    /// Key material for encrypting personal data and for its blind indexes.
+    pub pii_key: String,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_days: i64,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub pool_size: u32,
+    /// 0 means one per core.
+    pub workers: usize,
+    pub cors_allowed_origins: Vec<String>,
+    /// Sign-in requests (login, token, refresh) per client IP and minute; 0 turns it off.
+    pub sign_in_rate_per_minute: u32,
+    pub sign_in_burst: u32,
+    /// Authenticated requests per caller (user or API client) and minute; 0 (default) is off.
+    pub rate_limit_per_minute: u32,
+    pub rate_limit_burst: u32,
+    /// Behind a reverse proxy: the header it puts the client's address in (e.g.
+    /// `X-Forwarded-For`; its last entry counts). Unset: the TCP peer's address.
+    pub client_ip_header: Option<String>,
+    pub log_json: bool,
+    pub log_filter: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/autocrm.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            dev: false,
+            jwt_secret: DEV_JWT_SECRET.into(),
+            pii_key: DEV_PII_KEY.into(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_days: 30,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            pool_size: autocrm_persistence::PoolOptions::default().max_size,
+            workers: 0,
+            cors_allowed_origins: Vec::new(),
+            // A store's staff share one IP at opening time: room for all of them at once.
+            sign_in_rate_per_minute: 60,
+            sign_in_burst: 30,
+            rate_limit_per_minute: 0,
+            rate_limit_burst: 120,
+            client_ip_header: None,
+            log_json: false,
+            log_filter: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("invalid config file {0}: {1}")]
+    Parse(String, String),
+    #[error("invalid value for {0}: {1}")]
+    Env(&'static str, String),
+    #[error("{0}")]
+    Insecure(String),
+}
+
+impl Settings {
+    /// Layers the file named by `file` (or `AUTOCRM_CONFIG`) and the environment over the defaults.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("AUTOCRM_CONFIG").map(Into::into));
+        let mut settings = match file {
+            Some(path) => {
+                let shown = path.display().to_string();
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError::Read(shown.clone(), e))?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse(shown, e.to_string()))?
+            }
+            None => Settings::default(),
+        };
+        settings.apply_env(env)?;
+        if let Some(name) = &settings.client_ip_header
+            && actix_web::http::header::HeaderName::try_from(name.as_str()).is_err()
+        {
+            return Err(ConfigError::Env("AUTOCRM_CLIENT_IP_HEADER", name.clone()));
+        }
+        Ok(settings)
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(name: &'static str, v: String) -> Result<T, ConfigError> {
+            v.trim().parse().map_err(|_| ConfigError::Env(name, v))
+        }
+        fn flag(name: &'static str, v: String) -> Result<bool, ConfigError> {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" | "" => Ok(false),
+                _ => Err(ConfigError::Env(name, v)),
+            }
+        }
+        // DATABASE_URL is the conventional name; the prefixed one wins when both are set.
+        if let Some(v) = env("AUTOCRM_DATABASE_URL").or_else(|| env("DATABASE_URL")) {
+            self.database_url = v;
+        }
+        if let Some(v) = env("AUTOCRM_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = env("AUTOCRM_DEV") {
+            self.dev = flag("AUTOCRM_DEV", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_JWT_SECRET") {
+            self.jwt_secret = v;
+        }
+        if let Some(v) = env("AUTOCRM_PII_KEY") {
+            self.pii_key = v;
+        }
+        if let Some(v) = env("AUTOCRM_ACCESS_TOKEN_TTL_SECS") {
+            self.access_token_ttl_secs = parse("AUTOCRM_ACCESS_TOKEN_TTL_SECS", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_REFRESH_TOKEN_TTL_DAYS") {
+            self.refresh_token_ttl_days = parse("AUTOCRM_REFRESH_TOKEN_TTL_DAYS", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_MAX_BODY_BYTES") {
+            self.max_body_bytes = parse("AUTOCRM_MAX_BODY_BYTES", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_REQUEST_TIMEOUT_SECS") {
+            self.request_timeout_secs = parse("AUTOCRM_REQUEST_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_POOL_SIZE") {
+            self.pool_size = parse("AUTOCRM_POOL_SIZE", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_WORKERS") {
+            self.workers = parse("AUTOCRM_WORKERS", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_CORS_ALLOWED_ORIGINS") {
+            self.cors_allowed_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(v) = env("AUTOCRM_SIGN_IN_RATE_PER_MINUTE") {
+            self.sign_in_rate_per_minute = parse("AUTOCRM_SIGN_IN_RATE_PER_MINUTE", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_SIGN_IN_BURST") {
+            self.sign_in_burst = parse("AUTOCRM_SIGN_IN_BURST", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_RATE_LIMIT_PER_MINUTE") {
+            self.rate_limit_per_minute = parse("AUTOCRM_RATE_LIMIT_PER_MINUTE", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_RATE_LIMIT_BURST") {
+            self.rate_limit_burst = parse("AUTOCRM_RATE_LIMIT_BURST", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_CLIENT_IP_HEADER") {
+            let v = v.trim().to_owned();
+            self.client_ip_header = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = env("AUTOCRM_LOG_JSON") {
+            self.log_json = flag("AUTOCRM_LOG_JSON", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_LOG").or_else(|| env("RUST_LOG")) {
+            self.log_filter = v;
+        }
+        Ok(())
+    }
+
+    /// Refuses the built-in secrets, or weak ones, outside dev mode.
+    pub fn check_secrets(&self) -> Result<(), ConfigError> {
+        if self.dev {
+            return Ok(());
+        }
+        for (name, value, default) in [
+            ("AUTOCRM_JWT_SECRET", &self.jwt_secret, DEV_JWT_SECRET),
+            ("AUTOCRM_PII_KEY", &self.pii_key, DEV_PII_KEY),
+        ] {
+            if value == default {
+                return Err(ConfigError::Insecure(format!(
+                    "{name} is the built-in dev default; set a real secret, or AUTOCRM_DEV=true for a dev run"
+                )));
+            }
+            if value.len() < 32 {
+                return Err(ConfigError::Insecure(format!(
+                    "{name} must be at least 32 characters"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("autocrm-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("autocrm.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\npool_size = 3\n").unwrap();
+        let s = Settings::load_from(Some(&file), env(&[("AUTOCRM_POOL_SIZE", "7")])).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.pool_size, 7);
+        assert_eq!(s.database_url, "sqlite://data/autocrm.db");
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_values_are_errors() {
+        let dir = std::env::temp_dir().join(format!("autocrm-cfg2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        assert!(matches!(
+            Settings::load_from(Some(&file), env(&[])),
+            Err(ConfigError::Parse(..))
+        ));
+        assert!(matches!(
+            Settings::load_from(None, env(&[("AUTOCRM_POOL_SIZE", "many")])),
+            Err(ConfigError::Env(..))
+        ));
+        assert!(matches!(
+            Settings::load_from(None, env(&[("AUTOCRM_CLIENT_IP_HEADER", "X Forwarded")])),
+            Err(ConfigError::Env(..))
+        ));
+    }
+
+    #[test]
+    fn dev_secrets_are_refused_outside_dev_mode() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert!(s.check_secrets().is_err());
+        let s = Settings::load_from(None, env(&[("AUTOCRM_DEV", "true")])).unwrap();
+        assert!(s.check_secrets().is_ok());
+        let s = Settings::load_from(
+            None,
+            env(&[
+                (
+                    "AUTOCRM_JWT_SECRET",
+                    "a-real-secret-of-sufficient-length-123",
+                ),
+                ("AUTOCRM_PII_KEY", "another-real-secret-of-sufficient-len"),
+            ]),
+        )
+        .unwrap();
+        assert!(s.check_secrets().is_ok());
+    }
+}

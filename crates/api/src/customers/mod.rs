@@ -1,0 +1,7 @@
+//! Customers: the first resource end to end. Personal data is encrypted at rest,
+//! masked in answers, and revealed only on an audited request.
+
+pub mod dto;
+pub mod handlers;
+pub mod scope;
+pub mod service;

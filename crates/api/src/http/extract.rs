@@ -1,0 +1,224 @@
+//! Turns actix's extractor failures into our problems, so bad input is never a 500.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON request body. Unlike `web::Json`, it tells a syntax error (400) from a
+/// well-formed body with a wrong field (422), and names that field by its path
+/// (`plans[1].term_months`), whatever serde's message says.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = matches!(req.mime_type(), Ok(Some(mime)) if is_json_mime(&mime));
+        // Reads up to the configured `PayloadConfig` limit (413 beyond it).
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType.into());
+            }
+            let bytes = bytes.await?;
+            Ok(Json(parse_json(&bytes)?))
+        })
+    }
+}
+
+fn is_json_mime(mime: &actix_web::mime::Mime) -> bool {
+    // JSON Merge Patch bodies are JSON too.
+    mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json")
+}
+
+/// Parses a JSON document into `T`: 400 when it is not JSON, 422 naming the field when
+/// it is JSON of the wrong shape.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first: serde reports a type error before it reaches a syntax error later on
+    // (`[1,` into a struct), and that must still be a 400.
+    if let Err(e) = serde_json::from_slice::<IgnoredAny>(bytes) {
+        return Err(ApiError::bad_request(
+            "malformed_json",
+            format!("malformed JSON: {e}"),
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let error = e.into_inner();
+        // Skipping a value checks less than reading it: invalid UTF-8 inside a string
+        // only shows here, and it is still not JSON.
+        if error.classify() != serde_json::error::Category::Data {
+            return ApiError::bad_request("malformed_json", format!("malformed JSON: {error}"));
+        }
+        let mut field = data_error(&error);
+        if path != "." {
+            // The path names the value in error (an unknown key included); for a
+            // missing field it names the object that lacks it.
+            field.field = if field.code == "required" {
+                format!("{path}.{}", field.field)
+            } else {
+                path
+            };
+        }
+        ApiError::Validation(vec![field])
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| query_error(err).into())
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| path_error(err).into())
+}
+
+/// Names the field serde complained about, as far as its message says.
+fn data_error(e: &serde_json::Error) -> FieldError {
+    let message = e.to_string();
+    let text = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    let quoted = |prefix: &str| -> Option<String> {
+        let rest = text.split(prefix).nth(1)?;
+        let rest = rest.strip_prefix('`')?;
+        Some(rest[..rest.find('`')?].to_owned())
+    };
+    if let Some(field) = quoted("unknown field ") {
+        return FieldError::new(field, "unknown_field", text);
+    }
+    if let Some(field) = quoted("missing field ") {
+        return FieldError::new(field, "required", text);
+    }
+    if text.starts_with("unknown variant") {
+        return FieldError::new("body", "not_allowed", text);
+    }
+    FieldError::new("body", "invalid_type", text)
+}
+
+fn query_error(err: QueryPayloadError) -> ApiError {
+    let detail = match err {
+        QueryPayloadError::Deserialize(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    ApiError::bad_request("invalid_query", detail)
+}
+
+fn path_error(err: PathError) -> ApiError {
+    let PathError::Deserialize(e) = err else {
+        return ApiError::bad_request("invalid_path", "invalid path parameter");
+    };
+    ApiError::bad_request("invalid_path", e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::parse_json;
+    use crate::error::ApiError;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Plan {
+        term_months: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Compare {
+        price_cents: i64,
+        plans: Vec<Plan>,
+    }
+
+    fn field_of(body: &str) -> (String, String) {
+        match parse_json::<Compare>(body.as_bytes()) {
+            Err(ApiError::Validation(errors)) => (errors[0].field.clone(), errors[0].code.clone()),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_even_after_a_type_error() {
+        for body in ["[1,", "", "{\"price_cents\": 1,}", "{} trailing"] {
+            let err = parse_json::<Compare>(body.as_bytes()).unwrap_err();
+            assert_eq!(err.code(), "malformed_json", "{body:?}");
+        }
+        // Invalid UTF-8 in a string passes a skim of the document, not a real read.
+        let body = b"{\"price_cents\": 1, \"plans\": [], \"x\": \"\xff\xfe\"}";
+        let err = parse_json::<serde_json::Value>(body).unwrap_err();
+        assert_eq!(err.code(), "malformed_json");
+    }
+
+    #[test]
+    fn shape_errors_name_the_field_by_its_path() {
+        let cases = [
+            (
+                r#"{"price_cents": "x", "plans": []}"#,
+                "price_cents",
+                "invalid_type",
+            ),
+            (
+                r#"{"price_cents": 1, "plans": [{"term_months": 1}, {"term_months": -3}]}"#,
+                "plans[1].term_months",
+                "invalid_type",
+            ),
+            (
+                r#"{"price_cents": 1, "plans": [{"term_months": 1, "rate": 2}]}"#,
+                "plans[0].rate",
+                "unknown_field",
+            ),
+            (
+                r#"{"price_cents": 1, "plans": [{}]}"#,
+                "plans[0].term_months",
+                "required",
+            ),
+            (r#"{"plans": []}"#, "price_cents", "required"),
+            (
+                r#"{"price_cents": 1, "plans": [], "x": 1}"#,
+                "x",
+                "unknown_field",
+            ),
+            ("[1]", "body", "invalid_type"),
+        ];
+        for (body, field, code) in cases {
+            assert_eq!(
+                field_of(body),
+                (field.to_owned(), code.to_owned()),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_parse_to_the_nearest_double() {
+        // Without serde_json's `float_roundtrip` this long form read as 100.0.
+        let v: f64 = parse_json(b"99.99999999999999").unwrap();
+        assert_eq!(v, 99.99999999999999_f64);
+        assert!(v < 100.0);
+    }
+}

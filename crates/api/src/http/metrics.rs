@@ -1,0 +1,112 @@
+//! Prometheus text metrics: requests by route and status, a latency histogram, pool use.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+}
+
+impl Metrics {
+    pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        if let Ok(mut requests) = self.requests.lock() {
+            *requests
+                .entry((method.to_owned(), route.to_owned(), status))
+                .or_default() += 1;
+        }
+        if let Ok(mut latency) = self.latency.lock() {
+            let h = latency.entry(route.to_owned()).or_default();
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                if secs <= *bound {
+                    h.counts[i] += 1;
+                }
+            }
+            h.sum += secs;
+            h.count += 1;
+        }
+    }
+
+    pub fn render(&self, pool: &autocrm_persistence::DbPool) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP autocrm_http_requests_total HTTP requests by method, route and status.\n",
+        );
+        out.push_str("# TYPE autocrm_http_requests_total counter\n");
+        if let Ok(requests) = self.requests.lock() {
+            for ((method, route, status), n) in requests.iter() {
+                let _ = writeln!(
+                    out,
+                    "autocrm_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
+            }
+        }
+        out.push_str("# HELP autocrm_http_request_duration_seconds Request latency by route.\n");
+        out.push_str("# TYPE autocrm_http_request_duration_seconds histogram\n");
+        if let Ok(latency) = self.latency.lock() {
+            for (route, h) in latency.iter() {
+                let route = escape(route);
+                for (i, bound) in BUCKETS.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "autocrm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {}",
+                        h.counts[i]
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "autocrm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                    h.count
+                );
+                let _ = writeln!(
+                    out,
+                    "autocrm_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "autocrm_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                    h.count
+                );
+            }
+        }
+        let state = pool.state();
+        out.push_str("# HELP autocrm_db_pool_connections Database pool connections by state.\n");
+        out.push_str("# TYPE autocrm_db_pool_connections gauge\n");
+        let _ = writeln!(
+            out,
+            "autocrm_db_pool_connections{{state=\"idle\"}} {}",
+            state.idle_connections
+        );
+        let _ = writeln!(
+            out,
+            "autocrm_db_pool_connections{{state=\"in_use\"}} {}",
+            state.connections - state.idle_connections
+        );
+        let _ = writeln!(out, "autocrm_db_pool_max_connections {}", pool.max_size());
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

@@ -1,0 +1,155 @@
+//! The `autocrm` binary: serve, migrate, bootstrap, seed-demo, openapi.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use autocrm_api::config::Settings;
+use autocrm_api::organization::{bootstrap, demo};
+use autocrm_api::pii::PiiCipher;
+use autocrm_api::startup::{self, Application};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "autocrm",
+    version,
+    about = "AutoCRM: the CRM backend for car dealerships"
+)]
+struct Cli {
+    /// A TOML settings file (also AUTOCRM_CONFIG); environment variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API (the default).
+    Serve,
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Create an organisation and its first admin.
+    Bootstrap {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        admin_email: String,
+        /// Prefer AUTOCRM_ADMIN_PASSWORD, which stays out of the shell history.
+        #[arg(long, env = "AUTOCRM_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: String,
+    },
+    /// Create the demo organisation, unless it exists.
+    SeedDemo {
+        /// How many demo customers.
+        #[arg(long, default_value_t = 300)]
+        customers: usize,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        let doc = autocrm_api::openapi::document();
+        return match doc.to_pretty_json() {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    autocrm_api::telemetry::init(&settings.log_filter, settings.log_json);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => match startup::open_database(&settings) {
+            Ok(_) => {
+                eprintln!("migrations are up to date");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        Command::Bootstrap {
+            org,
+            admin_email,
+            admin_password,
+        } => {
+            let result = startup::open_database(&settings)
+                .map_err(|e| e.to_string())
+                .and_then(|pool| pool.get().map_err(|e| e.to_string()))
+                .and_then(|mut conn| {
+                    bootstrap::bootstrap(&mut conn, &org, &admin_email, &admin_password)
+                        .map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(done) => {
+                    println!("organisation {} ({})", done.org.name, done.org.id);
+                    println!("admin {} ({})", done.admin.email, done.admin.id);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::SeedDemo { customers } => {
+            if let Err(e) = settings.check_secrets() {
+                return fail(e);
+            }
+            let pii = PiiCipher::new(&settings.pii_key);
+            let result = startup::open_database(&settings)
+                .map_err(|e| e.to_string())
+                .and_then(|pool| pool.get().map_err(|e| e.to_string()))
+                .and_then(|mut conn| {
+                    demo::seed(&mut conn, &pii, customers).map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(summary) => {
+                    if summary.created {
+                        println!(
+                            "demo organisation {:?} created with {} customers",
+                            demo::DEMO_ORG,
+                            summary.customers
+                        );
+                    } else {
+                        println!("demo organisation {:?} already exists", demo::DEMO_ORG);
+                    }
+                    println!("demo logins (password {}):", demo::DEMO_PASSWORD);
+                    for (email, name, role, _) in demo::DEMO_USERS {
+                        println!("  {email:<34} {role:<17} {name}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::Openapi => ExitCode::SUCCESS,
+    }
+}
+
+fn serve(settings: Settings) -> ExitCode {
+    if settings.dev {
+        tracing::warn!("dev mode: built-in secrets are allowed; never run production like this");
+    }
+    let listen = settings.listen.clone();
+    let app = match Application::build(settings) {
+        Ok(app) => app,
+        Err(e) => return fail(e),
+    };
+    tracing::info!(%listen, port = app.port(), "AutoCRM listening");
+    let runtime = match actix_web::rt::System::new().block_on(app.run_until_stopped()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    };
+    tracing::info!("stopped");
+    runtime
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("autocrm: {e}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,74 @@
+//! Liveness, readiness and metrics for load balancers and Prometheus.
+
+use actix_web::{HttpResponse, web};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::http::metrics::Metrics;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthStatus {
+    /// `ok` when healthy.
+    pub status: String,
+    pub version: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReadyStatus {
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(
+    get, path = "/health", tag = "operations", security(()),
+    responses((status = 200, description = "Alive", body = HealthStatus))
+)]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(HealthStatus {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// Readiness: the database answers a query.
+#[utoipa::path(
+    get, path = "/ready", tag = "operations", security(()),
+    responses(
+        (status = 200, description = "Ready to serve", body = ReadyStatus),
+        (status = 503, description = "The database is unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let database = state
+        .db(|conn| {
+            conn.batch_execute("SELECT 1").map_err(|e| {
+                tracing::warn!(error = %e, "readiness query failed");
+                ApiError::Unavailable
+            })?;
+            Ok(match conn {
+                autocrm_persistence::DbConn::Postgres(_) => "postgres",
+                autocrm_persistence::DbConn::Sqlite(_) => "sqlite",
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReadyStatus {
+        status: "ready".into(),
+        database: database.into(),
+    }))
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(
+    get, path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+)]
+pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.render(&state.pool))
+}

@@ -1,0 +1,259 @@
+//! Builds the pool, the state and the actix server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::http::header::HeaderName;
+use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
+use actix_web::{App, HttpServer, web};
+use autocrm_persistence::{DbPool, PoolOptions, db};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::http::metrics::Metrics;
+use crate::http::rate_limit::{RateLimiter, RateLimits};
+use crate::http::{extract, middleware};
+use crate::pii::PiiCipher;
+use crate::state::AppState;
+use crate::{auth, customers, ops, organization};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Database(#[from] autocrm_persistence::PoolError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+}
+
+pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
+    let options = PoolOptions {
+        max_size: settings.pool_size,
+        ..PoolOptions::default()
+    };
+    let pool = db::open_pool(&settings.database_url, &options)?;
+    let mut conn = pool.get().map_err(autocrm_persistence::PoolError::from)?;
+    let applied = db::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    Ok(pool)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Checks secrets, migrates, binds the listener; the server runs when awaited.
+    pub fn build(settings: Settings) -> Result<Self, StartError> {
+        settings.check_secrets()?;
+        let pool = open_database(&settings)?;
+        Self::build_with_pool(settings, pool)
+    }
+
+    pub fn build_with_pool(settings: Settings, pool: DbPool) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(&settings.listen)
+            .map_err(|e| StartError::Listen(settings.listen.clone(), e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError::Listen(settings.listen.clone(), e))?
+            .port();
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            pool,
+            jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_secs),
+            pii: Arc::new(PiiCipher::new(&settings.pii_key)),
+            settings: settings.clone(),
+        });
+        let metrics = web::Data::new(Metrics::default());
+        let rate_limits = web::Data::new(RateLimits {
+            sign_in: RateLimiter::new(settings.sign_in_rate_per_minute, settings.sign_in_burst),
+            per_caller: RateLimiter::new(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            // `Settings::load` refuses an invalid name.
+            client_ip_header: settings
+                .client_ip_header
+                .as_deref()
+                .and_then(|h| HeaderName::try_from(h).ok()),
+        });
+        let housekeeping_state = state.clone();
+        let workers = if settings.workers == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            settings.workers
+        };
+        let timeout = Duration::from_secs(settings.request_timeout_secs.max(1));
+        let app_settings = settings.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(rate_limits.clone())
+                .app_data(web::PayloadConfig::new(app_settings.max_body_bytes))
+                .app_data(extract::query_config())
+                .app_data(extract::path_config())
+                .configure(routes)
+                .default_service(web::to(not_found))
+                .wrap(from_fn(crate::http::idempotency::idempotent_posts))
+                // Outside idempotency: a refused request must not claim its key.
+                .wrap(from_fn(crate::http::rate_limit::limit_requests))
+                .wrap(from_fn(middleware::problem_details))
+                .wrap(cors(&app_settings.cors_allowed_origins))
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(from_fn(middleware::record_metrics))
+                .wrap(from_fn(middleware::request_context))
+        })
+        .workers(workers)
+        .client_request_timeout(timeout)
+        .shutdown_timeout(10)
+        .listen(listener)
+        .map_err(|e| StartError::Listen(settings.listen.clone(), e))?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state: housekeeping_state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT or SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let housekeeping = tokio::spawn(purge_idempotency_keys(self.state.clone()));
+        let result = self.server.await;
+        housekeeping.abort();
+        result
+    }
+}
+
+/// Forgets idempotency keys past their retention, hourly.
+async fn purge_idempotency_keys(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let cutoff = autocrm_persistence::db::now()
+            - chrono::TimeDelta::hours(crate::http::idempotency::RETENTION_HOURS);
+        let purged = state
+            .db(move |conn| {
+                Ok(autocrm_persistence::models::IdempotencyRecord::purge_older_than(conn, cutoff)?)
+            })
+            .await;
+        if let Err(e) = purged {
+            tracing::warn!(error = %e, "purging idempotency keys failed");
+        }
+    }
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::IF_MATCH,
+            actix_web::http::header::ACCEPT_LANGUAGE,
+        ])
+        .allowed_header("idempotency-key")
+        .allowed_header("x-request-id")
+        .expose_headers(["etag", "x-request-id", "retry-after"])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use organization::{api_clients, stores, users};
+    use web::{get, head, patch, post, resource};
+    // One resource per path, so another method on a known path answers 405.
+    // Probes from some load balancers and monitors use HEAD.
+    cfg.service(
+        resource("/health")
+            .route(get().to(ops::health))
+            .route(head().to(ops::health)),
+    )
+    .service(
+        resource("/ready")
+            .route(get().to(ops::ready))
+            .route(head().to(ops::ready)),
+    )
+    .service(resource("/metrics").route(get().to(ops::metrics)))
+    .service(
+        SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", crate::openapi::document()),
+    )
+    .service(web::redirect("/docs", "/docs/index.html"))
+    .service(
+        web::scope("/api/v1")
+            .service(resource("/auth/login").route(post().to(auth::handlers::login)))
+            .service(resource("/auth/refresh").route(post().to(auth::handlers::refresh)))
+            .service(resource("/auth/logout").route(post().to(auth::handlers::logout)))
+            .service(resource("/auth/token").route(post().to(auth::handlers::issue_client_token)))
+            .service(resource("/me").route(get().to(auth::handlers::me)))
+            .service(resource("/me/password").route(post().to(auth::handlers::change_password)))
+            .service(
+                resource("/stores")
+                    .route(post().to(stores::create_store))
+                    .route(get().to(stores::list_stores)),
+            )
+            .service(
+                resource("/stores/{id}")
+                    .route(get().to(stores::get_store))
+                    .route(patch().to(stores::patch_store)),
+            )
+            .service(resource("/stores/{id}/deactivate").route(post().to(stores::deactivate_store)))
+            .service(
+                resource("/users")
+                    .route(post().to(users::create_user))
+                    .route(get().to(users::list_users)),
+            )
+            .service(
+                resource("/users/{id}")
+                    .route(get().to(users::get_user))
+                    .route(patch().to(users::patch_user)),
+            )
+            .service(resource("/users/{id}/deactivate").route(post().to(users::deactivate_user)))
+            .service(
+                resource("/api-clients")
+                    .route(post().to(api_clients::create_api_client))
+                    .route(get().to(api_clients::list_api_clients)),
+            )
+            .service(
+                resource("/api-clients/{id}/revoke")
+                    .route(post().to(api_clients::revoke_api_client)),
+            )
+            .service(
+                resource("/customers")
+                    .route(post().to(customers::handlers::create_customer))
+                    .route(get().to(customers::handlers::list_customers)),
+            )
+            .service(
+                resource("/customers/{id}")
+                    .route(get().to(customers::handlers::get_customer))
+                    .route(patch().to(customers::handlers::patch_customer)),
+            )
+            .service(
+                resource("/customers/{id}/archive")
+                    .route(post().to(customers::handlers::archive_customer)),
+            )
+            .service(
+                resource("/customers/{id}/reveal")
+                    .route(post().to(customers::handlers::reveal_customer)),
+            )
+            .configure(crate::financing::handlers::routes),
+    );
+}
