@@ -1,0 +1,315 @@
+//! Starts the real server on port 0 over a fresh database, and talks HTTP to it.
+
+use std::sync::OnceLock;
+
+use autocrm_api::config::Settings;
+use autocrm_api::startup::{Application, open_database};
+use autocrm_persistence::test_db::TestDatabase;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef0123456789";
+pub const PII_KEY: &str = "test-pii-key-0123456789abcdef0123456789abcd";
+pub const ADMIN_EMAIL: &str = "admin@acme.test";
+pub const PASSWORD: &str = "correct-horse-9";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The bootstrapped organisation.
+    pub org_id: String,
+    /// Its admin's access token.
+    pub admin_token: String,
+    pub db_url: String,
+    _db: TestDatabase,
+}
+
+/// One bootstrap password hash per process: argon2 is slow on purpose.
+fn tracing_once() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            autocrm_api::telemetry::init("info", false);
+        }
+    });
+}
+
+pub fn settings(db_url: &str) -> Settings {
+    Settings {
+        database_url: db_url.to_owned(),
+        listen: "127.0.0.1:0".into(),
+        dev: false,
+        jwt_secret: JWT_SECRET.into(),
+        pii_key: PII_KEY.into(),
+        workers: 1,
+        pool_size: 4,
+        max_body_bytes: 64 * 1024,
+        ..Settings::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+        tracing_once();
+        let db = TestDatabase::create();
+        let mut settings = settings(&db.url);
+        customise(&mut settings);
+        let db_url = db.url.clone();
+        let (app, org_id) = tokio::task::spawn_blocking(move || {
+            let pool = open_database(&settings).expect("open the test database");
+            let mut conn = pool.get().expect("a connection");
+            let done = autocrm_api::organization::bootstrap::bootstrap(
+                &mut conn,
+                "Acme Motors",
+                ADMIN_EMAIL,
+                PASSWORD,
+            )
+            .expect("bootstrap");
+            drop(conn);
+            let app = Application::build_with_pool(settings, pool).expect("build the app");
+            (app, done.org.id)
+        })
+        .await
+        .expect("start-up panicked");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut test_app = TestApp {
+            address,
+            client,
+            org_id,
+            admin_token: String::new(),
+            db_url,
+            _db: db,
+        };
+        test_app.admin_token = test_app.login_ok(ADMIN_EMAIL, PASSWORD).await;
+        test_app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(t) => builder.bearer_auth(t),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, Some(token))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: &str,
+        body: &Value,
+        if_match: Option<i64>,
+    ) -> Response {
+        let mut req = self.request(Method::PATCH, path, Some(token)).json(body);
+        if let Some(v) = if_match {
+            req = req.header("If-Match", format!("\"{v}\""));
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        self.request(Method::POST, "/api/v1/auth/login", None)
+            .json(&json!({"login": login, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login_ok(&self, login: &str, password: &str) -> String {
+        let res = self.login(login, password).await;
+        assert_eq!(res.status(), 200, "login of {login} failed");
+        let body: Value = res.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_store(&self, name: &str, city: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/stores",
+                &self.admin_token,
+                &json!({"name": name, "city": city}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates a user with `role` (in `store_id`, if given) and returns (id, access token).
+    pub async fn user_with_role(&self, role: &str, store_id: Option<&str>) -> (String, String) {
+        let email = format!("{role}.{}@acme.test", uuid::Uuid::now_v7().simple());
+        let res = self
+            .post(
+                "/api/v1/users",
+                &self.admin_token,
+                &json!({"name": "测试用户", "email": email, "role": role, "store_id": store_id, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "create {role}: {}",
+            res.text().await.unwrap()
+        );
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (id, self.login_ok(&email, PASSWORD).await)
+    }
+
+    /// A second organisation with its own admin, for isolation tests: returns its admin token.
+    pub async fn other_tenant(&self) -> String {
+        let email = format!("admin.{}@other.test", uuid::Uuid::now_v7().simple());
+        let settings = settings(&self.db_url);
+        let email2 = email.clone();
+        tokio::task::spawn_blocking(move || {
+            let pool = open_database(&settings).unwrap();
+            let mut conn = pool.get().unwrap();
+            autocrm_api::organization::bootstrap::bootstrap(
+                &mut conn,
+                &format!("Other Dealer {}", uuid::Uuid::now_v7().simple()),
+                &email2,
+                PASSWORD,
+            )
+            .unwrap();
+        })
+        .await
+        .unwrap();
+        self.login_ok(&email, PASSWORD).await
+    }
+
+    pub async fn create_customer(&self, token: &str, body: &Value) -> Value {
+        let res = self.post("/api/v1/customers", token, body).await;
+        assert_eq!(
+            res.status(),
+            201,
+            "create customer: {}",
+            res.text().await.unwrap()
+        );
+        res.json().await.unwrap()
+    }
+}
+
+/// Shared steps that several test files need.
+impl TestApp {
+    /// Registers a machine client with `scopes` and returns its access token.
+    pub async fn integration_token(&self, scopes: &[&str]) -> String {
+        let res = self
+            .post(
+                "/api/v1/api-clients",
+                &self.admin_token,
+                &json!({"name": "ERP 集成", "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let client: Value = res.json().await.unwrap();
+        let res = self
+            .request(Method::POST, "/api/v1/auth/token", None)
+            .json(&json!({"grant_type": "client_credentials",
+                          "client_id": client["client_id"], "client_secret": client["client_secret"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Customers of every status the admin can see (at most 200).
+    pub async fn customer_count(&self) -> usize {
+        let page: Value = self
+            .get("/api/v1/customers?status=all&limit=200", &self.admin_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        page["items"].as_array().unwrap().len()
+    }
+}
+
+/// Asserts an RFC 9457 problem with this status and code, and returns it.
+pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "unexpected status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type}"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert_eq!(body["code"], code, "problem {body}");
+    assert!(body["title"].is_string() && body["type"].is_string());
+    body
+}
+
+impl TestApp {
+    /// Runs `f` on a connection to the app's database, beside the server: for reading what
+    /// the API does not show, or for setting up what only time would bring about.
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut autocrm_persistence::DbConn) -> T + Send + 'static,
+    ) -> T {
+        let url = self.db_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let options = autocrm_persistence::PoolOptions {
+                max_size: 1,
+                ..Default::default()
+            };
+            let pool = autocrm_persistence::db::open_pool(&url, &options).unwrap();
+            let mut conn = pool.get().unwrap();
+            f(&mut conn)
+        })
+        .await
+        .unwrap()
+    }
+
+    /// The audit log's actions on one record, oldest first (read from the database).
+    pub async fn audit_actions(&self, entity_type: &str, entity_id: &str) -> Vec<String> {
+        let org = self.org_id.clone();
+        let (kind, id) = (entity_type.to_owned(), entity_id.to_owned());
+        self.with_db(move |conn| {
+            autocrm_persistence::models::AuditEntry::list_for_entity(conn, &org, &kind, &id)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect()
+        })
+        .await
+    }
+}

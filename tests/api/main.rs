@@ -1,0 +1,15 @@
+//! Black-box API tests: one binary, each test on its own fresh database.
+//! Set AUTOCRM_TEST_BACKEND=postgres (and AUTOCRM_TEST_POSTGRES_URL) to run them on PostgreSQL.
+
+mod access;
+mod auth;
+mod customers;
+mod errors;
+mod financing;
+mod financing_scope;
+mod helpers;
+mod idempotency;
+mod openapi_doc;
+mod organization;
+mod rate_limits;
+mod smoke;
