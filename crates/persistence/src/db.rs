@@ -235,7 +235,22 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, PoolError> {
             unlocked?;
             Ok(applied)
         }
-        DbConn::Sqlite(c) => versions(c.run_pending_migrations(SQLITE_MIGRATIONS)),
+        DbConn::Sqlite(c) => {
+            // diesel reads what is pending before it takes any lock, so two nodes starting
+            // together both ran the first migration ("table organizations already exists").
+            // Under one write lock the others wait on busy_timeout and find nothing left.
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            match versions(c.run_pending_migrations(SQLITE_MIGRATIONS)) {
+                Ok(applied) => {
+                    AnsiTransactionManager::commit_transaction(c)?;
+                    Ok(applied)
+                }
+                Err(err) => {
+                    let _ = AnsiTransactionManager::rollback_transaction(c);
+                    Err(err)
+                }
+            }
+        }
     }
 }
 
