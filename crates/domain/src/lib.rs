@@ -2,4 +2,13 @@
 
 pub mod access;
 pub mod contact;
+pub mod customer;
 pub mod financing;
+#[doc(hidden)]
+pub mod text_enum;
+pub mod vehicle;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
