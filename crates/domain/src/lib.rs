@@ -6,6 +6,7 @@ pub mod customer;
 pub mod financing;
 #[doc(hidden)]
 pub mod text_enum;
+pub mod time;
 pub mod vehicle;
 
 #[doc(hidden)]

@@ -7,6 +7,7 @@
 //! never for money (see `apr.rs`).
 
 mod affordability;
+mod application;
 mod apr;
 mod calendar;
 mod compare;
@@ -23,6 +24,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use affordability::{Affordability, AffordabilityRequest, affordability};
+pub use application::{ApplicationStatus, InvalidTransition, StepActor};
 pub use compare::{ComparedPlan, compare};
 pub use error::{FieldError, FinancingError, code};
 pub use product::{PlannedLoan, ProductTerms, Promotion, QuoteSummary, RateBand};

@@ -1,0 +1,173 @@
+//! Data scopes (DESIGN §1): which records a permitted caller sees. Each scope is one value
+//! that the repositories turn into a filter and `admits` checks on a row, so a list and a
+//! single read can never disagree.
+
+use super::{Principal, Role};
+
+/// The customers a caller sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerScope {
+    /// The whole organisation.
+    All,
+    /// One store's customers.
+    Store(String),
+    /// The customers a consultant owns.
+    Owner(String),
+    /// Customers who agreed to marketing contact (PIPL).
+    MarketingConsent,
+    Nothing,
+}
+
+/// What a customer scope looks at on a customer row.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomerFacts<'a> {
+    pub store_id: Option<&'a str>,
+    pub owner_id: Option<&'a str>,
+    pub marketing_consent: bool,
+}
+
+impl CustomerScope {
+    pub fn of(principal: &Principal) -> Self {
+        match principal.role {
+            Role::Admin | Role::GeneralManager | Role::Integration => CustomerScope::All,
+            Role::SalesManager | Role::ServiceAdvisor => match &principal.store_id {
+                Some(store) => CustomerScope::Store(store.clone()),
+                None => CustomerScope::Nothing,
+            },
+            Role::SalesConsultant => CustomerScope::Owner(principal.id.clone()),
+            Role::Marketing => CustomerScope::MarketingConsent,
+            Role::Finance => CustomerScope::Nothing,
+        }
+    }
+
+    pub fn admits(&self, customer: &CustomerFacts<'_>) -> bool {
+        match self {
+            CustomerScope::All => true,
+            CustomerScope::Store(store) => customer.store_id == Some(store.as_str()),
+            CustomerScope::Owner(owner) => customer.owner_id == Some(owner.as_str()),
+            CustomerScope::MarketingConsent => customer.marketing_consent,
+            CustomerScope::Nothing => false,
+        }
+    }
+}
+
+/// The financing applications a caller sees: everything for those who work the whole
+/// organisation's financing, otherwise the applications they created and those of the
+/// customers in their customer scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplicationScope {
+    All,
+    CreatedByOrCustomer {
+        created_by: String,
+        customers: CustomerScope,
+    },
+}
+
+/// What an application scope looks at: who created the application, and its customer.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplicationFacts<'a> {
+    pub created_by: &'a str,
+    pub customer: CustomerFacts<'a>,
+}
+
+impl ApplicationScope {
+    pub fn of(principal: &Principal) -> Self {
+        match principal.role {
+            Role::Admin | Role::GeneralManager | Role::Finance | Role::Integration => {
+                ApplicationScope::All
+            }
+            _ => ApplicationScope::CreatedByOrCustomer {
+                created_by: principal.id.clone(),
+                customers: CustomerScope::of(principal),
+            },
+        }
+    }
+
+    pub fn admits(&self, application: &ApplicationFacts<'_>) -> bool {
+        match self {
+            ApplicationScope::All => true,
+            ApplicationScope::CreatedByOrCustomer {
+                created_by,
+                customers,
+            } => application.created_by == created_by || customers.admits(&application.customer),
+        }
+    }
+
+    /// Whether the caller may open an application for this customer.
+    pub fn admits_customer(&self, customer: &CustomerFacts<'_>) -> bool {
+        match self {
+            ApplicationScope::All => true,
+            ApplicationScope::CreatedByOrCustomer { customers, .. } => customers.admits(customer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{PrincipalKind, Scope};
+
+    fn principal(role: Role, store: Option<&str>) -> Principal {
+        Principal {
+            id: "me".into(),
+            org_id: "org".into(),
+            role,
+            store_id: store.map(str::to_owned),
+            scopes: vec![Scope::CustomersRead],
+            kind: PrincipalKind::User,
+        }
+    }
+
+    fn customer<'a>(
+        store: Option<&'a str>,
+        owner: Option<&'a str>,
+        consent: bool,
+    ) -> CustomerFacts<'a> {
+        CustomerFacts {
+            store_id: store,
+            owner_id: owner,
+            marketing_consent: consent,
+        }
+    }
+
+    #[test]
+    fn each_role_sees_its_customers() {
+        let theirs = customer(Some("s2"), Some("other"), false);
+        let mine = customer(Some("s1"), Some("me"), false);
+        let consenting = customer(Some("s2"), None, true);
+        let cases = [
+            (Role::Admin, Some("s1"), [true, true, true]),
+            (Role::GeneralManager, None, [true, true, true]),
+            (Role::SalesManager, Some("s1"), [false, true, false]),
+            (Role::SalesManager, None, [false, false, false]),
+            (Role::ServiceAdvisor, Some("s2"), [true, false, true]),
+            (Role::SalesConsultant, Some("s1"), [false, true, false]),
+            (Role::Marketing, None, [false, false, true]),
+            (Role::Finance, None, [false, false, false]),
+        ];
+        for (role, store, expected) in cases {
+            let scope = CustomerScope::of(&principal(role, store));
+            let seen = [&theirs, &mine, &consenting].map(|c| scope.admits(c));
+            assert_eq!(seen, expected, "{role} in {store:?}");
+        }
+    }
+
+    #[test]
+    fn consultants_see_applications_they_created_or_whose_customer_they_own() {
+        let scope = ApplicationScope::of(&principal(Role::SalesConsultant, Some("s1")));
+        let owned = customer(Some("s1"), Some("me"), false);
+        let foreign = customer(Some("s1"), Some("other"), false);
+        let app = |created_by, customer| ApplicationFacts {
+            created_by,
+            customer,
+        };
+        assert!(scope.admits(&app("me", foreign)));
+        assert!(scope.admits(&app("other", owned)));
+        assert!(!scope.admits(&app("other", foreign)));
+        assert!(scope.admits_customer(&owned));
+        assert!(!scope.admits_customer(&foreign));
+        let finance = ApplicationScope::of(&principal(Role::Finance, None));
+        assert!(finance.admits(&app("other", foreign)));
+        assert!(finance.admits_customer(&foreign));
+    }
+}

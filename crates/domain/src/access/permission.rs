@@ -1,0 +1,150 @@
+//! The access matrix: for each permission, the human roles that hold it and what a machine
+//! client needs. One table; handlers name a permission, the OpenAPI document shows it.
+
+use super::{Principal, Role, Scope};
+
+/// What a machine client (role `integration`) needs for a permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineAccess {
+    /// Machine clients never may.
+    Never,
+    /// Any signed-in machine client may.
+    AnyClient,
+    /// Machine clients granted this scope may.
+    Scope(Scope),
+}
+
+macro_rules! matrix {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $wire:literal, $machine:expr, [$($role:ident),* $(,)?];
+    )+) => {
+        crate::text_enum! {
+            /// Something a caller may be allowed to do.
+            pub enum Permission {
+                $($(#[$doc])* $name = $wire,)+
+            }
+        }
+
+        impl Permission {
+            /// The human roles that hold this permission.
+            pub const fn roles(self) -> &'static [Role] {
+                match self {
+                    $(Permission::$name => &[$(Role::$role),*],)+
+                }
+            }
+
+            /// What a machine client needs for it.
+            pub const fn machine(self) -> MachineAccess {
+                match self {
+                    $(Permission::$name => $machine,)+
+                }
+            }
+        }
+    };
+}
+
+matrix! {
+    /// Any signed-in person or machine client: the caller's own account, the VIN decoder.
+    SignedIn = "signed_in", MachineAccess::AnyClient,
+        [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
+    /// Organisation settings, stores, users and API clients.
+    ManageOrganization = "manage_organization", MachineAccess::Never, [Admin];
+    /// The store list (every person needs it to pick a store).
+    ReadStores = "read_stores", MachineAccess::Never,
+        [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
+    CustomersRead = "customers_read", MachineAccess::Scope(Scope::CustomersRead),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing];
+    CustomersWrite = "customers_write", MachineAccess::Scope(Scope::CustomersWrite),
+        [Admin, GeneralManager, SalesManager, SalesConsultant];
+    /// Moving a customer to another consultant or store is a manager's decision.
+    CustomersReassign = "customers_reassign", MachineAccess::Scope(Scope::CustomersWrite),
+        [Admin, GeneralManager, SalesManager];
+    /// Archiving takes a customer out of daily work: managers only.
+    CustomersArchive = "customers_archive", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
+    /// Seeing personal data in clear, which is audited.
+    CustomersReveal = "customers_reveal", MachineAccess::Never,
+        [Admin, GeneralManager, SalesManager, SalesConsultant];
+    /// The financing calculators: any signed-in person or machine client.
+    FinancingCalculate = "financing_calculate", MachineAccess::AnyClient,
+        [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
+    FinanceProductsRead = "finance_products_read", MachineAccess::Scope(Scope::FinancingRead),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
+    FinanceProductsWrite = "finance_products_write", MachineAccess::Never, [Admin, Finance];
+    FinancingApplicationsRead = "financing_applications_read", MachineAccess::Scope(Scope::FinancingRead),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
+    FinancingApplicationsWrite = "financing_applications_write", MachineAccess::Never,
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
+    /// Moving an application along; which steps a caller may take is decided per step
+    /// (`financing::ApplicationStatus::transition`).
+    FinancingStatusChange = "financing_status_change", MachineAccess::Scope(Scope::FinancingWrite),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
+}
+
+impl Permission {
+    /// Whether `principal` holds this permission.
+    pub fn allows(self, principal: &Principal) -> bool {
+        match principal.role {
+            Role::Integration => match self.machine() {
+                MachineAccess::Never => false,
+                MachineAccess::AnyClient => true,
+                MachineAccess::Scope(scope) => principal.has_scope(scope),
+            },
+            role => self.roles().contains(&role),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::PrincipalKind;
+
+    fn principal(role: Role, scopes: Vec<Scope>) -> Principal {
+        Principal {
+            id: "u".into(),
+            org_id: "o".into(),
+            role,
+            store_id: None,
+            scopes,
+            kind: if role == Role::Integration {
+                PrincipalKind::ApiClient
+            } else {
+                PrincipalKind::User
+            },
+        }
+    }
+
+    #[test]
+    fn no_permission_lists_the_machine_role_as_a_human_role() {
+        for p in Permission::ALL {
+            assert!(!p.roles().contains(&Role::Integration), "{p}");
+            assert!(
+                p.roles().contains(&Role::Admin),
+                "admins may do everything: {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn machine_clients_need_their_scope() {
+        let reader = principal(Role::Integration, vec![Scope::CustomersRead]);
+        assert!(Permission::CustomersRead.allows(&reader));
+        assert!(!Permission::CustomersWrite.allows(&reader));
+        assert!(!Permission::ManageOrganization.allows(&reader));
+        assert!(Permission::SignedIn.allows(&reader));
+        let bare = principal(Role::Integration, vec![]);
+        assert!(Permission::FinancingCalculate.allows(&bare));
+        assert!(!Permission::CustomersRead.allows(&bare));
+    }
+
+    #[test]
+    fn people_need_a_listed_role_whatever_their_scopes() {
+        let finance = principal(Role::Finance, vec![Scope::CustomersRead]);
+        assert!(!Permission::CustomersRead.allows(&finance));
+        assert!(Permission::FinanceProductsWrite.allows(&finance));
+        let consultant = principal(Role::SalesConsultant, vec![]);
+        assert!(Permission::CustomersReveal.allows(&consultant));
+        assert!(!Permission::CustomersArchive.allows(&consultant));
+    }
+}

@@ -1,0 +1,133 @@
+//! Time from one injectable clock, and "today" in the organisation's own time zone.
+//!
+//! Rules never read the system time: callers pass `now`. The application holds one `Clock`,
+//! the system clock in production and a `ManualClock` in tests, which tests move instead of
+//! sleeping.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
+
+pub trait Clock: Send + Sync {
+    /// The current instant, truncated to microseconds (what both databases store exactly).
+    fn now(&self) -> DateTime<Utc>;
+}
+
+fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
+}
+
+/// The real time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        to_micros(Utc::now())
+    }
+}
+
+/// A clock that stands still until told to move.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self(Mutex::new(to_micros(start)))
+    }
+
+    pub fn set(&self, to: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = to_micros(to);
+    }
+
+    pub fn advance(&self, by: TimeDelta) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now = to_micros(*now + by);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// An IANA time zone name (`Asia/Shanghai`), validated against the tz database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(chrono_tz::Tz);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an IANA time zone name (e.g. Asia/Shanghai)")]
+pub struct UnknownTimeZone;
+
+impl TimeZone {
+    /// China Standard Time, the default for a new organisation.
+    pub const SHANGHAI: TimeZone = TimeZone(chrono_tz::Asia::Shanghai);
+
+    pub fn parse(name: &str) -> Result<Self, UnknownTimeZone> {
+        name.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| UnknownTimeZone)
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The calendar date at `instant` in this zone: "today" for the organisation.
+    pub fn date_of(self, instant: DateTime<Utc>) -> NaiveDate {
+        instant.with_timezone(&self.0).date_naive()
+    }
+
+    pub fn local(self, instant: DateTime<Utc>) -> chrono::NaiveDateTime {
+        instant.with_timezone(&self.0).naive_local()
+    }
+}
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone::SHANGHAI
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_is_the_local_date_not_the_utc_one() {
+        // 01:00 in Beijing is 17:00 the day before in UTC.
+        let instant = "2026-03-10T17:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            TimeZone::SHANGHAI.date_of(instant),
+            NaiveDate::from_ymd_opt(2026, 3, 11).unwrap()
+        );
+        let london = TimeZone::parse("Europe/London").unwrap();
+        assert_eq!(
+            london.date_of(instant),
+            NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
+        );
+    }
+
+    #[test]
+    fn zone_names_are_validated() {
+        assert_eq!(
+            TimeZone::parse(" Asia/Shanghai ").unwrap().name(),
+            "Asia/Shanghai"
+        );
+        assert!(TimeZone::parse("Mars/Olympus").is_err());
+        assert!(TimeZone::parse("").is_err());
+    }
+
+    #[test]
+    fn the_manual_clock_moves_only_when_told() {
+        let start = "2026-01-01T00:00:00.123456789Z"
+            .parse::<DateTime<Utc>>()
+            .unwrap();
+        let clock = ManualClock::new(start);
+        assert_eq!(clock.now().timestamp_subsec_nanos(), 123_456_000);
+        clock.advance(TimeDelta::minutes(30));
+        assert_eq!(clock.now() - TimeDelta::minutes(30), to_micros(start));
+    }
+}
