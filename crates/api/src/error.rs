@@ -1,7 +1,8 @@
 //! The API's one error type and its RFC 9457 `application/problem+json` rendering.
 //!
-//! Policy: user mistakes map to a specific 4xx with a stable `code`; anything
-//! unexpected is a 500 whose cause is logged with the request id and never sent.
+//! Policy: user mistakes map to a specific 4xx with a stable `code`; anything unexpected is a
+//! 500 whose cause is logged with the request id and never sent. Every code's status and
+//! titles (English and Chinese) stand in one table, `codes!` below.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -9,30 +10,106 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use crate::app::FieldError;
+use crate::app::{Limit, ServiceError};
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct FieldError {
-    /// The request field, as written in the request (`phone`, `plans[1].term_months`).
-    pub field: String,
-    /// Stable machine code, e.g. `required`, `invalid_format`, `out_of_range`.
-    pub code: String,
-    pub message: String,
+macro_rules! codes {
+    ($($variant:ident = $name:literal, $status:literal, $en:literal, $zh:literal;)+) => {
+        /// A problem's stable machine code, with its status and titles.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code {
+            $($variant,)+
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)+];
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)+
+                }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(Code::$variant => StatusCode::from_u16($status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),)+
+                }
+            }
+
+            pub const fn title(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Code::$variant, Lang::En) => $en, (Code::$variant, Lang::Zh) => $zh,)+
+                }
+            }
+        }
+    };
 }
 
-impl FieldError {
-    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code: code.to_owned(),
-            message: message.into(),
-        }
+codes! {
+    BadRequest = "bad_request", 400, "Bad request", "请求无效";
+    MalformedJson = "malformed_json", 400, "Malformed JSON body", "JSON 格式错误";
+    InvalidQuery = "invalid_query", 400, "Invalid query parameters", "查询参数无效";
+    InvalidPath = "invalid_path", 400, "Invalid path parameter", "路径参数无效";
+    InvalidHeader = "invalid_header", 400, "Invalid header", "请求头无效";
+    InvalidCursor = "invalid_cursor", 400, "Invalid pagination cursor", "分页游标无效";
+    Unauthorized = "unauthorized", 401, "Authentication required", "需要身份认证";
+    InvalidCredentials = "invalid_credentials", 401, "Invalid credentials", "账号或密码错误";
+    Forbidden = "forbidden", 403, "Your role may not do this", "无权执行此操作";
+    NotFound = "not_found", 404, "Not found", "资源不存在";
+    MethodNotAllowed = "method_not_allowed", 405, "Method not allowed", "不支持该请求方法";
+    NotAcceptable = "not_acceptable", 406, "Not acceptable", "无法提供所需的格式";
+    RequestTimeout = "request_timeout", 408, "Request timeout", "请求超时";
+    Duplicate = "duplicate", 409, "A record with these details already exists", "记录已存在";
+    Conflict = "conflict", 409, "Conflicting state", "状态冲突";
+    AlreadyApplied = "already_applied", 409, "This request was already applied", "该请求已执行";
+    InvalidTransition = "invalid_transition", 409, "Not allowed in the record's current state", "当前状态不允许此操作";
+    VersionMismatch = "version_mismatch", 412, "The record was changed by someone else", "数据已被他人修改";
+    PayloadTooLarge = "payload_too_large", 413, "Request body too large", "请求体过大";
+    UriTooLong = "uri_too_long", 414, "Request URI too long", "请求地址过长";
+    UnsupportedMediaType = "unsupported_media_type", 415, "Unsupported content type", "不支持的内容类型";
+    ValidationFailed = "validation_failed", 422, "Some fields are invalid", "字段校验失败";
+    AccountLocked = "account_locked", 429, "Account temporarily locked", "账号已被临时锁定";
+    RateLimited = "rate_limited", 429, "Too many requests", "请求过于频繁";
+    HeadersTooLarge = "headers_too_large", 431, "Request headers too large", "请求头过大";
+    InternalError = "internal_error", 500, "Internal server error", "服务器内部错误";
+    Unavailable = "unavailable", 503, "Service temporarily unavailable", "服务暂时不可用";
+}
+
+impl Code {
+    /// The code for an error status that no handler described (actix's own 404, 405, ...).
+    pub fn for_status(status: StatusCode) -> Option<Code> {
+        let generic = [
+            Code::BadRequest,
+            Code::Unauthorized,
+            Code::Forbidden,
+            Code::NotFound,
+            Code::MethodNotAllowed,
+            Code::NotAcceptable,
+            Code::RequestTimeout,
+            Code::PayloadTooLarge,
+            Code::UriTooLong,
+            Code::UnsupportedMediaType,
+            Code::ValidationFailed,
+            Code::RateLimited,
+            Code::HeadersTooLarge,
+            Code::Unavailable,
+        ];
+        generic
+            .into_iter()
+            .find(|c| c.status() == status)
+            .or_else(|| status.is_server_error().then_some(Code::InternalError))
     }
 }
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:autocrm:problem:validation_failed", "title": "字段校验失败", "status": 422,
+    "code": "validation_failed",
+    "errors": [{"field": "phone", "code": "invalid_format", "message": "格式不正确"}]
+}))]
 pub struct Problem {
     /// A URI naming the kind of problem: `urn:autocrm:problem:<code>`.
     #[serde(rename = "type")]
@@ -89,154 +166,113 @@ impl Lang {
     }
 }
 
+/// A problem to answer: its code decides the status and title; the rest is detail.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("bad request: {detail}")]
-    BadRequest { code: &'static str, detail: String },
-    #[error("unauthorized: {0}")]
-    Unauthorized(String),
-    /// A wrong login, password or client secret (401 `invalid_credentials`).
-    #[error("invalid credentials: {0}")]
-    InvalidCredentials(String),
-    #[error("forbidden")]
-    Forbidden,
-    #[error("not found")]
-    NotFound,
-    #[error("conflict: {detail}")]
-    Conflict {
-        code: &'static str,
-        detail: String,
-        existing_id: Option<String>,
-    },
-    #[error("version mismatch")]
-    PreconditionFailed { current_version: i64 },
-    #[error("payload too large")]
-    PayloadTooLarge,
-    #[error("unsupported media type")]
-    UnsupportedMediaType,
-    #[error("validation failed")]
-    Validation(Vec<FieldError>),
-    #[error("too many requests: {detail}")]
-    TooManyRequests {
-        code: &'static str,
-        detail: String,
-        retry_after_secs: u64,
-    },
-    #[error("service unavailable")]
-    Unavailable,
-    /// Logged where it is made; the client sees only a generic 500.
-    #[error("internal error")]
-    Internal,
+#[error("{}{}", code.as_str(), detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+pub struct ApiError {
+    pub code: Code,
+    pub detail: Option<String>,
+    pub errors: Vec<FieldError>,
+    pub existing_id: Option<String>,
+    pub current_version: Option<i64>,
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::BadRequest {
+    pub fn new(code: Code) -> Self {
+        Self {
             code,
-            detail: detail.into(),
+            detail: None,
+            errors: Vec::new(),
+            existing_id: None,
+            current_version: None,
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn bad_request(code: Code, detail: impl Into<String>) -> Self {
+        Self::new(code).with_detail(detail)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(Code::NotFound)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(Code::Unauthorized).with_detail(detail)
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self {
+            errors,
+            ..Self::new(Code::ValidationFailed)
         }
     }
 
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError::new(field, code, message)])
+        Self::validation(vec![FieldError::new(field, code, message)])
     }
 
-    pub fn conflict(
-        code: &'static str,
-        detail: impl Into<String>,
-        existing_id: Option<String>,
-    ) -> Self {
-        ApiError::Conflict {
-            code,
-            detail: detail.into(),
+    pub fn conflict(code: Code, detail: impl Into<String>, existing_id: Option<String>) -> Self {
+        Self {
             existing_id,
+            ..Self::new(code).with_detail(detail)
+        }
+    }
+
+    pub fn too_many(code: Code, detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs),
+            ..Self::new(code).with_detail(detail)
         }
     }
 
     /// Logs an unexpected failure with the current request span and hides it.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        ApiError::Internal
-    }
-
-    /// The stable machine code sent as the problem's `code`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::BadRequest { code, .. } => code,
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::InvalidCredentials(_) => "invalid_credentials",
-            ApiError::Forbidden => "forbidden",
-            ApiError::NotFound => "not_found",
-            ApiError::Conflict { code, .. } => code,
-            ApiError::PreconditionFailed { .. } => "version_mismatch",
-            ApiError::PayloadTooLarge => "payload_too_large",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::TooManyRequests { code, .. } => code,
-            ApiError::Unavailable => "unavailable",
-            ApiError::Internal => "internal_error",
-        }
+        Self::new(Code::InternalError)
     }
 
     /// The problem document in `lang`.
     pub fn problem(&self, lang: Lang) -> Problem {
-        let status = self.status_code();
-        let code = self.code();
-        let detail = match self {
-            ApiError::BadRequest { detail, .. }
-            | ApiError::Conflict { detail, .. }
-            | ApiError::TooManyRequests { detail, .. } => Some(detail.clone()),
-            ApiError::Unauthorized(detail) | ApiError::InvalidCredentials(detail) => {
-                Some(detail.clone())
-            }
-            _ => None,
-        };
-        let errors = match self {
-            ApiError::Validation(errors) => Some(
-                errors
+        let code = self.code.as_str();
+        Problem {
+            problem_type: format!("urn:autocrm:problem:{code}"),
+            title: self.code.title(lang).to_owned(),
+            status: self.code.status().as_u16(),
+            detail: self.detail.clone(),
+            code: code.to_owned(),
+            errors: (!self.errors.is_empty()).then(|| {
+                self.errors
                     .iter()
                     .map(|e| FieldError {
                         message: localise_field_message(e, lang),
                         ..e.clone()
                     })
-                    .collect(),
-            ),
-            _ => None,
-        };
-        Problem {
-            problem_type: format!("urn:autocrm:problem:{code}"),
-            title: title(code, status, lang).to_owned(),
-            status: status.as_u16(),
-            detail,
-            code: code.to_owned(),
-            errors,
-            existing_id: match self {
-                ApiError::Conflict { existing_id, .. } => existing_id.clone(),
-                _ => None,
-            },
-            current_version: match self {
-                ApiError::PreconditionFailed { current_version } => Some(*current_version),
-                _ => None,
-            },
+                    .collect()
+            }),
+            existing_id: self.existing_id.clone(),
+            current_version: self.current_version,
         }
     }
 
     pub fn render(&self, lang: Lang) -> HttpResponse {
         let mut response = problem_response(&self.problem(lang));
         let headers = response.headers_mut();
-        match self {
-            ApiError::Unauthorized(_) | ApiError::InvalidCredentials(_) => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            ApiError::TooManyRequests {
-                retry_after_secs, ..
-            } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-            }
-            ApiError::Unavailable => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
-            }
-            _ => {}
+        if self.code.status() == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        let retry_after = match self.code {
+            Code::Unavailable => Some(self.retry_after_secs.unwrap_or(1)),
+            _ => self.retry_after_secs,
+        };
+        if let Some(secs) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -244,20 +280,7 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) | ApiError::InvalidCredentials(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.code.status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -265,16 +288,48 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(err: diesel::result::Error) -> Self {
-        ApiError::internal(format!("database: {err}"))
+/// Where service answers meet HTTP: the one mapping from use-case errors to problems.
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::NotFound => ApiError::not_found(),
+            ServiceError::Forbidden => ApiError::new(Code::Forbidden),
+            ServiceError::Unauthorized(detail) => ApiError::unauthorized(detail),
+            ServiceError::InvalidCredentials(detail) => {
+                ApiError::new(Code::InvalidCredentials).with_detail(detail)
+            }
+            ServiceError::Invalid(errors) => ApiError::validation(errors),
+            ServiceError::Duplicate {
+                detail,
+                existing_id,
+            } => ApiError::conflict(Code::Duplicate, detail, existing_id),
+            ServiceError::Conflict(detail) => ApiError::conflict(Code::Conflict, detail, None),
+            ServiceError::InvalidTransition(detail) => {
+                ApiError::conflict(Code::InvalidTransition, detail, None)
+            }
+            ServiceError::Stale { current_version } => ApiError {
+                current_version: Some(current_version),
+                ..ApiError::new(Code::VersionMismatch)
+            },
+            ServiceError::Limited {
+                limit,
+                detail,
+                retry_after_secs,
+            } => {
+                let code = match limit {
+                    Limit::AccountLocked => Code::AccountLocked,
+                };
+                ApiError::too_many(code, detail, retry_after_secs)
+            }
+            ServiceError::Unavailable => ApiError::new(Code::Unavailable),
+            ServiceError::Internal => ApiError::new(Code::InternalError),
+        }
     }
 }
 
-impl From<autocrm_persistence::PoolError> for ApiError {
-    fn from(err: autocrm_persistence::PoolError) -> Self {
-        tracing::warn!(error = %err, "no database connection");
-        ApiError::Unavailable
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        ApiError::internal(format!("database: {err}"))
     }
 }
 
@@ -287,69 +342,17 @@ pub fn problem_response(problem: &Problem) -> HttpResponse {
 
 /// A problem for an error status that no handler described (actix's own 404, 405, ...).
 pub fn problem_for_status(status: StatusCode, lang: Lang) -> Problem {
-    let code = match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        406 => "not_acceptable",
-        408 => "request_timeout",
-        413 => "payload_too_large",
-        414 => "uri_too_long",
-        415 => "unsupported_media_type",
-        422 => "validation_failed",
-        429 => "rate_limited",
-        431 => "headers_too_large",
-        503 => "unavailable",
-        s if s >= 500 => "internal_error",
-        _ => "client_error",
-    };
+    let code = Code::for_status(status);
+    let name = code.map_or("client_error", Code::as_str);
     Problem {
-        problem_type: format!("urn:autocrm:problem:{code}"),
-        title: title(code, status, lang).to_owned(),
+        problem_type: format!("urn:autocrm:problem:{name}"),
+        title: code.unwrap_or(Code::BadRequest).title(lang).to_owned(),
         status: status.as_u16(),
         detail: None,
-        code: code.to_owned(),
+        code: name.to_owned(),
         errors: None,
         existing_id: None,
         current_version: None,
-    }
-}
-
-fn title(code: &str, status: StatusCode, lang: Lang) -> &'static str {
-    let (en, zh) = match code {
-        "unauthorized" => ("Authentication required", "需要身份认证"),
-        "invalid_credentials" => ("Invalid credentials", "账号或密码错误"),
-        "forbidden" => ("Your role may not do this", "无权执行此操作"),
-        "not_found" => ("Not found", "资源不存在"),
-        "method_not_allowed" => ("Method not allowed", "不支持该请求方法"),
-        "version_mismatch" => ("The record was changed by someone else", "数据已被他人修改"),
-        "payload_too_large" => ("Request body too large", "请求体过大"),
-        "unsupported_media_type" => ("Unsupported content type", "不支持的内容类型"),
-        "validation_failed" => ("Some fields are invalid", "字段校验失败"),
-        "account_locked" => ("Account temporarily locked", "账号已被临时锁定"),
-        "rate_limited" => ("Too many requests", "请求过于频繁"),
-        "unavailable" => ("Service temporarily unavailable", "服务暂时不可用"),
-        "internal_error" => ("Internal server error", "服务器内部错误"),
-        "malformed_json" => ("Malformed JSON body", "JSON 格式错误"),
-        "invalid_query" => ("Invalid query parameters", "查询参数无效"),
-        "invalid_path" => ("Invalid path parameter", "路径参数无效"),
-        "invalid_header" => ("Invalid header", "请求头无效"),
-        "invalid_cursor" => ("Invalid pagination cursor", "分页游标无效"),
-        "idempotency_key_reused" => (
-            "Idempotency key reused with another request",
-            "幂等键已用于其他请求",
-        ),
-        "duplicate" => ("A record with these details already exists", "记录已存在"),
-        "conflict" => ("Conflicting state", "状态冲突"),
-        "already_applied" => ("This request was already applied", "该请求已执行"),
-        _ if status.is_server_error() => ("Internal server error", "服务器内部错误"),
-        _ => ("Bad request", "请求无效"),
-    };
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
     }
 }
 
@@ -371,6 +374,7 @@ fn localise_field_message(error: &FieldError, lang: Lang) -> String {
         "too_many_decimals" => "小数位数过多",
         "duplicate" => "取值重复",
         "not_found" => "引用的记录不存在",
+        "idempotency_key_reused" => "幂等键已用于其他请求",
         _ => return error.message.clone(),
     };
     zh.to_owned()
@@ -405,5 +409,23 @@ mod tests {
         assert_eq!(p.status, 422);
         assert_eq!(p.title, "字段校验失败");
         assert_eq!(p.errors.unwrap()[0].message, "格式不正确");
+    }
+
+    #[test]
+    fn every_code_has_a_distinct_name_and_an_error_status() {
+        let mut names: Vec<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len());
+        for code in Code::ALL {
+            let status = code.status();
+            assert!(
+                status.is_client_error() || status.is_server_error(),
+                "{code:?}"
+            );
+            assert!(!code.title(Lang::Zh).is_empty());
+        }
+        assert_eq!(Code::InvalidTransition.status(), StatusCode::CONFLICT);
+        assert_ne!(Code::InvalidTransition.title(Lang::En), "Bad request");
     }
 }

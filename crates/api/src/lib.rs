@@ -1,16 +1,18 @@
-//! The AutoCRM HTTP API: configuration, auth, handlers, OpenAPI and the server.
+//! The AutoCRM HTTP API: configuration, the application layer (use cases in a unit of work),
+//! identity, the HTTP plumbing, the capabilities, the OpenAPI document and the server.
 
-pub mod audit;
+pub mod account;
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod customers;
 pub mod error;
-pub mod financing;
 pub mod http;
 pub mod openapi;
 pub mod ops;
 pub mod organization;
 pub mod pii;
+pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use autocrm_api::auth::password::PasswordHasher;
 use autocrm_api::config::Settings;
 use autocrm_api::organization::{bootstrap, demo};
 use autocrm_api::pii::PiiCipher;
 use autocrm_api::startup::{self, Application};
+use autocrm_domain::time::{Clock, SystemClock};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -84,8 +86,17 @@ fn main() -> ExitCode {
                 .map_err(|e| e.to_string())
                 .and_then(|pool| pool.get().map_err(|e| e.to_string()))
                 .and_then(|mut conn| {
-                    bootstrap::bootstrap(&mut conn, &org, &admin_email, &admin_password)
-                        .map_err(|e| e.to_string())
+                    let hasher = PasswordHasher::production();
+                    let now = SystemClock.now().naive_utc();
+                    bootstrap::bootstrap(
+                        &mut conn,
+                        &hasher,
+                        now,
+                        &org,
+                        &admin_email,
+                        &admin_password,
+                    )
+                    .map_err(|e| e.to_string())
                 });
             match result {
                 Ok(done) => {
@@ -105,7 +116,9 @@ fn main() -> ExitCode {
                 .map_err(|e| e.to_string())
                 .and_then(|pool| pool.get().map_err(|e| e.to_string()))
                 .and_then(|mut conn| {
-                    demo::seed(&mut conn, &pii, customers).map_err(|e| e.to_string())
+                    let hasher = PasswordHasher::production();
+                    let now = SystemClock.now().naive_utc();
+                    demo::seed(&mut conn, &pii, &hasher, now, customers).map_err(|e| e.to_string())
                 });
             match result {
                 Ok(summary) => {

@@ -1,5 +1,6 @@
-//! The OpenAPI document. Error responses that every operation shares are added in one
-//! place (`StandardErrors`), so no handler can forget its 401, 422 or 500.
+//! The OpenAPI document, built from the same endpoint list as the routes. Error responses
+//! that every operation shares are added in one place (`StandardErrors`), so no handler can
+//! forget its 401, 422 or 500.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -7,6 +8,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem};
+use crate::http::Endpoint;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,51 +19,10 @@ Money is integer minor units (fen) in `_cents` fields; times are RFC 3339 UTC; e
 `application/problem+json` with a stable `code`. Send `Accept-Language: zh-CN` for Chinese messages.",
         license(name = "Proprietary"),
     ),
-    paths(
-        crate::ops::health,
-        crate::ops::ready,
-        crate::ops::metrics,
-        crate::auth::handlers::login,
-        crate::auth::handlers::refresh,
-        crate::auth::handlers::logout,
-        crate::auth::handlers::issue_client_token,
-        crate::auth::handlers::me,
-        crate::auth::handlers::change_password,
-        crate::organization::stores::create_store,
-        crate::organization::stores::list_stores,
-        crate::organization::stores::get_store,
-        crate::organization::stores::patch_store,
-        crate::organization::stores::deactivate_store,
-        crate::organization::users::create_user,
-        crate::organization::users::list_users,
-        crate::organization::users::get_user,
-        crate::organization::users::patch_user,
-        crate::organization::users::deactivate_user,
-        crate::organization::api_clients::create_api_client,
-        crate::organization::api_clients::list_api_clients,
-        crate::organization::api_clients::revoke_api_client,
-        crate::customers::handlers::create_customer,
-        crate::customers::handlers::list_customers,
-        crate::customers::handlers::get_customer,
-        crate::customers::handlers::patch_customer,
-        crate::customers::handlers::archive_customer,
-        crate::customers::handlers::reveal_customer,
-        crate::financing::handlers::calculate,
-        crate::financing::handlers::affordability,
-        crate::financing::handlers::compare,
-        crate::financing::handlers::create_product,
-        crate::financing::handlers::list_products,
-        crate::financing::handlers::get_product,
-        crate::financing::handlers::patch_product,
-        crate::financing::handlers::create_application,
-        crate::financing::handlers::list_applications,
-        crate::financing::handlers::get_application,
-        crate::financing::handlers::change_status,
-    ),
     components(schemas(Problem, FieldError)),
-    modifiers(&BearerAuth, &StandardErrors),
     tags(
         (name = "auth", description = "Sign-in, tokens and the caller"),
+        (name = "organization", description = "The organisation's name, currency, time zone and settings"),
         (name = "stores", description = "Stores (门店) of the organisation"),
         (name = "users", description = "Staff accounts and roles"),
         (name = "api clients", description = "Machine clients with scopes"),
@@ -152,6 +113,7 @@ impl Modify for StandardErrors {
             let has_path_params = path.contains('{');
             for op in [
                 item.get.as_mut(),
+                item.head.as_mut(),
                 item.post.as_mut(),
                 item.put.as_mut(),
                 item.patch.as_mut(),
@@ -233,8 +195,27 @@ after `Retry-After` seconds",
     }
 }
 
+/// The document of these endpoints: their operations (with the security their permissions
+/// give them), the schemas they use, and the shared parts.
+pub fn document_of(endpoints: &[Endpoint]) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    for endpoint in endpoints {
+        for (name, schema) in &endpoint.schemas {
+            components.schemas.insert(name.clone(), schema.clone());
+        }
+        let methods: Vec<_> = endpoint.operations().map(|(m, _)| m).collect();
+        doc.paths
+            .add_path_operation(&endpoint.path, methods, endpoint.operation.clone());
+    }
+    BearerAuth.modify(&mut doc);
+    StandardErrors.modify(&mut doc);
+    doc
+}
+
+/// The whole API's document.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    document_of(&crate::routes::all())
 }
 
 #[cfg(test)]

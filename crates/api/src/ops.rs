@@ -5,11 +5,13 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::ServiceError;
 use crate::error::ApiError;
 use crate::http::metrics::Metrics;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok", "version": "0.1.0"}))]
 pub struct HealthStatus {
     /// `ok` when healthy.
     pub status: String,
@@ -17,6 +19,7 @@ pub struct HealthStatus {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ready", "database": "postgres"}))]
 pub struct ReadyStatus {
     pub status: String,
     /// `sqlite` or `postgres`.
@@ -25,7 +28,7 @@ pub struct ReadyStatus {
 
 /// Liveness: the process answers.
 #[utoipa::path(
-    get, path = "/health", tag = "operations", security(()),
+    method(get, head), path = "/health", tag = "operations",
     responses((status = 200, description = "Alive", body = HealthStatus))
 )]
 pub async fn health() -> HttpResponse {
@@ -37,7 +40,7 @@ pub async fn health() -> HttpResponse {
 
 /// Readiness: the database answers a query.
 #[utoipa::path(
-    get, path = "/ready", tag = "operations", security(()),
+    method(get, head), path = "/ready", tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = ReadyStatus),
         (status = 503, description = "The database is unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -45,10 +48,11 @@ pub async fn health() -> HttpResponse {
 )]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let database = state
-        .db(|conn| {
+        .app
+        .connection(|conn| {
             conn.batch_execute("SELECT 1").map_err(|e| {
                 tracing::warn!(error = %e, "readiness query failed");
-                ApiError::Unavailable
+                ServiceError::Unavailable
             })?;
             Ok(match conn {
                 autocrm_persistence::DbConn::Postgres(_) => "postgres",
@@ -64,11 +68,13 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 
 /// Prometheus text exposition.
 #[utoipa::path(
-    get, path = "/metrics", tag = "operations", security(()),
+    get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
 )]
 pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render(&state.pool))
+        .body(metrics.render(&state.app.pool))
 }
+
+crate::endpoints![health, ready, metrics];

@@ -7,9 +7,17 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::error::ApiError;
-
 const VERSION_PREFIX: &str = "v1:";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PiiError {
+    #[error("no randomness for a nonce: {0}")]
+    Random(String),
+    #[error("PII encryption failed")]
+    Encrypt,
+    #[error("PII decryption failed (wrong AUTOCRM_PII_KEY?)")]
+    Decrypt,
+}
 
 pub struct PiiCipher {
     cipher: Aes256Gcm,
@@ -33,20 +41,20 @@ impl PiiCipher {
         }
     }
 
-    pub fn encrypt(&self, plaintext: &str) -> Result<String, ApiError> {
+    pub fn encrypt(&self, plaintext: &str) -> Result<String, PiiError> {
         let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).map_err(ApiError::internal)?;
+        getrandom::fill(&mut nonce).map_err(|e| PiiError::Random(e.to_string()))?;
         let ciphertext = self
             .cipher
             .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
-            .map_err(|_| ApiError::internal("PII encryption failed"))?;
+            .map_err(|_| PiiError::Encrypt)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
         Ok(format!("{VERSION_PREFIX}{}", STANDARD.encode(out)))
     }
 
-    pub fn decrypt(&self, stored: &str) -> Result<String, ApiError> {
-        let fail = || ApiError::internal("PII decryption failed (wrong AUTOCRM_PII_KEY?)");
+    pub fn decrypt(&self, stored: &str) -> Result<String, PiiError> {
+        let fail = || PiiError::Decrypt;
         let body = stored.strip_prefix(VERSION_PREFIX).ok_or_else(fail)?;
         let bytes = STANDARD.decode(body).map_err(|_| fail())?;
         if bytes.len() < 12 {

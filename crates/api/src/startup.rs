@@ -7,19 +7,22 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::http::header::HeaderName;
 use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{HttpServer, web};
+use autocrm_domain::time::{Clock, SystemClock};
 use autocrm_persistence::{DbPool, PoolOptions, db};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::app::App;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::password::PasswordHasher;
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::http::endpoint::{self, Endpoint};
 use crate::http::metrics::Metrics;
 use crate::http::rate_limit::{RateLimiter, RateLimits};
 use crate::http::{extract, middleware};
 use crate::pii::PiiCipher;
 use crate::state::AppState;
-use crate::{auth, customers, ops, organization};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -45,6 +48,22 @@ pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
     Ok(pool)
 }
 
+/// What a server runs on besides its settings: the clock and the password hasher. Production
+/// uses the defaults; tests pass a clock they move and a cheap hasher.
+pub struct Runtime {
+    pub clock: Arc<dyn Clock>,
+    pub passwords: PasswordHasher,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            passwords: PasswordHasher::production(),
+        }
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -56,10 +75,14 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         settings.check_secrets()?;
         let pool = open_database(&settings)?;
-        Self::build_with_pool(settings, pool)
+        Self::build_with(settings, pool, Runtime::default())
     }
 
-    pub fn build_with_pool(settings: Settings, pool: DbPool) -> Result<Self, StartError> {
+    pub fn build_with(
+        settings: Settings,
+        pool: DbPool,
+        runtime: Runtime,
+    ) -> Result<Self, StartError> {
         let listener = TcpListener::bind(&settings.listen)
             .map_err(|e| StartError::Listen(settings.listen.clone(), e))?;
         let port = listener
@@ -68,11 +91,17 @@ impl Application {
             .port();
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
-            pool,
+            app: App {
+                pool,
+                clock: runtime.clock,
+                pii: Arc::new(PiiCipher::new(&settings.pii_key)),
+            },
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_secs),
-            pii: Arc::new(PiiCipher::new(&settings.pii_key)),
+            passwords: runtime.passwords,
             settings: settings.clone(),
         });
+        let endpoints = Arc::new(crate::routes::all());
+        let docs = crate::openapi::document_of(&endpoints);
         let metrics = web::Data::new(Metrics::default());
         let rate_limits = web::Data::new(RateLimits {
             sign_in: RateLimiter::new(settings.sign_in_rate_per_minute, settings.sign_in_burst),
@@ -92,18 +121,20 @@ impl Application {
         let timeout = Duration::from_secs(settings.request_timeout_secs.max(1));
         let app_settings = settings.clone();
         let server = HttpServer::new(move || {
-            App::new()
+            actix_web::App::new()
                 .app_data(state.clone())
                 .app_data(metrics.clone())
                 .app_data(rate_limits.clone())
                 .app_data(web::PayloadConfig::new(app_settings.max_body_bytes))
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
-                .configure(routes)
+                .configure(|cfg| routes(cfg, &endpoints, &docs))
                 .default_service(web::to(not_found))
                 .wrap(from_fn(crate::http::idempotency::idempotent_posts))
                 // Outside idempotency: a refused request must not claim its key.
                 .wrap(from_fn(crate::http::rate_limit::limit_requests))
+                // Verifies the token once; everything inside reads the outcome.
+                .wrap(from_fn(crate::http::authenticate::authenticate))
                 .wrap(from_fn(middleware::problem_details))
                 .wrap(cors(&app_settings.cors_allowed_origins))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
@@ -141,10 +172,11 @@ async fn purge_idempotency_keys(state: web::Data<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        let cutoff = autocrm_persistence::db::now()
+        let cutoff = state.app.clock.now().naive_utc()
             - chrono::TimeDelta::hours(crate::http::idempotency::RETENTION_HOURS);
         let purged = state
-            .db(move |conn| {
+            .app
+            .connection(move |conn| {
                 Ok(autocrm_persistence::models::IdempotencyRecord::purge_older_than(conn, cutoff)?)
             })
             .await;
@@ -155,7 +187,7 @@ async fn purge_idempotency_keys(state: web::Data<AppState>) {
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+    Err(ApiError::not_found())
 }
 
 fn cors(origins: &[String]) -> actix_cors::Cors {
@@ -177,83 +209,13 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     cors
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    use organization::{api_clients, stores, users};
-    use web::{get, head, patch, post, resource};
-    // One resource per path, so another method on a known path answers 405.
-    // Probes from some load balancers and monitors use HEAD.
-    cfg.service(
-        resource("/health")
-            .route(get().to(ops::health))
-            .route(head().to(ops::health)),
-    )
-    .service(
-        resource("/ready")
-            .route(get().to(ops::ready))
-            .route(head().to(ops::ready)),
-    )
-    .service(resource("/metrics").route(get().to(ops::metrics)))
-    .service(
-        SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", crate::openapi::document()),
-    )
-    .service(web::redirect("/docs", "/docs/index.html"))
-    .service(
-        web::scope("/api/v1")
-            .service(resource("/auth/login").route(post().to(auth::handlers::login)))
-            .service(resource("/auth/refresh").route(post().to(auth::handlers::refresh)))
-            .service(resource("/auth/logout").route(post().to(auth::handlers::logout)))
-            .service(resource("/auth/token").route(post().to(auth::handlers::issue_client_token)))
-            .service(resource("/me").route(get().to(auth::handlers::me)))
-            .service(resource("/me/password").route(post().to(auth::handlers::change_password)))
-            .service(
-                resource("/stores")
-                    .route(post().to(stores::create_store))
-                    .route(get().to(stores::list_stores)),
-            )
-            .service(
-                resource("/stores/{id}")
-                    .route(get().to(stores::get_store))
-                    .route(patch().to(stores::patch_store)),
-            )
-            .service(resource("/stores/{id}/deactivate").route(post().to(stores::deactivate_store)))
-            .service(
-                resource("/users")
-                    .route(post().to(users::create_user))
-                    .route(get().to(users::list_users)),
-            )
-            .service(
-                resource("/users/{id}")
-                    .route(get().to(users::get_user))
-                    .route(patch().to(users::patch_user)),
-            )
-            .service(resource("/users/{id}/deactivate").route(post().to(users::deactivate_user)))
-            .service(
-                resource("/api-clients")
-                    .route(post().to(api_clients::create_api_client))
-                    .route(get().to(api_clients::list_api_clients)),
-            )
-            .service(
-                resource("/api-clients/{id}/revoke")
-                    .route(post().to(api_clients::revoke_api_client)),
-            )
-            .service(
-                resource("/customers")
-                    .route(post().to(customers::handlers::create_customer))
-                    .route(get().to(customers::handlers::list_customers)),
-            )
-            .service(
-                resource("/customers/{id}")
-                    .route(get().to(customers::handlers::get_customer))
-                    .route(patch().to(customers::handlers::patch_customer)),
-            )
-            .service(
-                resource("/customers/{id}/archive")
-                    .route(post().to(customers::handlers::archive_customer)),
-            )
-            .service(
-                resource("/customers/{id}/reveal")
-                    .route(post().to(customers::handlers::reveal_customer)),
-            )
-            .configure(crate::financing::handlers::routes),
-    );
+/// The API's routes, and the documentation routes beside them.
+pub fn routes(
+    cfg: &mut web::ServiceConfig,
+    endpoints: &[Endpoint],
+    docs: &utoipa::openapi::OpenApi,
+) {
+    endpoint::configure(cfg, endpoints);
+    cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", docs.clone()))
+        .service(web::redirect("/docs", "/docs/index.html"));
 }

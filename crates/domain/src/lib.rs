@@ -4,7 +4,7 @@ pub mod access;
 pub mod contact;
 pub mod customer;
 pub mod financing;
-#[doc(hidden)]
+pub mod organization;
 pub mod text_enum;
 pub mod time;
 pub mod vehicle;

@@ -37,6 +37,13 @@ macro_rules! text_enum {
             }
         }
 
+        impl $crate::text_enum::TextEnum for $name {
+            const NAMES: &'static [&'static str] = $name::NAMES;
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -69,6 +76,12 @@ macro_rules! text_enum {
             }
         }
     };
+}
+
+/// What every `text_enum!` shares, for code generic over them (validation, schemas).
+pub trait TextEnum: Copy + std::str::FromStr + 'static {
+    const NAMES: &'static [&'static str];
+    fn as_str(self) -> &'static str;
 }
 
 /// A name that is not one of an enum's wire names.

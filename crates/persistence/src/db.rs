@@ -18,6 +18,9 @@ pub enum DbConn {
 
 pub type DbPool = r2d2::Pool<ConnectionManager>;
 
+/// The backend of the combined connection, for boxed queries and expressions.
+pub type Db = <DbConn as Connection>::Backend;
+
 /// A pooled connection that remembers whether a request on it failed.
 ///
 /// Checking every checkout with a query costs a round trip per use (measured: a third of
@@ -297,14 +300,6 @@ pub fn lock_row(conn: &mut DbConn, table: &'static str, id: &str) -> QueryResult
         }
         DbConn::Sqlite(_) => Ok(()),
     }
-}
-
-/// The current UTC time at microsecond precision, which both backends store exactly.
-pub fn now() -> chrono::NaiveDateTime {
-    use chrono::{DurationRound, TimeDelta};
-    let now = chrono::Utc::now().naive_utc();
-    now.duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or(now)
 }
 
 /// A new time-ordered id.

@@ -6,6 +6,7 @@
 pub mod db;
 pub mod models;
 pub mod schema;
+#[cfg(feature = "test-db")]
 pub mod test_db;
 
 pub use db::{Backend, DbConn, DbPool, PoolError, PoolOptions};

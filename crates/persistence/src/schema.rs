@@ -9,6 +9,7 @@ diesel::table! {
         settings -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -192,6 +193,7 @@ diesel::table! {
 diesel::joinable!(stores -> organizations (org_id));
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(customers -> organizations (org_id));
+diesel::joinable!(api_clients -> organizations (org_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,

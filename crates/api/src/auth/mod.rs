@@ -1,12 +1,7 @@
-//! Authentication (tokens, passwords) and authorisation (roles, scopes, data scope).
+//! Identity: access tokens, passwords, secrets, and the sign-in use cases. The HTTP side
+//! (the `Authorized` extractor, the sign-in endpoints) builds on this, never the reverse.
 
 pub mod jwt;
 pub mod password;
-pub mod permission;
-pub mod principal;
 pub mod secret;
-
-pub use permission::{Authorized, Permission};
-pub use principal::{Principal, PrincipalKind};
-pub mod handlers;
 pub mod service;

@@ -1,15 +1,16 @@
-//! Login, refresh-token rotation, logout, client credentials and password change.
+//! Signing in and out: password checks with lockout, refresh-token rotation, client
+//! credentials, password change. Use cases like any other: they run in a unit of work.
 
+use autocrm_domain::access::Principal;
 use autocrm_domain::contact::{Email, Phone};
-use autocrm_persistence::DbConn;
-use autocrm_persistence::db::{new_id, now, write_tx};
-use autocrm_persistence::models::{ApiClient, RefreshToken, User};
+use autocrm_persistence::db::new_id;
+use autocrm_persistence::models::{ApiClient, RefreshToken, TenantRecord, User, Versioned};
 use chrono::TimeDelta;
 
-use super::Principal;
 use super::jwt::JwtKeys;
-use super::{password, secret};
-use crate::error::ApiError;
+use super::password::{self, PasswordHasher};
+use super::secret;
+use crate::app::{Change, Ctx, FieldError, Limit, ServiceError, ServiceResult};
 
 pub const MAX_FAILED_LOGINS: i32 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
@@ -20,8 +21,8 @@ pub struct IssuedTokens {
     pub expires_in: i64,
 }
 
-fn invalid_credentials() -> ApiError {
-    ApiError::InvalidCredentials("invalid login or password".into())
+pub fn invalid_credentials() -> ServiceError {
+    ServiceError::InvalidCredentials("invalid login or password".into())
 }
 
 /// A login is an email or a phone; anything else cannot match a user.
@@ -33,66 +34,87 @@ fn normalise_login(login: &str) -> Option<String> {
     }
 }
 
-pub fn login(
-    conn: &mut DbConn,
-    jwt: &JwtKeys,
-    refresh_ttl_days: i64,
+/// What a password check found.
+pub enum PasswordCheck {
+    Valid(Box<User>),
+    /// Wrong password for this account (counted towards its lockout).
+    Wrong(Box<User>),
+    /// No such login.
+    Unknown,
+}
+
+/// The first half of signing in, a read: find the account and check the password. It runs
+/// argon2, so it holds no write lock while it does.
+pub fn check_password(
+    ctx: &mut Ctx,
+    hasher: &PasswordHasher,
     login: &str,
     password_text: &str,
-) -> Result<IssuedTokens, ApiError> {
-    let Some(login) = normalise_login(login) else {
-        password::verify_dummy(password_text);
-        return Err(invalid_credentials());
+) -> ServiceResult<PasswordCheck> {
+    let user = match normalise_login(login) {
+        Some(login) => User::find_by_login(ctx.conn, &login)?,
+        None => None,
     };
-    let Some(user) = User::find_by_login(conn, &login)? else {
-        password::verify_dummy(password_text);
-        return Err(invalid_credentials());
+    let Some(user) = user else {
+        hasher.verify_dummy(password_text);
+        return Ok(PasswordCheck::Unknown);
     };
-    let at = now();
+    let at = ctx.now();
     if let Some(until) = user.locked_until.filter(|until| *until > at) {
-        return Err(ApiError::TooManyRequests {
-            code: "account_locked",
+        return Err(ServiceError::Limited {
+            limit: Limit::AccountLocked,
             detail: "too many failed logins; try again later".into(),
             retry_after_secs: (until - at).num_seconds().max(1) as u64,
         });
     }
     if !password::verify(password_text, &user.password_hash) {
-        write_tx(conn, |conn| -> Result<(), ApiError> {
-            // Re-read inside the lock, so concurrent failures all count.
-            let current =
-                User::find(conn, &user.org_id, &user.id)?.ok_or_else(invalid_credentials)?;
-            let failures = current.failed_logins + 1;
-            if failures >= MAX_FAILED_LOGINS {
-                let until = at + TimeDelta::minutes(LOCKOUT_MINUTES);
-                User::set_login_state(conn, &user.id, 0, Some(until))?;
-                tracing::warn!(user_id = %user.id, "account locked after failed logins");
-            } else {
-                User::set_login_state(conn, &user.id, failures, None)?;
-            }
-            Ok(())
-        })?;
-        return Err(invalid_credentials());
+        return Ok(PasswordCheck::Wrong(Box::new(user)));
     }
     if !user.active {
-        return Err(ApiError::Unauthorized("the account is deactivated".into()));
+        return Err(ServiceError::Unauthorized(
+            "the account is deactivated".into(),
+        ));
     }
-    write_tx(conn, |conn| {
-        if user.failed_logins != 0 || user.locked_until.is_some() {
-            User::set_login_state(conn, &user.id, 0, None)?;
-        }
-        issue_for_user(conn, jwt, refresh_ttl_days, &user, &new_id())
-    })
+    Ok(PasswordCheck::Valid(Box::new(user)))
+}
+
+/// Counts a failed sign-in; the fifth in a row locks the account for a while.
+pub fn record_failed_login(ctx: &mut Ctx, user: &User) -> ServiceResult<()> {
+    // Re-read inside the write lock, so concurrent failures all count.
+    let current = User::find(ctx.conn, &user.org_id, &user.id)?.ok_or_else(invalid_credentials)?;
+    let failures = current.failed_logins + 1;
+    if failures >= MAX_FAILED_LOGINS {
+        let until = ctx.now() + TimeDelta::minutes(LOCKOUT_MINUTES);
+        User::set_login_state(ctx.conn, &user.id, 0, Some(until))?;
+        tracing::warn!(user_id = %user.id, "account locked after failed logins");
+    } else {
+        User::set_login_state(ctx.conn, &user.id, failures, None)?;
+    }
+    Ok(())
+}
+
+/// The second half of signing in, a write: clear the failure count and open a session.
+pub fn open_session(
+    ctx: &mut Ctx,
+    jwt: &JwtKeys,
+    refresh_ttl_days: i64,
+    user: &User,
+) -> ServiceResult<IssuedTokens> {
+    if user.failed_logins != 0 || user.locked_until.is_some() {
+        User::set_login_state(ctx.conn, &user.id, 0, None)?;
+    }
+    issue_for_user(ctx, jwt, refresh_ttl_days, user, &new_id())
 }
 
 fn issue_for_user(
-    conn: &mut DbConn,
+    ctx: &mut Ctx,
     jwt: &JwtKeys,
     refresh_ttl_days: i64,
     user: &User,
     family_id: &str,
-) -> Result<IssuedTokens, ApiError> {
+) -> ServiceResult<IssuedTokens> {
     let refresh_token = secret::generate("rt_");
-    let at = now();
+    let at = ctx.now();
     RefreshToken {
         id: new_id(),
         org_id: user.org_id.clone(),
@@ -104,8 +126,9 @@ fn issue_for_user(
         revoked_at: None,
         created_at: at,
     }
-    .insert(conn)?;
+    .insert(ctx.conn)?;
     let access_token = jwt.issue(
+        ctx.now_utc(),
         &user.id,
         &user.org_id,
         &user.role,
@@ -119,60 +142,46 @@ fn issue_for_user(
     })
 }
 
-/// Rotates a refresh token. Presenting one that was already used means it leaked:
-/// the whole family is revoked, so neither the thief nor the owner can go on.
+/// Rotates a refresh token. Presenting one that was already used means it leaked: the whole
+/// family is revoked, so neither the thief nor the owner can go on. The revocation commits
+/// even though the caller is refused, so refusals are answers (`Ok(Err(..))`), not errors.
 pub fn refresh(
-    conn: &mut DbConn,
+    ctx: &mut Ctx,
     jwt: &JwtKeys,
     refresh_ttl_days: i64,
     token: &str,
-) -> Result<IssuedTokens, ApiError> {
-    let invalid = || ApiError::Unauthorized("the refresh token is invalid".into());
-
-    write_tx(
-        conn,
-        |conn| -> Result<Result<IssuedTokens, ApiError>, ApiError> {
-            let Some(stored) = RefreshToken::find_by_hash(conn, &secret::digest(token))? else {
-                return Ok(Err(invalid()));
-            };
-            let at = now();
-            if stored.revoked_at.is_some() {
-                return Ok(Err(invalid()));
-            }
-            if stored.used_at.is_some() || !RefreshToken::mark_used(conn, &stored.id, at)? {
-                RefreshToken::revoke_family(conn, &stored.family_id, at)?;
-                tracing::warn!(user_id = %stored.user_id, "refresh token reuse; family revoked");
-                // Commit the revocation, then refuse.
-                return Ok(Err(ApiError::Unauthorized(
-                    "refresh token reuse detected; please sign in again".into(),
-                )));
-            }
-            if stored.expires_at <= at {
-                return Ok(Err(ApiError::Unauthorized(
-                    "the refresh token has expired".into(),
-                )));
-            }
-            let user = match User::find(conn, &stored.org_id, &stored.user_id)? {
-                Some(user) if user.active => user,
-                _ => {
-                    RefreshToken::revoke_family(conn, &stored.family_id, at)?;
-                    return Ok(Err(ApiError::Unauthorized(
-                        "the account is deactivated".into(),
-                    )));
-                }
-            };
-            issue_for_user(conn, jwt, refresh_ttl_days, &user, &stored.family_id).map(Ok)
-        },
-    )?
+) -> ServiceResult<Result<IssuedTokens, ServiceError>> {
+    let refused = |detail: &str| Ok(Err(ServiceError::Unauthorized(detail.to_owned())));
+    let Some(stored) = RefreshToken::find_by_hash(ctx.conn, &secret::digest(token))? else {
+        return refused("the refresh token is invalid");
+    };
+    let at = ctx.now();
+    if stored.revoked_at.is_some() {
+        return refused("the refresh token is invalid");
+    }
+    if stored.used_at.is_some() || !RefreshToken::mark_used(ctx.conn, &stored.id, at)? {
+        RefreshToken::revoke_family(ctx.conn, &stored.family_id, at)?;
+        tracing::warn!(user_id = %stored.user_id, "refresh token reuse; family revoked");
+        return refused("refresh token reuse detected; please sign in again");
+    }
+    if stored.expires_at <= at {
+        return refused("the refresh token has expired");
+    }
+    let user = match User::find(ctx.conn, &stored.org_id, &stored.user_id)? {
+        Some(user) if user.active => user,
+        _ => {
+            RefreshToken::revoke_family(ctx.conn, &stored.family_id, at)?;
+            return refused("the account is deactivated");
+        }
+    };
+    issue_for_user(ctx, jwt, refresh_ttl_days, &user, &stored.family_id).map(Ok)
 }
 
-pub fn logout(conn: &mut DbConn, token: &str) -> Result<(), ApiError> {
-    write_tx(conn, |conn| {
-        if let Some(stored) = RefreshToken::find_by_hash(conn, &secret::digest(token))? {
-            RefreshToken::revoke_family(conn, &stored.family_id, now())?;
-        }
-        Ok(())
-    })
+pub fn logout(ctx: &mut Ctx, token: &str) -> ServiceResult<()> {
+    if let Some(stored) = RefreshToken::find_by_hash(ctx.conn, &secret::digest(token))? {
+        RefreshToken::revoke_family(ctx.conn, &stored.family_id, ctx.now())?;
+    }
+    Ok(())
 }
 
 pub struct ClientToken {
@@ -182,23 +191,26 @@ pub struct ClientToken {
 }
 
 pub fn client_credentials(
-    conn: &mut DbConn,
+    ctx: &mut Ctx,
     jwt: &JwtKeys,
     client_id: &str,
     client_secret: &str,
-) -> Result<ClientToken, ApiError> {
-    let invalid = || ApiError::InvalidCredentials("invalid client credentials".into());
+) -> ServiceResult<ClientToken> {
+    let invalid = || ServiceError::InvalidCredentials("invalid client credentials".into());
     if client_id.chars().any(char::is_control) {
         return Err(invalid());
     }
-    let client = ApiClient::find_by_client_id(conn, client_id)?.ok_or_else(invalid)?;
+    let client = ApiClient::find_by_client_id(ctx.conn, client_id)?.ok_or_else(invalid)?;
     if !secret::constant_time_eq(&secret::digest(client_secret), &client.secret_hash) {
         return Err(invalid());
     }
     if client.revoked_at.is_some() {
-        return Err(ApiError::Unauthorized("the client has been revoked".into()));
+        return Err(ServiceError::Unauthorized(
+            "the client has been revoked".into(),
+        ));
     }
     let access_token = jwt.issue(
+        ctx.now_utc(),
         &client.id,
         &client.org_id,
         "integration",
@@ -212,42 +224,37 @@ pub fn client_credentials(
     })
 }
 
-pub fn change_password(
-    conn: &mut DbConn,
+/// Whether the current password is right (a read: argon2 holds no write lock).
+pub fn check_current_password(
+    ctx: &mut Ctx,
     principal: &Principal,
     current: &str,
-    new: &str,
-) -> Result<(), ApiError> {
-    let user_id = principal.id.as_str();
-    let mut user = User::find(conn, &principal.org_id, user_id)?.ok_or(ApiError::NotFound)?;
+) -> ServiceResult<()> {
+    let user =
+        User::find(ctx.conn, &principal.org_id, &principal.id)?.ok_or(ServiceError::NotFound)?;
     if !password::verify(current, &user.password_hash) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::Invalid(vec![FieldError::new(
             "current_password",
             "invalid_value",
             "the current password is wrong",
+        )]));
+    }
+    Ok(())
+}
+
+/// Stores a new password hash and ends every other session.
+pub fn change_password(ctx: &mut Ctx, new_hash: String) -> ServiceResult<()> {
+    let principal = ctx.principal()?;
+    let mut user =
+        User::find(ctx.conn, &principal.org_id, &principal.id)?.ok_or(ServiceError::NotFound)?;
+    let version = user.version;
+    user.password_hash = new_hash;
+    user.updated_at = ctx.now();
+    if !user.save(ctx.conn, version)? {
+        return Err(ServiceError::Conflict(
+            "the user changed meanwhile; retry".into(),
         ));
     }
-    password::check_strength("new_password", new).map_err(|e| ApiError::Validation(vec![e]))?;
-    user.password_hash = password::hash(new)?;
-    user.updated_at = now();
-    write_tx(conn, |conn| {
-        let version = user.version;
-        if !user.save(conn, version)? {
-            return Err(ApiError::conflict(
-                "conflict",
-                "the user changed meanwhile; retry",
-                None,
-            ));
-        }
-        // Every other session ends with the old password.
-        RefreshToken::revoke_user(conn, user_id, now())?;
-        crate::audit::record(
-            conn,
-            principal,
-            "user.password_changed",
-            "user",
-            Some(user_id),
-            serde_json::json!({}),
-        )
-    })
+    RefreshToken::revoke_user(ctx.conn, &principal.id, ctx.now())?;
+    ctx.record(Change::new("user.password_changed", "user", &principal.id))
 }

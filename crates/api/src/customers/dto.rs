@@ -1,52 +1,48 @@
+//! What `/api/v1/customers` reads and writes, and how requests become commands.
+
+use autocrm_domain::contact::{Email, Phone};
+use autocrm_domain::customer::{CustomerKind, CustomerStatus, SourceChannel};
 use autocrm_persistence::models::Customer;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use super::service::{CustomerChanges, NewCustomer};
 use crate::http::pagination::Cursor;
 use crate::validate::patch_field;
+use crate::validate::rules::{self, Required};
 use crate::validate::schema::{
-    self, Id, OptionalEmail, OptionalText, Phone, SearchText, Text, UuidText, schema_marker,
-    string_enum,
+    self, Id, OptionalEmail, OptionalText, SearchText, Text, UuidText, schema_marker, string_enum,
 };
+use autocrm_persistence::models::CustomerSort;
 
-pub const KINDS: [&str; 2] = ["individual", "business"];
-string_enum!(KindSchema = KINDS);
-/// What `service::list_request` reads as `status` and `sort`.
+string_enum!(KindSchema = CustomerKind::NAMES);
+/// What the list reads as `status`: a customer status, or `all`.
 pub const LIST_STATUSES: [&str; 3] = ["active", "archived", "all"];
 string_enum!(ListStatusSchema = LIST_STATUSES);
-pub const LIST_SORTS: [&str; 6] = [
-    "created_at",
-    "-created_at",
-    "name",
-    "-name",
-    "updated_at",
-    "-updated_at",
-];
-string_enum!(ListSortSchema = LIST_SORTS);
-/// `source_channel` is trimmed, blank means none, and it must then be one of
-/// [`SOURCE_CHANNELS`] (at most 40 characters as sent).
+string_enum!(ListSortSchema = CustomerSort::NAMES);
+/// `source_channel` is trimmed, blank means none, and it must then be a source channel (at
+/// most 40 characters as sent).
 pub enum SourceChannelSchema {}
 schema_marker!(
     SourceChannelSchema,
-    schema::trimmed_one_of(&SOURCE_CHANNELS, 40)
+    schema::trimmed_one_of(SourceChannel::NAMES, 40)
 );
-pub const SOURCE_CHANNELS: [&str; 9] = [
-    "walk_in",
-    "phone",
-    "website",
-    "wechat",
-    "autohome",
-    "dongchedi",
-    "referral",
-    "event",
-    "other",
-];
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a10", "kind": "individual", "name": "张伟",
+    "phone": "138****5678", "email": "zhang.wei@example.com", "city": "上海",
+    "source_channel": "walk_in", "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a11",
+    "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12", "notes": "周末来店试驾",
+    "marketing_consent": true, "status": "active", "version": 3,
+    "created_at": "2026-11-02T03:15:00Z", "updated_at": "2026-11-20T09:30:00Z", "archived_at": null
+}))]
 pub struct CustomerDto {
     pub id: String,
     /// `individual` or `business`.
+    #[schema(value_type = KindSchema, inline)]
     pub kind: String,
     pub name: String,
     /// Masked (`138****5678`); use the reveal endpoint for the full number.
@@ -90,31 +86,43 @@ impl From<Customer> for CustomerDto {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "张伟", "phone": "13812345678", "source_channel": "walk_in"}))]
+#[schema(example = json!({"name": "张伟", "phone": "13812345678", "city": "上海", "source_channel": "walk_in"}))]
 pub struct CreateCustomer {
     /// `individual` (default) or `business`.
+    #[validate(custom(function = "rules::one_of::<CustomerKind>"))]
     #[schema(value_type = Option<KindSchema>, inline)]
     pub kind: Option<String>,
+    #[validate(length(max = 100), custom(function = "rules::text"))]
     #[schema(value_type = Text<100>, inline)]
     pub name: String,
     /// E.164, or an 11-digit Chinese mobile.
-    #[schema(value_type = Option<Phone>, inline)]
+    #[validate(custom(function = "rules::phone"))]
+    #[schema(value_type = Option<schema::Phone>, inline)]
     pub phone: Option<String>,
+    #[validate(length(max = 254), custom(function = "rules::email"))]
     #[schema(value_type = Option<OptionalEmail>, inline)]
     pub email: Option<String>,
+    #[validate(length(max = 100), custom(function = "rules::optional_text"))]
     #[schema(value_type = Option<OptionalText<100>>, inline)]
     pub city: Option<String>,
     /// walk_in, phone, website, wechat, autohome, dongchedi, referral, event, other.
+    #[validate(
+        length(max = 40),
+        custom(function = "rules::blank_or_one_of::<SourceChannel>")
+    )]
     #[schema(value_type = Option<SourceChannelSchema>, inline)]
     pub source_channel: Option<String>,
     /// Defaults to the caller for sales consultants.
+    #[validate(custom(function = "rules::id"))]
     #[schema(value_type = Option<Id>, inline)]
     pub owner_id: Option<String>,
     /// Defaults to the caller's store.
+    #[validate(custom(function = "rules::id"))]
     #[schema(value_type = Option<Id>, inline)]
     pub store_id: Option<String>,
+    #[validate(length(max = 4000), custom(function = "rules::optional_text"))]
     #[schema(value_type = Option<OptionalText<4000>>, inline)]
     pub notes: Option<String>,
     #[serde(default)]
@@ -123,39 +131,53 @@ pub struct CreateCustomer {
 
 /// JSON merge patch: absent leaves a field, `null` clears it (`kind`, `name` and
 /// `marketing_consent` cannot be cleared: `null` for them is a 422).
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, ToSchema, Validate, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"city": "上海", "notes": "周末来店试驾"}))]
 pub struct PatchCustomer {
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(custom(function = "rules::present_one_of::<CustomerKind>"))]
     #[schema(value_type = KindSchema, inline, required = false)]
-    pub kind: Option<Option<String>>,
+    pub kind: Required<String>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(length(max = 100), custom(function = "rules::present_text"))]
     #[schema(value_type = Text<100>, inline, required = false)]
-    pub name: Option<Option<String>>,
+    pub name: Required<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<Phone>, inline)]
+    #[validate(custom(function = "rules::phone"))]
+    #[schema(value_type = Option<schema::Phone>, inline)]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(length(max = 254), custom(function = "rules::email"))]
     #[schema(value_type = Option<OptionalEmail>, inline)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(length(max = 100), custom(function = "rules::optional_text"))]
     #[schema(value_type = Option<OptionalText<100>>, inline)]
     pub city: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(
+        length(max = 40),
+        custom(function = "rules::blank_or_one_of::<SourceChannel>")
+    )]
     #[schema(value_type = Option<SourceChannelSchema>, inline)]
     pub source_channel: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(custom(function = "rules::id"))]
     #[schema(value_type = Option<Id>, inline)]
     pub owner_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(custom(function = "rules::id"))]
     #[schema(value_type = Option<Id>, inline)]
     pub store_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(length(max = 4000), custom(function = "rules::optional_text"))]
     #[schema(value_type = Option<OptionalText<4000>>, inline)]
     pub notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[validate(custom(function = "rules::present"))]
     #[schema(value_type = bool, required = false)]
-    pub marketing_consent: Option<Option<bool>>,
+    pub marketing_consent: Required<bool>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -187,22 +209,74 @@ pub struct CustomerListQuery {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"customer_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a10", "phone": "+8613812345678"}))]
 pub struct RevealedContact {
     pub customer_id: String,
     /// The full E.164 number.
     pub phone: Option<String>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::LIST_SORTS;
-    use crate::customers::service::sort_of;
+fn parsed<T>(value: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    rules::trimmed(value).and_then(|v| parse(&v))
+}
 
-    #[test]
-    fn the_declared_sorts_are_the_ones_the_list_reads() {
-        for sort in LIST_SORTS {
-            assert_eq!(sort_of(Some(sort)).map(|(_, name)| name).ok(), Some(sort));
+impl CreateCustomer {
+    /// The command, from a body its rules accepted.
+    pub fn into_command(self) -> NewCustomer {
+        NewCustomer {
+            kind: self
+                .kind
+                .and_then(|k| k.parse().ok())
+                .unwrap_or(CustomerKind::Individual),
+            name: self.name.trim().to_owned(),
+            phone: parsed(self.phone.as_deref(), |p| Phone::parse(p).ok()),
+            email: parsed(self.email.as_deref(), |e| Email::parse(e).ok()),
+            city: rules::trimmed(self.city.as_deref()),
+            source_channel: parsed(self.source_channel.as_deref(), |s| s.parse().ok()),
+            owner_id: self.owner_id.as_deref().and_then(rules::normalised_id),
+            store_id: self.store_id.as_deref().and_then(rules::normalised_id),
+            notes: rules::trimmed(self.notes.as_deref()),
+            marketing_consent: self.marketing_consent,
         }
-        assert!(sort_of(Some("id")).is_err());
+    }
+}
+
+impl PatchCustomer {
+    /// The changes, from a body its rules accepted: `Some(None)` clears a field.
+    pub fn into_changes(self) -> CustomerChanges {
+        let clearable = |v: Option<Option<String>>| v.map(|v| rules::trimmed(v.as_deref()));
+        CustomerChanges {
+            kind: self.kind.flatten().and_then(|k| k.parse().ok()),
+            name: self.name.flatten().map(|n| n.trim().to_owned()),
+            phone: self
+                .phone
+                .map(|p| parsed(p.as_deref(), |p| Phone::parse(p).ok())),
+            email: self
+                .email
+                .map(|e| parsed(e.as_deref(), |e| Email::parse(e).ok())),
+            city: clearable(self.city),
+            source_channel: self
+                .source_channel
+                .map(|s| parsed(s.as_deref(), |s| s.parse().ok())),
+            owner_id: self
+                .owner_id
+                .map(|o| o.as_deref().and_then(rules::normalised_id)),
+            store_id: self
+                .store_id
+                .map(|s| s.as_deref().and_then(rules::normalised_id)),
+            notes: clearable(self.notes),
+            marketing_consent: self.marketing_consent.flatten(),
+        }
+    }
+}
+
+/// The statuses a list may ask for: `None` is all.
+pub fn list_status(value: Option<&str>) -> Result<Option<CustomerStatus>, &'static str> {
+    match value.unwrap_or("active") {
+        "all" => Ok(None),
+        other => other
+            .parse()
+            .map(Some)
+            .map_err(|_| "status must be active, archived or all"),
     }
 }

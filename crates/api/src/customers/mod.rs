@@ -1,7 +1,8 @@
-//! Customers: the first resource end to end. Personal data is encrypted at rest,
-//! masked in answers, and revealed only on an audited request.
+//! Customers: the first resource end to end. Personal data is encrypted at rest, masked in
+//! answers, and revealed only on an audited request.
 
 pub mod dto;
 pub mod handlers;
-pub mod scope;
 pub mod service;
+
+pub use handlers::endpoints;

@@ -7,12 +7,14 @@ use actix_web::dev::Payload;
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::de::{DeserializeOwned, IgnoredAny};
+use validator::Validate;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Code, FieldError};
 
-/// A JSON request body. Unlike `web::Json`, it tells a syntax error (400) from a
-/// well-formed body with a wrong field (422), and names that field by its path
-/// (`plans[1].term_months`), whatever serde's message says.
+/// A JSON request body, checked against its type's field rules. Unlike `web::Json`, it
+/// tells a syntax error (400) from a well-formed body with a wrong field (422), names that
+/// field by its path (`plans[1].term_months`), whatever serde's message says, and reports
+/// every field that breaks a rule at once.
 pub struct Json<T>(pub T);
 
 impl<T> Json<T> {
@@ -28,7 +30,7 @@ impl<T> std::ops::Deref for Json<T> {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
@@ -38,10 +40,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::UnsupportedMediaType.into());
+                return Err(ApiError::new(Code::UnsupportedMediaType).into());
             }
             let bytes = bytes.await?;
-            Ok(Json(parse_json(&bytes)?))
+            let value: T = parse_json(&bytes)?;
+            crate::validate::check(&value).map_err(ApiError::from)?;
+            Ok(Json(value))
         })
     }
 }
@@ -58,7 +62,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // (`[1,` into a struct), and that must still be a 400.
     if let Err(e) = serde_json::from_slice::<IgnoredAny>(bytes) {
         return Err(ApiError::bad_request(
-            "malformed_json",
+            Code::MalformedJson,
             format!("malformed JSON: {e}"),
         ));
     }
@@ -69,7 +73,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // Skipping a value checks less than reading it: invalid UTF-8 inside a string
         // only shows here, and it is still not JSON.
         if error.classify() != serde_json::error::Category::Data {
-            return ApiError::bad_request("malformed_json", format!("malformed JSON: {error}"));
+            return ApiError::bad_request(Code::MalformedJson, format!("malformed JSON: {error}"));
         }
         let mut field = data_error(&error);
         if path != "." {
@@ -81,8 +85,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 path
             };
         }
-        ApiError::Validation(vec![field])
+        ApiError::validation(vec![field])
     })
+}
+
+/// A record id from the path (`/customers/{id}`): anything that is not a UUID cannot name a
+/// record, so it is a 404, not a 400.
+pub struct PathId(pub String);
+
+impl FromRequest for PathId {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            req.match_info()
+                .get("id")
+                .and_then(|id| uuid::Uuid::parse_str(id).ok())
+                .map(|id| PathId(id.to_string()))
+                .ok_or_else(ApiError::not_found),
+        )
+    }
 }
 
 pub fn query_config() -> web::QueryConfig {
@@ -123,14 +146,14 @@ fn query_error(err: QueryPayloadError) -> ApiError {
         QueryPayloadError::Deserialize(e) => e.to_string(),
         other => other.to_string(),
     };
-    ApiError::bad_request("invalid_query", detail)
+    ApiError::bad_request(Code::InvalidQuery, detail)
 }
 
 fn path_error(err: PathError) -> ApiError {
     let PathError::Deserialize(e) = err else {
-        return ApiError::bad_request("invalid_path", "invalid path parameter");
+        return ApiError::bad_request(Code::InvalidPath, "invalid path parameter");
     };
-    ApiError::bad_request("invalid_path", e.to_string())
+    ApiError::bad_request(Code::InvalidPath, e.to_string())
 }
 
 #[cfg(test)]
@@ -138,7 +161,7 @@ mod tests {
     use serde::Deserialize;
 
     use super::parse_json;
-    use crate::error::ApiError;
+    use crate::error::Code;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -157,7 +180,9 @@ mod tests {
 
     fn field_of(body: &str) -> (String, String) {
         match parse_json::<Compare>(body.as_bytes()) {
-            Err(ApiError::Validation(errors)) => (errors[0].field.clone(), errors[0].code.clone()),
+            Err(e) if e.code == Code::ValidationFailed => {
+                (e.errors[0].field.clone(), e.errors[0].code.clone())
+            }
             other => panic!("expected a validation error, got {other:?}"),
         }
     }
@@ -166,12 +191,12 @@ mod tests {
     fn syntax_errors_are_malformed_even_after_a_type_error() {
         for body in ["[1,", "", "{\"price_cents\": 1,}", "{} trailing"] {
             let err = parse_json::<Compare>(body.as_bytes()).unwrap_err();
-            assert_eq!(err.code(), "malformed_json", "{body:?}");
+            assert_eq!(err.code, Code::MalformedJson, "{body:?}");
         }
         // Invalid UTF-8 in a string passes a skim of the document, not a real read.
         let body = b"{\"price_cents\": 1, \"plans\": [], \"x\": \"\xff\xfe\"}";
         let err = parse_json::<serde_json::Value>(body).unwrap_err();
-        assert_eq!(err.code(), "malformed_json");
+        assert_eq!(err.code, Code::MalformedJson);
     }
 
     #[test]

@@ -6,12 +6,14 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use actix_web::{Error, HttpRequest, HttpResponse, web};
-use autocrm_persistence::db::{is_unique_violation, now};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
+use autocrm_persistence::db::is_unique_violation;
 use autocrm_persistence::models::{AuditEntry, IdempotencyRecord};
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+use super::authenticate::Authentication;
+use crate::app::ServiceError;
+use crate::error::{ApiError, Code, FieldError};
 use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
@@ -32,6 +34,11 @@ enum Lookup {
     },
 }
 
+/// The key of the request being answered, once this middleware has claimed it: the changes
+/// the request makes are audited with it.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub String);
+
 /// The request's key: `None` without one (or not a POST), `Some(Err)` when malformed.
 fn parse_key(req: &HttpRequest) -> Option<Result<String, ()>> {
     if req.method() != Method::POST {
@@ -44,11 +51,6 @@ fn parse_key(req: &HttpRequest) -> Option<Result<String, ()>> {
         }
         _ => Err(()),
     })
-}
-
-/// The well-formed key of a POST, for the audit trail of the changes it makes.
-pub fn key_of(req: &HttpRequest) -> Option<String> {
-    parse_key(req)?.ok()
 }
 
 pub async fn idempotent_posts(
@@ -68,7 +70,7 @@ pub async fn idempotent_posts(
             return fail(
                 req,
                 ApiError::bad_request(
-                    "invalid_header",
+                    Code::InvalidHeader,
                     "Idempotency-Key must be 1 to 255 visible characters",
                 ),
             );
@@ -81,11 +83,8 @@ pub async fn idempotent_posts(
             .map(ServiceResponse::map_into_left_body);
     };
     // The key belongs to the caller; without a valid token the handler answers 401 anyway.
-    // Read as the handlers read it: `bearer` in any case is the same scheme.
-    let token = crate::auth::permission::bearer_token(req.request())
-        .ok()
-        .and_then(|t| state.jwt.verify(&t).ok());
-    let Some(claims) = token else {
+    let caller = Authentication::of(req.request()).and_then(|a| a.principal().cloned());
+    let Some(caller) = caller else {
         return next
             .call(req)
             .await
@@ -107,14 +106,16 @@ pub async fn idempotent_posts(
     req.set_payload(Payload::from(body));
 
     let (org, principal, k, fp) = (
-        claims.org.clone(),
-        claims.sub.clone(),
+        caller.org_id.clone(),
+        caller.id.clone(),
         key.clone(),
         fingerprint.clone(),
     );
+    let at = state.app.clock.now().naive_utc();
+    let pii = state.app.pii.clone();
     let lookup = state
-        .db(move |conn| {
-            let at = now();
+        .app
+        .connection(move |conn| {
             let record = IdempotencyRecord {
                 org_id: org.clone(),
                 principal_id: principal.clone(),
@@ -126,7 +127,7 @@ pub async fn idempotent_posts(
             };
             match record.insert(conn) {
                 Ok(()) => return Ok(Lookup::Claimed),
-                Err(e) if !is_unique_violation(&e) => return Err(e.into()),
+                Err(e) if !is_unique_violation(&e) => return Err(ServiceError::from(e)),
                 Err(_) => {}
             }
             let Some(existing) = IdempotencyRecord::find(conn, &org, &principal, &k)? else {
@@ -157,17 +158,19 @@ pub async fn idempotent_posts(
                 }
                 return Ok(Lookup::InFlight);
             }
+            // Answers may carry personal data (a revealed phone, a client secret): they are
+            // kept encrypted, like every other personal value at rest.
             Ok(Lookup::Replay(
                 existing.status_code as u16,
-                existing.response_body,
+                pii.decrypt(&existing.response_body)?,
             ))
         })
         .await;
     match lookup {
-        Err(e) => fail(req, e),
+        Err(e) => fail(req, e.into()),
         Ok(Lookup::Mismatch) => fail(
             req,
-            ApiError::Validation(vec![crate::error::FieldError::new(
+            ApiError::validation(vec![FieldError::new(
                 "Idempotency-Key",
                 "idempotency_key_reused",
                 "this key was already used with a different request body",
@@ -179,7 +182,7 @@ pub async fn idempotent_posts(
         }) => fail(
             req,
             ApiError::conflict(
-                "already_applied",
+                Code::AlreadyApplied,
                 format!(
                     "the first request with this Idempotency-Key was applied, but its answer \
 was lost; the {entity_type} it changed is in existing_id"
@@ -190,7 +193,7 @@ was lost; the {entity_type} it changed is in existing_id"
         Ok(Lookup::InFlight) => fail(
             req,
             ApiError::conflict(
-                "conflict",
+                Code::Conflict,
                 "a request with this Idempotency-Key is still in progress",
                 None,
             ),
@@ -210,16 +213,19 @@ was lost; the {entity_type} it changed is in existing_id"
             Ok(ServiceResponse::new(req, response).map_into_right_body())
         }
         Ok(Lookup::Claimed) => {
+            req.extensions_mut().insert(IdempotencyKey(key.clone()));
             let res = next.call(req).await?;
             let status = res.status();
             let (req, response) = res.into_parts();
             let (head, body) = response.into_parts();
             let bytes = body::to_bytes(body).await.unwrap_or_default();
-            let stored = String::from_utf8_lossy(&bytes).into_owned();
-            let (org, principal) = (claims.org, claims.sub);
+            let answer = String::from_utf8_lossy(&bytes).into_owned();
+            let (org, principal) = (caller.org_id.clone(), caller.id.clone());
+            let pii = state.app.pii.clone();
             // Server errors are not final: free the key so the client may retry.
             let _ = state
-                .db(move |conn| {
+                .app
+                .connection(move |conn| {
                     if status.is_server_error() {
                         IdempotencyRecord::release(conn, &org, &principal, &key)?;
                     } else {
@@ -229,7 +235,7 @@ was lost; the {entity_type} it changed is in existing_id"
                             &principal,
                             &key,
                             i32::from(status.as_u16()),
-                            &stored,
+                            &pii.encrypt(&answer)?,
                         )?;
                     }
                     Ok(())

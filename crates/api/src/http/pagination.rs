@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use autocrm_persistence::models::KeysetAfter;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -37,7 +37,7 @@ pub fn limit(requested: Option<i64>) -> Result<i64, ApiError> {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
         Some(_) => Err(ApiError::bad_request(
-            "invalid_query",
+            Code::InvalidQuery,
             format!("limit must be between 1 and {MAX_LIMIT}"),
         )),
     }
@@ -64,7 +64,7 @@ pub fn decode_cursor(sort: &str, cursor: Option<&str>) -> Result<Option<KeysetAf
     let Some(cursor) = cursor else {
         return Ok(None);
     };
-    let bad = || ApiError::bad_request("invalid_cursor", "the cursor is not one this list issued");
+    let bad = invalid_cursor;
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let body: CursorBody = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     let control = |s: &str| s.chars().any(char::is_control);
@@ -80,6 +80,21 @@ pub fn decode_cursor(sort: &str, cursor: Option<&str>) -> Result<Option<KeysetAf
         key: body.k,
         id: body.i,
     }))
+}
+
+pub fn invalid_cursor() -> ApiError {
+    ApiError::bad_request(
+        Code::InvalidCursor,
+        "the cursor is not one this list issued",
+    )
+}
+
+/// The keyset position of a list ordered by id alone (ids are UUIDv7: creation order).
+pub fn keyset_by_id(id: &str) -> KeysetAfter {
+    KeysetAfter {
+        key: String::new(),
+        id: id.to_owned(),
+    }
 }
 
 /// Cuts the extra row fetched to learn whether another page exists.

@@ -19,8 +19,8 @@ use actix_web::http::header::HeaderName;
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use super::authenticate::Authentication;
+use crate::error::{ApiError, Code};
 
 /// Past this many callers, buckets that have refilled completely are dropped (a full
 /// bucket is the same as no bucket).
@@ -122,11 +122,11 @@ pub async fn limit_requests(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     if let Err(retry_after_secs) = check(&req) {
-        let error = ApiError::TooManyRequests {
-            code: "rate_limited",
-            detail: format!("too many requests; retry in {retry_after_secs} s"),
+        let error = ApiError::too_many(
+            Code::RateLimited,
+            format!("too many requests; retry in {retry_after_secs} s"),
             retry_after_secs,
-        };
+        );
         return Ok(req.error_response(error).map_into_right_body());
     }
     next.call(req)
@@ -150,12 +150,8 @@ fn check(req: &ServiceRequest) -> Result<(), u64> {
     };
     // Only a verified token names a caller: a forged one must not drain someone else's
     // bucket. Requests without one are answered 401 by the handler anyway.
-    let caller = req.app_data::<web::Data<AppState>>().and_then(|state| {
-        let token = crate::auth::permission::bearer_token(req.request()).ok()?;
-        state.jwt.verify(&token).ok()
-    });
-    match caller {
-        Some(claims) => limiter.check(&format!("{}/{}", claims.org, claims.sub), now),
+    match Authentication::of(req.request()).and_then(|a| a.principal().cloned()) {
+        Some(caller) => limiter.check(&format!("{}/{}", caller.org_id, caller.id), now),
         None => Ok(()),
     }
 }

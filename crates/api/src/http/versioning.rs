@@ -3,7 +3,7 @@
 use actix_web::HttpRequest;
 use actix_web::http::header;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// The version an `If-Match` header asks for, if any (`"3"`, `W/"3"` or `3`; `*` is any).
 pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
@@ -12,7 +12,7 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     };
     let bad = || {
         ApiError::bad_request(
-            "invalid_header",
+            Code::InvalidHeader,
             "If-Match must be a quoted version, e.g. \"3\"",
         )
     };
@@ -30,6 +30,18 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         return Err(bad());
     }
     digits.parse::<i64>().map(Some).map_err(|_| bad())
+}
+
+/// The `If-Match` of a request, as an extractor: `IfMatch(None)` when absent or `*`.
+pub struct IfMatch(pub Option<i64>);
+
+impl actix_web::FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(if_match(req).map(IfMatch))
+    }
 }
 
 pub fn etag(version: i64) -> (header::HeaderName, String) {

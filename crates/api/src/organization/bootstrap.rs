@@ -3,10 +3,10 @@
 use autocrm_domain::access::Role;
 use autocrm_domain::contact::Email;
 use autocrm_persistence::DbConn;
-use autocrm_persistence::db::{is_unique_violation, now, write_tx};
-use autocrm_persistence::models::{Organization, User};
+use autocrm_persistence::db::{is_unique_violation, write_tx};
+use autocrm_persistence::models::{Organization, TenantRecord, User};
 
-use crate::auth::password;
+use crate::auth::password::{self, PasswordHasher};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
@@ -27,6 +27,8 @@ pub struct Bootstrapped {
 
 pub fn bootstrap(
     conn: &mut DbConn,
+    hasher: &PasswordHasher,
+    at: chrono::NaiveDateTime,
     org_name: &str,
     admin_email: &str,
     admin_password: &str,
@@ -39,15 +41,17 @@ pub fn bootstrap(
     }
     let email = Email::parse(admin_email)
         .map_err(|e| BootstrapError::Invalid(format!("admin email: {e}")))?;
-    password::check_strength("admin_password", admin_password)
-        .map_err(|e| BootstrapError::Invalid(format!("admin password {}", e.message)))?;
-    let password_hash = password::hash(admin_password)
+    password::check_strength(admin_password).map_err(|e| {
+        let message = e.message.unwrap_or_default();
+        BootstrapError::Invalid(format!("admin password {message}"))
+    })?;
+    let password_hash = hasher
+        .hash(admin_password)
         .map_err(|_| BootstrapError::Invalid("could not hash the password".into()))?;
     write_tx(conn, |conn| {
         if Organization::find_by_name(conn, org_name)?.is_some() {
             return Err(BootstrapError::OrgExists(org_name.to_owned()));
         }
-        let at = now();
         let org = Organization::new(org_name, at);
         org.insert(conn)?;
         let admin = User::new(

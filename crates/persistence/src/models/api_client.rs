@@ -18,23 +18,9 @@ pub struct ApiClient {
     pub created_at: chrono::NaiveDateTime,
 }
 
+super::record::tenant_record!(ApiClient, api_clients);
+
 impl ApiClient {
-    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
-        diesel::insert_into(api_clients::table)
-            .values(self)
-            .execute(conn)
-            .map(drop)
-    }
-
-    pub fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
-        api_clients::table
-            .filter(api_clients::org_id.eq(org_id))
-            .filter(api_clients::id.eq(id))
-            .select(Self::as_select())
-            .first(conn)
-            .optional()
-    }
-
     pub fn find_by_client_id(conn: &mut DbConn, client_id: &str) -> QueryResult<Option<Self>> {
         api_clients::table
             .filter(api_clients::client_id.eq(client_id))

@@ -1,7 +1,9 @@
+use autocrm_domain::access::{CustomerFacts, CustomerScope};
 use diesel::prelude::*;
 
 use super::KeysetAfter;
 use crate::DbConn;
+use crate::db::Db;
 use crate::schema::customers;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -30,23 +32,32 @@ pub struct Customer {
     pub archived_at: Option<chrono::NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CustomerSort {
-    CreatedAsc,
-    #[default]
-    CreatedDesc,
-    NameAsc,
-    NameDesc,
-    UpdatedAsc,
-    UpdatedDesc,
+super::record::versioned_record!(Customer, customers);
+
+autocrm_domain::text_enum! {
+    /// The orders a customer list can come in (`-` for descending).
+    pub enum CustomerSort {
+        CreatedAsc = "created_at",
+        CreatedDesc = "-created_at",
+        NameAsc = "name",
+        NameDesc = "-name",
+        UpdatedAsc = "updated_at",
+        UpdatedDesc = "-updated_at",
+    }
+}
+
+impl Default for CustomerSort {
+    fn default() -> Self {
+        CustomerSort::CreatedDesc
+    }
 }
 
 /// What a list may return: the caller's data scope and the request's own filters, ANDed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CustomerFilter {
+    pub scope: CustomerScope,
     pub owner_id: Option<String>,
     pub store_id: Option<String>,
-    pub marketing_consent: Option<bool>,
     pub status: Option<String>,
     /// Matches name or email (substring, ignoring case).
     pub text: Option<String>,
@@ -75,22 +86,6 @@ diesel::define_sql_function! {
 const TIMESTAMP_KEY: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 impl Customer {
-    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
-        diesel::insert_into(customers::table)
-            .values(self)
-            .execute(conn)
-            .map(drop)
-    }
-
-    pub fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
-        customers::table
-            .filter(customers::org_id.eq(org_id))
-            .filter(customers::id.eq(id))
-            .select(Self::as_select())
-            .first(conn)
-            .optional()
-    }
-
     pub fn find_by_phone(
         conn: &mut DbConn,
         org_id: &str,
@@ -109,6 +104,15 @@ impl Customer {
             .filter(customers::org_id.eq(org_id))
             .count()
             .get_result(conn)
+    }
+
+    /// What a data scope looks at on this row.
+    pub fn facts(&self) -> CustomerFacts<'_> {
+        CustomerFacts {
+            store_id: self.store_id.as_deref(),
+            owner_id: self.owner_id.as_deref(),
+            marketing_consent: self.marketing_consent,
+        }
     }
 
     /// The keyset position of this row under `sort`, for the next page's cursor.
@@ -134,18 +138,18 @@ impl Customer {
         filter: &CustomerFilter,
     ) -> QueryResult<Option<Vec<Self>>> {
         use customers::dsl as c;
-        let mut query = c::customers
+        let query = c::customers
             .filter(c::org_id.eq(org_id))
             .select(Self::as_select())
             .into_boxed();
+        let Some(mut query) = restrict_to(query, &filter.scope) else {
+            return Ok(Some(Vec::new()));
+        };
         if let Some(owner) = &filter.owner_id {
             query = query.filter(c::owner_id.eq(owner.clone()));
         }
         if let Some(store) = &filter.store_id {
             query = query.filter(c::store_id.eq(store.clone()));
-        }
-        if let Some(consent) = filter.marketing_consent {
-            query = query.filter(c::marketing_consent.eq(consent));
         }
         if let Some(status) = &filter.status {
             query = query.filter(c::status.eq(status.clone()));
@@ -241,20 +245,6 @@ impl Customer {
         };
         query.limit(filter.limit).load(conn).map(Some)
     }
-
-    /// Saves the row if it is still at `expected_version`; returns whether it was.
-    pub fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool> {
-        self.version = expected_version + 1;
-        let n = diesel::update(
-            customers::table
-                .filter(customers::id.eq(&self.id))
-                .filter(customers::org_id.eq(&self.org_id))
-                .filter(customers::version.eq(expected_version)),
-        )
-        .set(&*self)
-        .execute(conn)?;
-        Ok(n == 1)
-    }
 }
 
 /// A LIKE pattern matching `text` anywhere, with the wildcards in `text` escaped.
@@ -269,4 +259,19 @@ fn like_pattern(text: &str) -> String {
     }
     out.push('%');
     out
+}
+
+/// Narrows a query of customers to a data scope: the SQL side of `CustomerScope::admits`.
+/// `None` when the scope admits nothing.
+pub(crate) fn restrict_to<'a, ST: 'a>(
+    query: customers::BoxedQuery<'a, Db, ST>,
+    scope: &CustomerScope,
+) -> Option<customers::BoxedQuery<'a, Db, ST>> {
+    Some(match scope {
+        CustomerScope::All => query,
+        CustomerScope::Store(store) => query.filter(customers::store_id.eq(store.clone())),
+        CustomerScope::Owner(owner) => query.filter(customers::owner_id.eq(owner.clone())),
+        CustomerScope::MarketingConsent => query.filter(customers::marketing_consent.eq(true)),
+        CustomerScope::Nothing => return None,
+    })
 }

@@ -1,7 +1,11 @@
+use autocrm_domain::access::{ApplicationFacts, ApplicationScope, CustomerScope};
 use diesel::prelude::*;
 
+use super::Customer;
 use crate::DbConn;
-use crate::schema::{finance_products, financing_application_events, financing_applications};
+use crate::schema::{
+    customers, finance_products, financing_application_events, financing_applications,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = finance_products)]
@@ -18,23 +22,9 @@ pub struct FinanceProduct {
     pub updated_at: chrono::NaiveDateTime,
 }
 
+super::record::versioned_record!(FinanceProduct, finance_products);
+
 impl FinanceProduct {
-    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
-        diesel::insert_into(finance_products::table)
-            .values(self)
-            .execute(conn)
-            .map(drop)
-    }
-
-    pub fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
-        finance_products::table
-            .filter(finance_products::org_id.eq(org_id))
-            .filter(finance_products::id.eq(id))
-            .select(Self::as_select())
-            .first(conn)
-            .optional()
-    }
-
     pub fn list(
         conn: &mut DbConn,
         org_id: &str,
@@ -56,20 +46,6 @@ impl FinanceProduct {
             .order(finance_products::id.asc())
             .limit(limit)
             .load(conn)
-    }
-
-    /// Saves the row if it is still at `expected_version`; returns whether it was.
-    pub fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool> {
-        self.version = expected_version + 1;
-        let n = diesel::update(
-            finance_products::table
-                .filter(finance_products::id.eq(&self.id))
-                .filter(finance_products::org_id.eq(&self.org_id))
-                .filter(finance_products::version.eq(expected_version)),
-        )
-        .set(&*self)
-        .execute(conn)?;
-        Ok(n == 1)
     }
 }
 
@@ -97,32 +73,24 @@ pub struct FinancingApplication {
     pub updated_at: chrono::NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ApplicationFilter {
+    pub scope: ApplicationScope,
     pub status: Option<String>,
     pub customer_id: Option<String>,
-    pub created_by: Option<String>,
-    /// Only applications of customers of this store.
-    pub customer_store_id: Option<String>,
     pub after_id: Option<String>,
     pub limit: i64,
 }
 
-impl FinancingApplication {
-    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
-        diesel::insert_into(financing_applications::table)
-            .values(self)
-            .execute(conn)
-            .map(drop)
-    }
+super::record::versioned_record!(FinancingApplication, financing_applications);
 
-    pub fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
-        financing_applications::table
-            .filter(financing_applications::org_id.eq(org_id))
-            .filter(financing_applications::id.eq(id))
-            .select(Self::as_select())
-            .first(conn)
-            .optional()
+impl FinancingApplication {
+    /// What an application scope looks at: the creator and the customer's row.
+    pub fn facts<'a>(&'a self, customer: &'a Customer) -> ApplicationFacts<'a> {
+        ApplicationFacts {
+            created_by: &self.created_by,
+            customer: customer.facts(),
+        }
     }
 
     pub fn list(
@@ -141,38 +109,35 @@ impl FinancingApplication {
         if let Some(customer) = &filter.customer_id {
             query = query.filter(a::customer_id.eq(customer.clone()));
         }
-        if let Some(creator) = &filter.created_by {
-            query = query.filter(a::created_by.eq(creator.clone()));
-        }
-        if let Some(store) = &filter.customer_store_id {
-            use crate::schema::customers;
-            query = query.filter(
-                a::customer_id.eq_any(
-                    customers::table
-                        .filter(customers::org_id.eq(org_id.to_owned()))
-                        .filter(customers::store_id.eq(store.clone()))
-                        .select(customers::id),
-                ),
-            );
+        // The SQL side of `ApplicationScope::admits`: created by the caller, or for a
+        // customer in the caller's customer scope.
+        if let ApplicationScope::CreatedByOrCustomer {
+            created_by,
+            customers: scope,
+        } = &filter.scope
+        {
+            let mine = a::created_by.eq(created_by.clone());
+            let of_org = customers::org_id.eq(org_id.to_owned());
+            let ids = customers::table.filter(of_org).select(customers::id);
+            query =
+                match scope {
+                    CustomerScope::All => query,
+                    CustomerScope::Store(store) => query.filter(mine.or(
+                        a::customer_id.eq_any(ids.filter(customers::store_id.eq(store.clone()))),
+                    )),
+                    CustomerScope::Owner(owner) => query.filter(mine.or(
+                        a::customer_id.eq_any(ids.filter(customers::owner_id.eq(owner.clone()))),
+                    )),
+                    CustomerScope::MarketingConsent => query.filter(mine.or(
+                        a::customer_id.eq_any(ids.filter(customers::marketing_consent.eq(true))),
+                    )),
+                    CustomerScope::Nothing => query.filter(mine),
+                };
         }
         if let Some(after) = &filter.after_id {
             query = query.filter(a::id.gt(after.clone()));
         }
         query.order(a::id.asc()).limit(filter.limit).load(conn)
-    }
-
-    /// Saves the row if it is still at `expected_version`; returns whether it was.
-    pub fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool> {
-        self.version = expected_version + 1;
-        let n = diesel::update(
-            financing_applications::table
-                .filter(financing_applications::id.eq(&self.id))
-                .filter(financing_applications::org_id.eq(&self.org_id))
-                .filter(financing_applications::version.eq(expected_version)),
-        )
-        .set(&*self)
-        .execute(conn)?;
-        Ok(n == 1)
     }
 }
 

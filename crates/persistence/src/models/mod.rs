@@ -7,6 +7,8 @@ mod financing;
 mod idempotency;
 mod organization;
 mod outbox;
+mod principal;
+pub(crate) mod record;
 mod refresh_token;
 mod store;
 mod user;
@@ -18,6 +20,8 @@ pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, Financi
 pub use idempotency::IdempotencyRecord;
 pub use organization::Organization;
 pub use outbox::OutboxEvent;
+pub use principal::SubjectState;
+pub use record::{TenantRecord, Versioned};
 pub use refresh_token::RefreshToken;
 pub use store::{Store, StoreFilter};
 pub use user::{User, UserFilter};

@@ -13,6 +13,7 @@ pub struct Organization {
     pub settings: String,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    pub version: i64,
 }
 
 impl Organization {
@@ -26,6 +27,7 @@ impl Organization {
             settings: "{}".into(),
             created_at: at,
             updated_at: at,
+            version: 1,
         }
     }
 
@@ -50,6 +52,19 @@ impl Organization {
             .select(Self::as_select())
             .first(conn)
             .optional()
+    }
+
+    /// Saves the row if it is still at `expected_version`; returns whether it was.
+    pub fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool> {
+        self.version = expected_version + 1;
+        let n = diesel::update(
+            organizations::table
+                .filter(organizations::id.eq(&self.id))
+                .filter(organizations::version.eq(expected_version)),
+        )
+        .set(&*self)
+        .execute(conn)?;
+        Ok(n == 1)
     }
 
     pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

@@ -19,6 +19,8 @@ pub struct Store {
     pub updated_at: chrono::NaiveDateTime,
 }
 
+super::record::versioned_record!(Store, stores);
+
 #[derive(Debug, Default, Clone)]
 pub struct StoreFilter {
     pub active: Option<bool>,
@@ -28,22 +30,6 @@ pub struct StoreFilter {
 }
 
 impl Store {
-    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
-        diesel::insert_into(stores::table)
-            .values(self)
-            .execute(conn)
-            .map(drop)
-    }
-
-    pub fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
-        stores::table
-            .filter(stores::org_id.eq(org_id))
-            .filter(stores::id.eq(id))
-            .select(Self::as_select())
-            .first(conn)
-            .optional()
-    }
-
     pub fn list(conn: &mut DbConn, org_id: &str, filter: &StoreFilter) -> QueryResult<Vec<Self>> {
         let mut query = stores::table
             .filter(stores::org_id.eq(org_id))
@@ -59,19 +45,5 @@ impl Store {
             query = query.filter(stores::id.gt(after.clone()));
         }
         query.order(stores::id.asc()).limit(filter.limit).load(conn)
-    }
-
-    /// Saves the row if it is still at `expected_version`; returns whether it was.
-    pub fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool> {
-        self.version = expected_version + 1;
-        let n = diesel::update(
-            stores::table
-                .filter(stores::id.eq(&self.id))
-                .filter(stores::org_id.eq(&self.org_id))
-                .filter(stores::version.eq(expected_version)),
-        )
-        .set(&*self)
-        .execute(conn)?;
-        Ok(n == 1)
     }
 }

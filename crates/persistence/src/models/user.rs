@@ -22,6 +22,8 @@ pub struct User {
     pub updated_at: chrono::NaiveDateTime,
 }
 
+super::record::versioned_record!(User, users);
+
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
     pub role: Option<String>,
@@ -62,22 +64,6 @@ impl User {
         }
     }
 
-    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
-        diesel::insert_into(users::table)
-            .values(self)
-            .execute(conn)
-            .map(drop)
-    }
-
-    pub fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
-        users::table
-            .filter(users::org_id.eq(org_id))
-            .filter(users::id.eq(id))
-            .select(Self::as_select())
-            .first(conn)
-            .optional()
-    }
-
     /// Looks a user up by login: a lower-cased email or an E.164 phone.
     pub fn find_by_login(conn: &mut DbConn, login: &str) -> QueryResult<Option<Self>> {
         users::table
@@ -112,20 +98,6 @@ impl User {
             .filter(users::org_id.eq(org_id))
             .count()
             .get_result(conn)
-    }
-
-    /// Saves the row if it is still at `expected_version`; returns whether it was.
-    pub fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool> {
-        self.version = expected_version + 1;
-        let n = diesel::update(
-            users::table
-                .filter(users::id.eq(&self.id))
-                .filter(users::org_id.eq(&self.org_id))
-                .filter(users::version.eq(expected_version)),
-        )
-        .set(&*self)
-        .execute(conn)?;
-        Ok(n == 1)
     }
 
     /// Login bookkeeping, which must not bump the optimistic-lock version.

@@ -1,0 +1,225 @@
+//! The context a use case runs in: one connection inside one transaction, the actor, the
+//! request it serves, the time, the personal-data cipher. Audit lines and outbox events are
+//! written through it, so each change is audited with its request by construction.
+
+use autocrm_domain::access::Principal;
+use autocrm_domain::time::TimeZone;
+use autocrm_persistence::DbConn;
+use autocrm_persistence::db::new_id;
+use autocrm_persistence::models::{AuditEntry, Organization, OutboxEvent};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use super::error::{ServiceError, ServiceResult};
+use crate::pii::PiiCipher;
+
+/// Who acts: a verified principal, the system itself (a job, an importer), or nobody yet
+/// (signing in).
+#[derive(Debug, Clone)]
+pub enum Actor {
+    Principal(std::sync::Arc<Principal>),
+    System { org_id: String, name: &'static str },
+    Anonymous,
+}
+
+impl Actor {
+    /// The organisation acted in; empty for an anonymous caller, who reaches no
+    /// organisation's records through the context.
+    pub fn org_id(&self) -> &str {
+        match self {
+            Actor::Principal(p) => &p.org_id,
+            Actor::System { org_id, .. } => org_id,
+            Actor::Anonymous => "",
+        }
+    }
+}
+
+/// What the request carries beside identity, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+    /// The request's `Idempotency-Key`: a retry finds the change it made by it.
+    pub idempotency_key: Option<String>,
+}
+
+/// A change worth an audit line, and, when integrators care, an outbox event of the same
+/// name about the same record.
+#[derive(Debug)]
+pub struct Change {
+    action: &'static str,
+    entity_type: &'static str,
+    entity_id: String,
+    detail: serde_json::Value,
+    event: Option<serde_json::Value>,
+}
+
+impl Change {
+    pub fn new(action: &'static str, entity_type: &'static str, entity_id: &str) -> Self {
+        Self {
+            action,
+            entity_type,
+            entity_id: entity_id.to_owned(),
+            detail: serde_json::Value::Object(Default::default()),
+            event: None,
+        }
+    }
+
+    /// What the audit line says beyond the action (never a clear personal value).
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    /// Also publish an event named after the action, with this payload.
+    pub fn event(mut self, data: serde_json::Value) -> Self {
+        self.event = Some(data);
+        self
+    }
+}
+
+pub struct Ctx<'a> {
+    pub conn: &'a mut DbConn,
+    actor: &'a Actor,
+    request: &'a RequestMeta,
+    pii: &'a PiiCipher,
+    now: DateTime<Utc>,
+    time_zone: Option<TimeZone>,
+    principal_verified: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(
+        conn: &'a mut DbConn,
+        actor: &'a Actor,
+        request: &'a RequestMeta,
+        pii: &'a PiiCipher,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            conn,
+            actor,
+            request,
+            pii,
+            now,
+            time_zone: None,
+            principal_verified: !matches!(actor, Actor::Principal(_)),
+        }
+    }
+
+    /// The time of this unit of work: every row it writes shares it.
+    pub fn now(&self) -> NaiveDateTime {
+        self.now.naive_utc()
+    }
+
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn actor(&self) -> &Actor {
+        self.actor
+    }
+
+    /// The calling principal; `Forbidden` for the system, which acts for no one.
+    pub fn principal(&self) -> ServiceResult<&'a Principal> {
+        match self.actor {
+            Actor::Principal(p) => Ok(p),
+            Actor::System { .. } | Actor::Anonymous => Err(ServiceError::Forbidden),
+        }
+    }
+
+    pub fn org_id(&self) -> &'a str {
+        self.actor.org_id()
+    }
+
+    pub fn pii(&self) -> &'a PiiCipher {
+        self.pii
+    }
+
+    pub fn request(&self) -> &'a RequestMeta {
+        self.request
+    }
+
+    /// Checks the principal against the database once per unit of work (see `App`).
+    pub(super) fn verify_principal(&mut self) -> ServiceResult<()> {
+        if self.principal_verified {
+            return Ok(());
+        }
+        if let Actor::Principal(principal) = self.actor {
+            self.time_zone = Some(super::verify_principal(self.conn, principal)?);
+        }
+        self.principal_verified = true;
+        Ok(())
+    }
+
+    /// For a statement that answered the principal check along with its own question.
+    pub fn principal_checked(&mut self) {
+        self.principal_verified = true;
+    }
+
+    /// The organisation's time zone (read once per unit of work).
+    pub fn time_zone(&mut self) -> ServiceResult<TimeZone> {
+        if let Some(zone) = self.time_zone {
+            return Ok(zone);
+        }
+        let org = Organization::find(self.conn, self.org_id())?.ok_or(ServiceError::NotFound)?;
+        let zone = TimeZone::parse(&org.time_zone).unwrap_or_default();
+        self.time_zone = Some(zone);
+        Ok(zone)
+    }
+
+    /// Today in the organisation's time zone, not in UTC.
+    pub fn today(&mut self) -> ServiceResult<NaiveDate> {
+        let zone = self.time_zone()?;
+        Ok(zone.date_of(self.now))
+    }
+
+    /// Writes the audit line of `change`, and its outbox event when it has one, in this
+    /// transaction: they commit or roll back with the change itself.
+    pub fn record(&mut self, change: Change) -> ServiceResult<()> {
+        let (actor_id, actor_role) = match self.actor {
+            Actor::Principal(p) => (Some(p.id.clone()), p.role.as_str().to_owned()),
+            Actor::System { name, .. } => (None, format!("system:{name}")),
+            Actor::Anonymous => {
+                return Err(ServiceError::internal(
+                    "an anonymous change cannot be audited",
+                ));
+            }
+        };
+        let at = self.now();
+        AuditEntry {
+            id: new_id(),
+            org_id: self.org_id().to_owned(),
+            actor_id,
+            actor_role,
+            action: change.action.to_owned(),
+            entity_type: change.entity_type.to_owned(),
+            entity_id: Some(change.entity_id.clone()),
+            detail: change.detail.to_string(),
+            request_id: self.request.request_id.clone(),
+            created_at: at,
+            idempotency_key: self.request.idempotency_key.clone(),
+        }
+        .insert(self.conn)?;
+        if let Some(data) = change.event {
+            let id = new_id();
+            let payload = serde_json::json!({
+                "id": id,
+                "type": change.action,
+                "occurred_at": self.now.to_rfc3339(),
+                "org_id": self.org_id(),
+                "data": data,
+            });
+            OutboxEvent {
+                id,
+                org_id: self.org_id().to_owned(),
+                event_type: change.action.to_owned(),
+                aggregate_type: change.entity_type.to_owned(),
+                aggregate_id: change.entity_id,
+                payload: payload.to_string(),
+                created_at: at,
+                published_at: None,
+            }
+            .insert(self.conn)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! Store use cases: open, change, close. Admins manage; everyone reads.
+
+use autocrm_domain::contact::Phone;
+use autocrm_persistence::db::{is_unique_violation, new_id};
+use autocrm_persistence::models::{Store, StoreFilter, TenantRecord};
+
+use crate::app::{Change, Ctx, ServiceError, ServiceResult, records};
+
+pub struct NewStore {
+    pub name: String,
+    pub city: String,
+    pub region: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<Phone>,
+}
+
+/// A merge patch: `None` leaves a field, `Some(None)` clears it.
+#[derive(Default)]
+pub struct StoreChanges {
+    pub name: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<Option<String>>,
+    pub address: Option<Option<String>>,
+    pub phone: Option<Option<Phone>>,
+    pub active: Option<bool>,
+}
+
+fn name_taken(e: diesel::result::Error) -> ServiceError {
+    if is_unique_violation(&e) {
+        ServiceError::duplicate("a store with this name already exists", None)
+    } else {
+        e.into()
+    }
+}
+
+pub fn create(ctx: &mut Ctx, new: NewStore) -> ServiceResult<Store> {
+    let at = ctx.now();
+    let store = Store {
+        id: new_id(),
+        org_id: ctx.org_id().to_owned(),
+        name: new.name,
+        city: new.city,
+        region: new.region,
+        address: new.address,
+        phone: new.phone.map(|p| p.as_str().to_owned()),
+        active: true,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    store.insert(ctx.conn).map_err(name_taken)?;
+    ctx.record(
+        Change::new("store.created", "store", &store.id)
+            .detail(serde_json::json!({"name": store.name})),
+    )?;
+    Ok(store)
+}
+
+pub fn find(ctx: &mut Ctx, id: &str) -> ServiceResult<Store> {
+    records::find(ctx, id, |_: &Store| true)
+}
+
+pub fn list(ctx: &mut Ctx, filter: StoreFilter) -> ServiceResult<Vec<Store>> {
+    Ok(Store::list(ctx.conn, ctx.org_id(), &filter)?)
+}
+
+pub fn update(
+    ctx: &mut Ctx,
+    id: &str,
+    expected: Option<i64>,
+    changes: StoreChanges,
+) -> ServiceResult<Store> {
+    let store = records::update(
+        ctx,
+        id,
+        expected,
+        |_: &Store| true,
+        |_, store| {
+            if let Some(name) = changes.name {
+                store.name = name;
+            }
+            if let Some(city) = changes.city {
+                store.city = city;
+            }
+            if let Some(region) = changes.region {
+                store.region = region;
+            }
+            if let Some(address) = changes.address {
+                store.address = address;
+            }
+            if let Some(phone) = changes.phone {
+                store.phone = phone.map(|p| p.as_str().to_owned());
+            }
+            if let Some(active) = changes.active {
+                store.active = active;
+            }
+            Ok(())
+        },
+    )
+    .map_err(|e| match e {
+        ServiceError::Duplicate { .. } => {
+            ServiceError::duplicate("a store with this name already exists", None)
+        }
+        other => other,
+    })?;
+    ctx.record(
+        Change::new("store.updated", "store", &store.id)
+            .detail(serde_json::json!({"active": store.active})),
+    )?;
+    Ok(store)
+}

@@ -1,0 +1,14 @@
+//! The API surface: every capability's endpoints, in one list that both the server's routes
+//! and the OpenAPI document are built from.
+
+use crate::http::Endpoint;
+
+pub fn all() -> Vec<Endpoint> {
+    [
+        crate::ops::endpoints(),
+        crate::account::endpoints(),
+        crate::organization::endpoints(),
+        crate::customers::endpoints(),
+    ]
+    .concat()
+}

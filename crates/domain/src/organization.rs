@@ -1,0 +1,68 @@
+//! An organisation's own settings: its currency and its time zone (see `time`), and the typed
+//! settings sections that capabilities add.
+
+use serde::{Deserialize, Serialize};
+
+/// Active ISO 4217 alphabetic codes.
+const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SYP", "SZL", "THB", "TJS",
+    "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES",
+    "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG",
+];
+
+/// An ISO 4217 currency code (`CNY`), in which the organisation's `_cents` amounts count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Currency(&'static str);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an ISO 4217 currency code (e.g. CNY)")]
+pub struct UnknownCurrency;
+
+impl Currency {
+    pub const CNY: Currency = Currency("CNY");
+
+    pub fn parse(code: &str) -> Result<Self, UnknownCurrency> {
+        let code = code.trim();
+        ISO_4217
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(code))
+            .map(|c| Currency(c))
+            .ok_or(UnknownCurrency)
+    }
+
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+}
+
+/// The settings sections of an organisation. Each capability adds its own typed section
+/// (lead scoring weights, matching weights, ...), never free JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationSettings {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currencies_are_iso_codes() {
+        assert_eq!(Currency::parse(" cny ").unwrap(), Currency::CNY);
+        assert_eq!(Currency::parse("HKD").unwrap().code(), "HKD");
+        assert!(Currency::parse("RMB").is_err());
+        assert!(Currency::parse("").is_err());
+        let mut sorted = ISO_4217.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ISO_4217.len());
+    }
+}

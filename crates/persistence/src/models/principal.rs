@@ -1,0 +1,61 @@
+use diesel::prelude::*;
+
+use crate::DbConn;
+use crate::schema::{api_clients, organizations, users};
+
+/// What the database says now about the subject of an access token, and its organisation's
+/// time zone (read in the same statement, since nearly every request needs both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectState {
+    User {
+        active: bool,
+        role: String,
+        store_id: Option<String>,
+        time_zone: String,
+    },
+    ApiClient {
+        revoked: bool,
+        time_zone: String,
+    },
+}
+
+impl SubjectState {
+    pub fn of_user(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
+        users::table
+            .inner_join(organizations::table)
+            .filter(users::id.eq(id))
+            .filter(users::org_id.eq(org_id))
+            .select((
+                users::active,
+                users::role,
+                users::store_id,
+                organizations::time_zone,
+            ))
+            .first::<(bool, String, Option<String>, String)>(conn)
+            .optional()
+            .map(|row| {
+                row.map(|(active, role, store_id, time_zone)| SubjectState::User {
+                    active,
+                    role,
+                    store_id,
+                    time_zone,
+                })
+            })
+    }
+
+    pub fn of_api_client(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
+        api_clients::table
+            .inner_join(organizations::table)
+            .filter(api_clients::id.eq(id))
+            .filter(api_clients::org_id.eq(org_id))
+            .select((api_clients::revoked_at, organizations::time_zone))
+            .first::<(Option<chrono::NaiveDateTime>, String)>(conn)
+            .optional()
+            .map(|row| {
+                row.map(|(revoked_at, time_zone)| SubjectState::ApiClient {
+                    revoked: revoked_at.is_some(),
+                    time_zone,
+                })
+            })
+    }
+}

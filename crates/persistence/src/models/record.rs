@@ -1,0 +1,94 @@
+//! What every tenant-owned table shares: find by (organisation, id), insert, and the
+//! optimistic-lock save. Written once here and stamped onto each model by a macro, so a new
+//! resource declares its columns and its own queries, not a copy of another's plumbing.
+
+use crate::DbConn;
+use diesel::QueryResult;
+
+/// A row that belongs to one organisation and is found by its id there.
+pub trait TenantRecord: Sized {
+    /// The table's name, for row locks.
+    const TABLE: &'static str;
+    fn id(&self) -> &str;
+    fn insert(&self, conn: &mut DbConn) -> QueryResult<()>;
+    /// The row with this id in this organisation: another tenant's id finds nothing.
+    fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>>;
+}
+
+/// A tenant row with a version for optimistic locking.
+pub trait Versioned: TenantRecord {
+    fn version(&self) -> i64;
+    fn touch(&mut self, at: chrono::NaiveDateTime);
+    /// Saves the row if it is still at `expected_version` (and bumps it); returns whether it
+    /// was.
+    fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool>;
+}
+
+macro_rules! tenant_record {
+    ($model:ty, $table:ident) => {
+        impl $crate::models::TenantRecord for $model {
+            const TABLE: &'static str = stringify!($table);
+
+            fn id(&self) -> &str {
+                &self.id
+            }
+
+            fn insert(&self, conn: &mut $crate::DbConn) -> diesel::QueryResult<()> {
+                diesel::insert_into($crate::schema::$table::table)
+                    .values(self)
+                    .execute(conn)
+                    .map(drop)
+            }
+
+            fn find(
+                conn: &mut $crate::DbConn,
+                org_id: &str,
+                id: &str,
+            ) -> diesel::QueryResult<Option<Self>> {
+                use $crate::schema::$table;
+                $table::table
+                    .filter($table::org_id.eq(org_id))
+                    .filter($table::id.eq(id))
+                    .select(<$model>::as_select())
+                    .first(conn)
+                    .optional()
+            }
+        }
+    };
+}
+
+macro_rules! versioned_record {
+    ($model:ty, $table:ident) => {
+        $crate::models::record::tenant_record!($model, $table);
+
+        impl $crate::models::Versioned for $model {
+            fn version(&self) -> i64 {
+                self.version
+            }
+
+            fn touch(&mut self, at: chrono::NaiveDateTime) {
+                self.updated_at = at;
+            }
+
+            fn save(
+                &mut self,
+                conn: &mut $crate::DbConn,
+                expected_version: i64,
+            ) -> diesel::QueryResult<bool> {
+                use $crate::schema::$table;
+                self.version = expected_version + 1;
+                let n = diesel::update(
+                    $table::table
+                        .filter($table::id.eq(&self.id))
+                        .filter($table::org_id.eq(&self.org_id))
+                        .filter($table::version.eq(expected_version)),
+                )
+                .set(&*self)
+                .execute(conn)?;
+                Ok(n == 1)
+            }
+        }
+    };
+}
+
+pub(crate) use {tenant_record, versioned_record};
