@@ -1,9 +1,11 @@
 //! Starts the real server on port 0 over a fresh database, and talks HTTP to it.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use autocrm_api::auth::password::PasswordHasher;
 use autocrm_api::config::Settings;
-use autocrm_api::startup::{Application, open_database};
+use autocrm_api::startup::{Application, Runtime, open_database};
+use autocrm_domain::time::{Clock, ManualClock};
 use autocrm_persistence::test_db::TestDatabase;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
@@ -21,6 +23,8 @@ pub struct TestApp {
     /// Its admin's access token.
     pub admin_token: String,
     pub db_url: String,
+    /// The server's clock: tests move it instead of sleeping or back-dating rows.
+    pub clock: Arc<ManualClock>,
     _db: TestDatabase,
 }
 
@@ -59,18 +63,25 @@ impl TestApp {
         let mut settings = settings(&db.url);
         customise(&mut settings);
         let db_url = db.url.clone();
+        let clock = Arc::new(ManualClock::new());
+        let runtime = Runtime {
+            clock: clock.clone(),
+            passwords: PasswordHasher::insecure_fast(),
+        };
         let (app, org_id) = tokio::task::spawn_blocking(move || {
             let pool = open_database(&settings).expect("open the test database");
             let mut conn = pool.get().expect("a connection");
             let done = autocrm_api::organization::bootstrap::bootstrap(
                 &mut conn,
+                &runtime.passwords,
+                runtime.clock.now().naive_utc(),
                 "Acme Motors",
                 ADMIN_EMAIL,
                 PASSWORD,
             )
             .expect("bootstrap");
             drop(conn);
-            let app = Application::build_with_pool(settings, pool).expect("build the app");
+            let app = Application::build_with(settings, pool, runtime).expect("build the app");
             (app, done.org.id)
         })
         .await
@@ -87,6 +98,7 @@ impl TestApp {
             org_id,
             admin_token: String::new(),
             db_url,
+            clock,
             _db: db,
         };
         test_app.admin_token = test_app.login_ok(ADMIN_EMAIL, PASSWORD).await;
@@ -192,11 +204,14 @@ impl TestApp {
         let email = format!("admin.{}@other.test", uuid::Uuid::now_v7().simple());
         let settings = settings(&self.db_url);
         let email2 = email.clone();
+        let now = self.clock.now().naive_utc();
         tokio::task::spawn_blocking(move || {
             let pool = open_database(&settings).unwrap();
             let mut conn = pool.get().unwrap();
             autocrm_api::organization::bootstrap::bootstrap(
                 &mut conn,
+                &PasswordHasher::insecure_fast(),
+                now,
                 &format!("Other Dealer {}", uuid::Uuid::now_v7().simple()),
                 &email2,
                 PASSWORD,

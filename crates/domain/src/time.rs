@@ -27,28 +27,33 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still until told to move.
-#[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
+/// A clock for tests: the real time shifted by an offset that tests set or advance, so time
+/// passes as usual between requests and a test jumps ahead (a day, an SLA, a token's life)
+/// without sleeping.
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    offset: Mutex<TimeDelta>,
+}
 
 impl ManualClock {
-    pub fn new(start: DateTime<Utc>) -> Self {
-        Self(Mutex::new(to_micros(start)))
+    pub fn new() -> Self {
+        Self::default()
     }
 
+    /// From now on, the clock reads `to` (and runs on from there).
     pub fn set(&self, to: DateTime<Utc>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = to_micros(to);
+        *self.offset.lock().unwrap_or_else(|e| e.into_inner()) = to - Utc::now();
     }
 
     pub fn advance(&self, by: TimeDelta) {
-        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *now = to_micros(*now + by);
+        *self.offset.lock().unwrap_or_else(|e| e.into_inner()) += by;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+        let offset = *self.offset.lock().unwrap_or_else(|e| e.into_inner());
+        to_micros(Utc::now() + offset)
     }
 }
 
@@ -121,13 +126,15 @@ mod tests {
     }
 
     #[test]
-    fn the_manual_clock_moves_only_when_told() {
-        let start = "2026-01-01T00:00:00.123456789Z"
-            .parse::<DateTime<Utc>>()
-            .unwrap();
-        let clock = ManualClock::new(start);
-        assert_eq!(clock.now().timestamp_subsec_nanos(), 123_456_000);
-        clock.advance(TimeDelta::minutes(30));
-        assert_eq!(clock.now() - TimeDelta::minutes(30), to_micros(start));
+    fn the_manual_clock_jumps_when_told() {
+        let clock = ManualClock::new();
+        let before = clock.now();
+        clock.advance(TimeDelta::days(2));
+        let jumped = clock.now() - before;
+        assert!(jumped >= TimeDelta::days(2) && jumped < TimeDelta::days(2) + TimeDelta::minutes(1));
+        let target = "2030-01-01T01:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        clock.set(target);
+        assert!((clock.now() - target).abs() < TimeDelta::minutes(1));
+        assert_eq!(clock.now().timestamp_subsec_nanos() % 1_000, 0);
     }
 }

@@ -1,14 +1,20 @@
 //! Repository tests on the backend that `AUTOCRM_TEST_BACKEND` selects (SQLite by default;
 //! `postgres` with `AUTOCRM_TEST_POSTGRES_URL`), each on its own fresh database.
 
-use autocrm_persistence::db::{self, DbPool, PoolOptions, PooledConn, new_id, now, open_pool};
+use autocrm_domain::access::CustomerScope;
+use autocrm_domain::time::{Clock, SystemClock};
+use autocrm_persistence::db::{self, DbPool, PoolOptions, PooledConn, new_id, open_pool};
 use autocrm_persistence::models::{
     AuditEntry, Customer, CustomerFilter, CustomerSort, KeysetAfter, Organization, OutboxEvent,
-    RefreshToken, User,
+    RefreshToken, TenantRecord, User, Versioned,
 };
 use autocrm_persistence::test_db::TestDatabase;
 use autocrm_persistence::{DbConn, DbError};
 use chrono::{NaiveDateTime, TimeDelta};
+
+fn now() -> NaiveDateTime {
+    SystemClock.now().naive_utc()
+}
 
 /// Fields drop in order: connection, pool, then the database itself.
 struct Fixture {
@@ -91,11 +97,7 @@ fn user(org_id: &str, email: &str) -> User {
 }
 
 fn filter(sort: CustomerSort, limit: i64) -> CustomerFilter {
-    CustomerFilter {
-        sort,
-        limit,
-        ..CustomerFilter::default()
-    }
+    CustomerFilter::new(CustomerScope::All, sort, limit)
 }
 
 /// Debug text compares every field, timestamps included.
@@ -247,7 +249,7 @@ fn customer_pages_follow_their_sort_order_without_gaps_or_repeats() {
         expected[0].1,
         rows.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
     );
-    let everything = CustomerFilter::default();
+    let everything = filter(CustomerSort::default(), 50);
     for (sort, want) in &expected {
         for limit in [1, 2, 3, 8, 50] {
             let got = all_pages(f.conn(), &org, &everything, *sort, limit);
@@ -257,7 +259,7 @@ fn customer_pages_follow_their_sort_order_without_gaps_or_repeats() {
     // Filters hold across pages.
     let active = CustomerFilter {
         status: Some("active".into()),
-        ..CustomerFilter::default()
+        ..filter(CustomerSort::default(), 50)
     };
     let got = all_pages(f.conn(), &org, &active, CustomerSort::NameAsc, 2);
     let want: Vec<String> = expected[2]

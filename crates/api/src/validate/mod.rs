@@ -20,20 +20,57 @@ use crate::error::{ApiError, Code};
 /// The longest email address, as `Email::parse` also limits it (there in bytes).
 pub const EMAIL_MAX: usize = 254;
 
-/// Runs a request type's rules; every invalid field at once, in field order.
-pub fn check<T: Validate>(value: &T) -> Result<(), ServiceError> {
-    value
-        .validate()
-        .map_err(|errors| ServiceError::Invalid(field_errors(&errors)))
+/// Runs a request type's rules; every invalid field at once, in the order the type declares
+/// its fields (a form shows them in that order).
+pub fn check<T: Validate + serde::de::DeserializeOwned>(value: &T) -> Result<(), ServiceError> {
+    value.validate().map_err(|errors| {
+        let order = field_order::<T>();
+        let mut errors = field_errors(&errors);
+        let rank = |e: &FieldError| {
+            let top = e.field.split(['.', '[']).next().unwrap_or_default();
+            order.iter().position(|f| *f == top).unwrap_or(usize::MAX)
+        };
+        errors.sort_by_key(rank);
+        ServiceError::Invalid(errors)
+    })
 }
 
 /// Flattens validator's nested errors into our field errors, named by path
-/// (`plans[1].term_months`) and sorted, with stable codes.
+/// (`plans[1].term_months`), sorted by path, with stable codes.
 pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     collect(errors, "", &mut out);
     out.sort_by(|a, b| a.field.cmp(&b.field).then_with(|| a.code.cmp(&b.code)));
     out
+}
+
+/// The field names of a struct in declaration order, as serde's derive hands them to a
+/// deserializer (empty for anything that is not a struct).
+fn field_order<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields(&'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for &mut Fields {
+        type Error = serde::de::value::Error;
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(serde::de::Error::custom("only the field names were wanted"))
+        }
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields = Fields(&[]);
+    let _ = T::deserialize(&mut fields);
+    fields.0
 }
 
 fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {

@@ -70,6 +70,25 @@ pub struct CustomerFilter {
     pub limit: i64,
 }
 
+impl CustomerFilter {
+    /// A filter of this scope only: every status, no search, first page.
+    pub fn new(scope: CustomerScope, sort: CustomerSort, limit: i64) -> Self {
+        Self {
+            scope,
+            owner_id: None,
+            store_id: None,
+            status: None,
+            text: None,
+            phone_blind_index: None,
+            created_from: None,
+            created_to: None,
+            sort,
+            after: None,
+            limit,
+        }
+    }
+}
+
 diesel::define_sql_function! {
     /// SQL `lower()`: ASCII case folding on SQLite, Unicode on PostgreSQL.
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
