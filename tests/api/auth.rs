@@ -254,8 +254,8 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     assert_unauthorized(refresh(&app, "rt_not-a-real-token").await).await;
 }
 
-/// The 15 minutes pass (moved into the past in the database): the right password works
-/// again, and the count of failures starts afresh.
+/// The 15 minutes pass (the server's clock is moved on): the right password works again,
+/// and the count of failures starts afresh.
 #[tokio::test]
 async fn a_lock_ends_when_its_time_is_up() {
     let app = TestApp::spawn().await;
@@ -268,18 +268,15 @@ async fn a_lock_ends_when_its_time_is_up() {
         "account_locked",
     )
     .await;
-    let me: Value = app
-        .get("/api/v1/me", &app.admin_token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let admin = me["id"].as_str().unwrap().to_owned();
-    app.with_db(move |conn| {
-        let past = chrono::Utc::now().naive_utc() - chrono::TimeDelta::seconds(1);
-        autocrm_persistence::models::User::set_login_state(conn, &admin, 0, Some(past)).unwrap();
-    })
+    app.clock.advance(chrono::TimeDelta::minutes(14));
+    assert_problem(
+        app.login(ADMIN_EMAIL, PASSWORD).await,
+        429,
+        "account_locked",
+    )
     .await;
+    app.clock
+        .advance(chrono::TimeDelta::minutes(1) + chrono::TimeDelta::seconds(1));
     app.login_ok(ADMIN_EMAIL, PASSWORD).await;
     // Four new failures do not lock it: the old ones were forgotten.
     for _ in 0..4 {
@@ -291,9 +288,23 @@ async fn a_lock_ends_when_its_time_is_up() {
 /// A refresh token past its lifetime is refused like an unknown one.
 #[tokio::test]
 async fn an_expired_refresh_token_is_refused() {
-    let app = TestApp::spawn_with(|s| s.refresh_token_ttl_days = 0).await;
+    let app = TestApp::spawn().await;
     let pair = login_pair(&app, ADMIN_EMAIL, PASSWORD).await;
+    app.clock
+        .advance(chrono::TimeDelta::days(30) + chrono::TimeDelta::seconds(1));
     assert_unauthorized(refresh(&app, pair["refresh_token"].as_str().unwrap()).await).await;
+}
+
+/// An access token past its 15 minutes is refused, by the server's clock.
+#[tokio::test]
+async fn an_expired_access_token_is_refused() {
+    let app = TestApp::spawn().await;
+    app.clock.advance(chrono::TimeDelta::minutes(14));
+    assert_eq!(app.get("/api/v1/me", &app.admin_token).await.status(), 200);
+    app.clock.advance(chrono::TimeDelta::minutes(2));
+    let res = app.get("/api/v1/me", &app.admin_token).await;
+    let problem = crate::helpers::assert_problem(res, 401, "unauthorized").await;
+    assert_eq!(problem["detail"], "the access token has expired");
 }
 
 #[tokio::test]

@@ -131,7 +131,9 @@ mod tests {
         let before = clock.now();
         clock.advance(TimeDelta::days(2));
         let jumped = clock.now() - before;
-        assert!(jumped >= TimeDelta::days(2) && jumped < TimeDelta::days(2) + TimeDelta::minutes(1));
+        assert!(
+            jumped >= TimeDelta::days(2) && jumped < TimeDelta::days(2) + TimeDelta::minutes(1)
+        );
         let target = "2030-01-01T01:00:00Z".parse::<DateTime<Utc>>().unwrap();
         clock.set(target);
         assert!((clock.now() - target).abs() < TimeDelta::minutes(1));

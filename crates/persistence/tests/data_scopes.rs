@@ -9,13 +9,13 @@ use autocrm_domain::access::{
     ApplicationScope, CustomerScope, Principal, PrincipalKind, Role, Scope,
 };
 use autocrm_domain::time::{Clock, SystemClock};
+use autocrm_persistence::DbConn;
 use autocrm_persistence::db::{PoolOptions, new_id, open_pool};
 use autocrm_persistence::models::{
     ApplicationFilter, Customer, CustomerFilter, CustomerSort, FinancingApplication, Organization,
     Store, TenantRecord, User,
 };
 use autocrm_persistence::test_db::TestDatabase;
-use autocrm_persistence::DbConn;
 use proptest::prelude::*;
 
 const STORES: usize = 3;

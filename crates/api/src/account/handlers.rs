@@ -16,6 +16,7 @@ use crate::validate::schema::string_enum;
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"login": "zhang.wei@example.com", "password": "Huadong2026"}))]
 pub struct LoginRequest {
     /// Email address or mobile phone.
     #[validate(length(min = 1, max = 254))]
@@ -27,6 +28,10 @@ pub struct LoginRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTkzIn0.c2lnbmF0dXJl",
+    "refresh_token": "rt_mR3k9vQ2xW8pL5nB7cJ4dF6gH1sT0yU2eA9zK3iO5uE", "token_type": "Bearer", "expires_in": 900
+}))]
 pub struct TokenPair {
     pub access_token: String,
     /// Single use: each refresh returns a new one.
@@ -39,6 +44,7 @@ pub struct TokenPair {
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "rt_mR3k9vQ2xW8pL5nB7cJ4dF6gH1sT0yU2eA9zK3iO5uE"}))]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 256))]
     #[schema(
@@ -51,6 +57,10 @@ pub struct RefreshRequest {
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "grant_type": "client_credentials", "client_id": "ci_Zx8Kq2Lm5Np7Rt9Vw3Yb6Cd1Fg",
+    "client_secret": "cs_Hj4Kl8Mn2Pq6Rs0Tu3Vw7Xy1Za5Bc9De2Fg6Hi0Jk"
+}))]
 pub struct ClientCredentialsRequest {
     /// Must be `client_credentials`.
     #[validate(custom(function = "client_credentials_grant"))]
@@ -84,6 +94,10 @@ fn client_credentials_grant(value: &str) -> Result<(), validator::ValidationErro
 string_enum!(GrantType = ["client_credentials"]);
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTkzIn0.c2lnbmF0dXJl", "token_type": "Bearer",
+    "expires_in": 900, "scope": "customers:read financing:write"
+}))]
 pub struct ClientTokenResponse {
     pub access_token: String,
     pub token_type: String,
@@ -94,6 +108,7 @@ pub struct ClientTokenResponse {
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "Huadong2026", "new_password": "Pudong4S-2027"}))]
 pub struct PasswordChange {
     #[validate(length(min = 1, max = 1024))]
     #[schema(min_length = 1, max_length = 1024, example = "Huadong2026")]
@@ -105,6 +120,11 @@ pub struct PasswordChange {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a11", "org_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a01",
+    "kind": "user", "role": "sales_consultant", "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "name": "李娜", "email": "li.na@example.com", "scopes": []
+}))]
 pub struct Me {
     pub id: String,
     pub org_id: String,

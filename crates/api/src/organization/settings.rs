@@ -91,7 +91,7 @@ pub struct PatchOrganization {
     pub currency: Required<String>,
     /// IANA time zone name, e.g. `Asia/Shanghai`.
     #[serde(default, deserialize_with = "patch_field")]
-    #[validate(custom(function = "time_zone"))]
+    #[validate(length(max = 64), custom(function = "time_zone"))]
     #[schema(value_type = String, required = false, max_length = 64)]
     pub time_zone: Required<String>,
     /// Replaces the settings sections given.

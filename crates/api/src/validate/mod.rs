@@ -59,7 +59,10 @@ fn field_order<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
             self.0 = fields;
             Err(serde::de::Error::custom("only the field names were wanted"))
         }
-        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
             Err(serde::de::Error::custom("not a struct"))
         }
         serde::forward_to_deserialize_any! {
