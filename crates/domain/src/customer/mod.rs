@@ -2,12 +2,14 @@
 
 pub mod masking;
 
+mod business;
 mod documents;
 mod identity;
 mod names;
 mod needs;
 mod text;
 
+pub use business::{CreditCodeError, RegistrationAuthority, UnifiedSocialCreditCode};
 pub use documents::{IdDocumentError, IdDocumentType, MAX_DOCUMENT_NUMBER_CHARS, OtherIdDocument};
 pub use identity::{
     Gender, IdHolderOrigin, IdentityMismatch, MAX_AGE_YEARS, ResidentIdError, ResidentIdNumber,
