@@ -2,17 +2,28 @@
 
 pub mod masking;
 
+mod activity;
 mod business;
+mod consent;
 mod documents;
 mod identity;
+mod lifecycle;
 mod names;
 mod needs;
+mod profile;
 mod text;
 
+pub use activity::{ActivityError, ActivityKind, ActivityOutcome};
 pub use business::{CreditCodeError, RegistrationAuthority, UnifiedSocialCreditCode};
+pub use consent::{
+    ConsentAction, ConsentChannel, ConsentCheck, ConsentError, ConsentMethod, ConsentPurpose,
+    ConsentRecord, ConsentStatus, MAX_TEXT_VERSION_CHARS,
+};
 pub use documents::{IdDocumentError, IdDocumentType, MAX_DOCUMENT_NUMBER_CHARS, OtherIdDocument};
 pub use identity::{
     Gender, IdHolderOrigin, IdentityMismatch, MAX_AGE_YEARS, ResidentIdError, ResidentIdNumber,
 };
+pub use lifecycle::{LifecycleChange, LifecycleError, LifecycleMove, LifecycleStage};
 pub use names::{NameSimilarity, compare_names, normalise_name};
 pub use needs::{NeedCriterion, Needs, NeedsError, PaymentMethod, PurchaseTimeframe, TradeIn};
+pub use profile::{CustomerKind, SourceChannel};
