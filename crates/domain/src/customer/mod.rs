@@ -3,6 +3,7 @@
 pub mod masking;
 
 mod activity;
+mod behavior;
 mod business;
 mod consent;
 mod documents;
@@ -14,6 +15,10 @@ mod profile;
 mod text;
 
 pub use activity::{ActivityError, ActivityKind, ActivityOutcome};
+pub use behavior::{
+    BehaviorEvent, BehaviorEventError, BehaviorEventType, BehaviorSummary, MAX_COMPARED_MODELS,
+    MAX_MODEL_NAME_CHARS, ModelInterest, ModelRef,
+};
 pub use business::{CreditCodeError, RegistrationAuthority, UnifiedSocialCreditCode};
 pub use consent::{
     ConsentAction, ConsentChannel, ConsentCheck, ConsentError, ConsentMethod, ConsentPurpose,
