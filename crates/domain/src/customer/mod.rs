@@ -12,6 +12,7 @@ mod lifecycle;
 mod names;
 mod needs;
 mod profile;
+mod tags;
 mod text;
 
 pub use activity::{ActivityError, ActivityKind, ActivityOutcome};
@@ -32,3 +33,8 @@ pub use lifecycle::{LifecycleChange, LifecycleError, LifecycleMove, LifecycleSta
 pub use names::{NameSimilarity, compare_names, normalise_name};
 pub use needs::{NeedCriterion, Needs, NeedsError, PaymentMethod, PurchaseTimeframe, TradeIn};
 pub use profile::{CustomerKind, SourceChannel};
+pub use tags::{
+    CustomerHistory, DynamicTag, MAX_CONDITION_DEPTH, MAX_CONDITIONS_PER_RULE, MAX_RULE_ID_CHARS,
+    MAX_RULES, MAX_TAG_NAME_CHARS, RuleId, RuleProblem, TagColour, TagCondition, TagError,
+    TagEvidence, TagInputs, TagName, TagRule, TagRuleError, TagRuleSet,
+};
