@@ -7,6 +7,7 @@ mod behavior;
 mod business;
 mod consent;
 mod documents;
+mod duplicates;
 mod identity;
 mod lifecycle;
 mod names;
@@ -26,6 +27,9 @@ pub use consent::{
     ConsentRecord, ConsentStatus, MAX_TEXT_VERSION_CHARS,
 };
 pub use documents::{IdDocumentError, IdDocumentType, MAX_DOCUMENT_NUMBER_CHARS, OtherIdDocument};
+pub use duplicates::{
+    DuplicateMatch, DuplicateVerdict, MatchFacts, MatchReason, RankedDuplicate, rank_duplicates,
+};
 pub use identity::{
     Gender, IdHolderOrigin, IdentityMismatch, MAX_AGE_YEARS, ResidentIdError, ResidentIdNumber,
 };
