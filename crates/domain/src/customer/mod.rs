@@ -10,6 +10,7 @@ mod documents;
 mod duplicates;
 mod identity;
 mod lifecycle;
+mod merge;
 mod names;
 mod needs;
 mod profile;
@@ -34,6 +35,10 @@ pub use identity::{
     Gender, IdHolderOrigin, IdentityMismatch, MAX_AGE_YEARS, ResidentIdError, ResidentIdNumber,
 };
 pub use lifecycle::{LifecycleChange, LifecycleError, LifecycleMove, LifecycleStage};
+pub use merge::{
+    CustomerField, FieldChange, FieldChoice, FieldConflict, InvalidChoice, MergeError, MergePlan,
+    MergeProblem, MergeProfile, Resolution, SourceValue, find_merge_conflicts, plan_merge,
+};
 pub use names::{NameSimilarity, compare_names, normalise_name};
 pub use needs::{NeedCriterion, Needs, NeedsError, PaymentMethod, PurchaseTimeframe, TradeIn};
 pub use profile::{CustomerKind, SourceChannel};
