@@ -77,6 +77,12 @@ impl Phone {
         let stars = "*".repeat(digits.len() - keep_head - 4);
         format!("+{head}{stars}{tail}")
     }
+
+    /// The last four digits, which customers quote and search by ("尾号5678"); kept under
+    /// their own keyed index, never in plaintext.
+    pub fn last4(&self) -> &str {
+        &self.0[self.0.len() - 4..]
+    }
 }
 
 impl fmt::Display for Phone {
@@ -124,6 +130,17 @@ impl Email {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// `z***@example.com`: the first character of the local part, when it has more than one,
+    /// and the domain; the stars do not tell the length.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let mut chars = local.chars();
+        match (chars.next(), chars.next()) {
+            (Some(first), Some(_)) => format!("{first}***@{domain}"),
+            _ => format!("***@{domain}"),
+        }
     }
 }
 
@@ -197,6 +214,20 @@ mod tests {
             Phone::parse("+14155552671").unwrap().masked(),
             "+141****2671"
         );
+    }
+
+    #[test]
+    fn last_four_digits() {
+        assert_eq!(Phone::parse("138-1234-5678").unwrap().last4(), "5678");
+        assert_eq!(Phone::parse("010-12345678").unwrap().last4(), "5678");
+    }
+
+    #[test]
+    fn masked_emails() {
+        let masked = |e: &str| Email::parse(e).unwrap().masked();
+        assert_eq!(masked("zhangwei@example.com"), "z***@example.com");
+        assert_eq!(masked("z@example.com"), "***@example.com");
+        assert_eq!(masked("王伟@例子.中国"), "王***@例子.中国");
     }
 
     #[test]
