@@ -4,6 +4,7 @@ pub mod access;
 pub mod contact;
 pub mod customer;
 pub mod financing;
+pub mod leads;
 #[doc(hidden)]
 pub mod text_enum;
 pub mod vehicle;
