@@ -9,6 +9,7 @@
 mod events;
 mod grade;
 mod lost;
+pub mod scoring;
 pub mod sla;
 mod source;
 mod status;
