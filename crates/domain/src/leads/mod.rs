@@ -9,7 +9,9 @@
 mod events;
 mod grade;
 mod lost;
+pub mod routing;
 pub mod scoring;
+mod shift;
 pub mod sla;
 mod source;
 mod status;
@@ -21,6 +23,7 @@ pub use lost::{
     LOST_NOTE_MAX, LostDecision, LostPolicy, LostReason, LostRequest, LostRequestError,
     LostRequestStatus,
 };
+pub use shift::{DayOfWeek, ShiftPattern, ShiftSpan, is_on_shift};
 pub use source::{InvalidSourceChannel, SOURCE_CHANNEL_MAX, SourceChannel};
 pub use status::{IllegalLeadTransition, LeadStatus};
 pub use validation::{FieldIssue, Invalid, IssueCode};
