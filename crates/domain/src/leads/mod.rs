@@ -9,6 +9,7 @@
 mod events;
 mod grade;
 mod lost;
+pub mod pool;
 pub mod routing;
 pub mod scoring;
 mod shift;
