@@ -16,6 +16,7 @@ mod shift;
 pub mod sla;
 mod source;
 mod status;
+pub mod triggers;
 mod validation;
 
 pub use events::{CustomerEvent, EventKind};

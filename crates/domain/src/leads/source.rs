@@ -21,12 +21,7 @@ pub struct InvalidSourceChannel;
 impl SourceChannel {
     pub fn parse(input: &str) -> Result<Self, InvalidSourceChannel> {
         let name = input.trim().to_ascii_lowercase();
-        let valid = !name.is_empty()
-            && name.len() <= SOURCE_CHANNEL_MAX
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b));
-        if valid {
+        if is_slug(&name, SOURCE_CHANNEL_MAX) {
             Ok(SourceChannel(name))
         } else {
             Err(InvalidSourceChannel)
@@ -36,6 +31,15 @@ impl SourceChannel {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// 1 to `max` bytes of `a-z 0-9 _ - .`: safe in keys, URLs and settings.
+pub(crate) fn is_slug(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
 }
 
 impl TryFrom<String> for SourceChannel {
