@@ -5,6 +5,7 @@ pub mod contact;
 pub mod customer;
 pub mod financing;
 pub mod leads;
+pub mod sales;
 #[doc(hidden)]
 pub mod text_enum;
 pub mod vehicle;

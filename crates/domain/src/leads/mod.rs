@@ -28,4 +28,5 @@ pub use lost::{
 pub use shift::{DayOfWeek, ShiftPattern, ShiftSpan, is_on_shift};
 pub use source::{InvalidSourceChannel, SOURCE_CHANNEL_MAX, SourceChannel};
 pub use status::{IllegalLeadTransition, LeadStatus};
+pub(crate) use validation::Issues;
 pub use validation::{FieldIssue, Invalid, IssueCode};
