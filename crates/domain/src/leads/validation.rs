@@ -38,6 +38,18 @@ pub struct Invalid {
     pub issues: Vec<FieldIssue>,
 }
 
+impl Invalid {
+    pub(crate) fn one(field: &str, code: IssueCode, message: impl Into<String>) -> Invalid {
+        Invalid {
+            issues: vec![FieldIssue {
+                field: field.to_owned(),
+                code,
+                message: message.into(),
+            }],
+        }
+    }
+}
+
 fn summary(issues: &[FieldIssue]) -> String {
     issues
         .iter()

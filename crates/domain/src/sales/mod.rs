@@ -2,3 +2,5 @@
 //! drive slots, showroom traffic and store-visit invitations.
 
 pub mod deals;
+pub mod purchase_tax;
+pub mod quotes;
