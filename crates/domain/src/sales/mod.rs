@@ -8,3 +8,4 @@ pub mod deals;
 pub mod purchase_tax;
 pub mod quotes;
 pub mod test_drives;
+pub mod visits;
