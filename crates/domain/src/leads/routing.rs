@@ -263,9 +263,15 @@ pub fn route(
 ) -> RoutingDecision {
     let mut passed_over = Vec::new();
     let mut all_excluded = Vec::new();
+    // Sorted once, so each team member is found by binary search rather than a scan.
+    let mut by_id: Vec<&Candidate> = Vec::new();
     for (index, rule) in config.rules.iter().enumerate() {
         if !rule.matches(lead) {
             continue;
+        }
+        if by_id.is_empty() {
+            by_id = candidates.iter().collect();
+            by_id.sort_by(|a, b| a.user_id.cmp(&b.user_id));
         }
         let rule_ref = RuleRef {
             index,
@@ -274,7 +280,8 @@ pub fn route(
         let mut eligible = Vec::with_capacity(rule.team.len());
         let mut excluded = Vec::new();
         for member in &rule.team {
-            match candidates.iter().find(|c| &c.user_id == member) {
+            let first = by_id.partition_point(|c| c.user_id < *member);
+            match by_id.get(first).copied().filter(|c| c.user_id == *member) {
                 None => excluded.push((member, Exclusion::Unknown)),
                 Some(c) if !c.active => excluded.push((member, Exclusion::Inactive)),
                 Some(c) if !c.on_shift => excluded.push((member, Exclusion::OffShift)),
