@@ -155,7 +155,7 @@ pub struct LeadRoutingFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     pub user_id: String,
-    /// The account is enabled and the user is a consultant of the lead's store.
+    /// The account is enabled and may take leads; off when disabled or leaving (离职交接).
     pub active: bool,
     /// See [`super::is_on_shift`].
     pub on_shift: bool,

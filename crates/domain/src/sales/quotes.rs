@@ -65,7 +65,7 @@ pub struct QuoteFinancing {
     pub loan: LoanQuote,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuoteInput {
     pub lines: Vec<QuoteLineInput>,
     pub vehicle: TaxedVehicle,

@@ -227,6 +227,20 @@ fn a_rule_with_nobody_on_shift_falls_through_unless_told_to_stop() {
 }
 
 #[test]
+fn unassigned_decisions_read_back_from_json() {
+    let decision = RoutingDecision::Unassigned(Unassigned::NoRuleMatched);
+    let json = serde_json::to_value(&decision).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"outcome": "unassigned", "kind": "no_rule_matched"})
+    );
+    assert_eq!(
+        serde_json::from_value::<RoutingDecision>(json).unwrap(),
+        decision
+    );
+}
+
+#[test]
 fn no_rule_no_assignment() {
     let mut only_used = rule("used", &["a"], RoutingStrategy::RoundRobin);
     only_used.conditions = BTreeSet::from([Condition::Used]);
