@@ -792,3 +792,44 @@ async fn a_role_or_store_change_retires_the_old_access_token() {
         200
     );
 }
+
+/// The single read answers "does the caller still stand?" in its own statement: a
+/// deactivated user, a user whose role changed and a revoked client are refused there too,
+/// each with its own reason.
+#[tokio::test]
+async fn the_single_read_refuses_a_caller_who_no_longer_stands() {
+    let app = TestApp::spawn().await;
+    let customer = app
+        .create_customer(&app.admin_token, &json!({"name": "单读客户"}))
+        .await;
+    let path = format!("/api/v1/customers/{}", customer["id"].as_str().unwrap());
+    let (gm_id, gm) = app.user_with_role("general_manager", None).await;
+    let (other_gm_id, other_gm) = app.user_with_role("general_manager", None).await;
+    let client = app.integration_token(&["customers:read"]).await;
+    for token in [&gm, &other_gm, &client] {
+        assert_eq!(app.get(&path, token).await.status(), 200);
+    }
+
+    let res = app
+        .post(&format!("/api/v1/users/{gm_id}/deactivate"), &app.admin_token, &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let problem = assert_problem(app.get(&path, &gm).await, 401, "unauthorized").await;
+    assert_eq!(problem["detail"], "the account is deactivated");
+
+    let res = app
+        .patch(&format!("/api/v1/users/{other_gm_id}"), &app.admin_token, &json!({"role": "marketing"}), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    let problem = assert_problem(app.get(&path, &other_gm).await, 401, "unauthorized").await;
+    assert_eq!(problem["detail"], "the account's role or store changed; refresh the token");
+
+    let clients: Value = app.get("/api/v1/api-clients", &app.admin_token).await.json().await.unwrap();
+    let client_id = clients["items"][0]["id"].as_str().unwrap();
+    let res = app
+        .post(&format!("/api/v1/api-clients/{client_id}/revoke"), &app.admin_token, &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let problem = assert_problem(app.get(&path, &client).await, 401, "unauthorized").await;
+    assert_eq!(problem["detail"], "the client is revoked");
+}

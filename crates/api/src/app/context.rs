@@ -2,11 +2,11 @@
 //! request it serves, the time, the personal-data cipher. Audit lines and outbox events are
 //! written through it, so each change is audited with its request by construction.
 
-use autocrm_domain::access::Principal;
+use autocrm_domain::access::{Principal, PrincipalKind};
 use autocrm_domain::time::TimeZone;
 use autocrm_persistence::DbConn;
 use autocrm_persistence::db::new_id;
-use autocrm_persistence::models::{AuditEntry, Organization, OutboxEvent};
+use autocrm_persistence::models::{AuditEntry, Organization, OutboxEvent, Subject};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::error::{ServiceError, ServiceResult};
@@ -150,8 +150,24 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
+    /// The caller as the database must still know them, while that is not yet checked in
+    /// this unit of work: a read may fold the check into its own statement.
+    pub(super) fn unchecked_subject(&self) -> Option<Subject<'a>> {
+        match self.actor {
+            Actor::Principal(p) if !self.principal_verified => Some(match p.kind {
+                PrincipalKind::User => Subject::User {
+                    id: &p.id,
+                    role: p.role.as_str(),
+                    store_id: p.store_id.as_deref(),
+                },
+                PrincipalKind::ApiClient => Subject::ApiClient { id: &p.id },
+            }),
+            _ => None,
+        }
+    }
+
     /// For a statement that answered the principal check along with its own question.
-    pub fn principal_checked(&mut self) {
+    pub(super) fn principal_checked(&mut self) {
         self.principal_verified = true;
     }
 

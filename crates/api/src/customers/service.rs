@@ -202,7 +202,7 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
 /// One customer in the caller's scope; `NotFound` for anything else.
 pub fn find_visible(ctx: &mut Ctx, id: &str) -> ServiceResult<Customer> {
     let scope = scope(ctx)?;
-    records::find(ctx, id, |c: &Customer| scope.admits(&c.facts()))
+    records::find_checked(ctx, id, |c: &Customer| scope.admits(&c.facts()))
 }
 
 pub fn update(

@@ -33,6 +33,7 @@ pub struct Customer {
 }
 
 super::record::versioned_record!(Customer, customers);
+super::record::checked_find!(Customer, customers);
 
 autocrm_domain::text_enum! {
     /// The orders a customer list can come in (`-` for descending).

@@ -21,7 +21,7 @@ pub use idempotency::IdempotencyRecord;
 pub use organization::Organization;
 pub use outbox::OutboxEvent;
 pub use principal::SubjectState;
-pub use record::{TenantRecord, Versioned};
+pub use record::{CheckedFind, Subject, TenantRecord, Versioned};
 pub use refresh_token::RefreshToken;
 pub use store::{Store, StoreFilter};
 pub use user::{User, UserFilter};

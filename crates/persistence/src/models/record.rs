@@ -5,6 +5,20 @@
 use crate::DbConn;
 use diesel::QueryResult;
 
+/// Who an access token names, as the database knows them: what must still hold for the
+/// token to stand.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// An active user with this role and store.
+    User {
+        id: &'a str,
+        role: &'a str,
+        store_id: Option<&'a str>,
+    },
+    /// An API client that is not revoked.
+    ApiClient { id: &'a str },
+}
+
 /// A row that belongs to one organisation and is found by its id there.
 pub trait TenantRecord: Sized {
     /// The table's name, for row locks.
@@ -13,6 +27,22 @@ pub trait TenantRecord: Sized {
     fn insert(&self, conn: &mut DbConn) -> QueryResult<()>;
     /// The row with this id in this organisation: another tenant's id finds nothing.
     fn find(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>>;
+}
+
+/// A row read often enough by id to answer, in the same statement, whether the caller's
+/// token still stands: one round trip where a read needs both.
+pub trait CheckedFind: TenantRecord {
+    fn find_checked(
+        conn: &mut DbConn,
+        org_id: &str,
+        id: &str,
+        subject: Subject<'_>,
+    ) -> QueryResult<Option<(Self, bool)>>;
+}
+
+diesel::define_sql_function! {
+    /// SQL `coalesce()` of a nullable text and a default.
+    fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::Text>, default: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// A tenant row with a version for optimistic locking.
@@ -53,6 +83,7 @@ macro_rules! tenant_record {
                     .first(conn)
                     .optional()
             }
+
         }
     };
 }
@@ -91,4 +122,54 @@ macro_rules! versioned_record {
     };
 }
 
-pub(crate) use {tenant_record, versioned_record};
+
+macro_rules! checked_find {
+    ($model:ty, $table:ident) => {
+        impl $crate::models::CheckedFind for $model {
+            fn find_checked(
+                conn: &mut $crate::DbConn,
+                org_id: &str,
+                id: &str,
+                subject: $crate::models::record::Subject<'_>,
+            ) -> diesel::QueryResult<Option<(Self, bool)>> {
+                use $crate::models::record::{Subject, coalesce};
+                use $crate::schema::$table;
+                use $crate::schema::api_clients as c;
+                use $crate::schema::users as u;
+                let row = $table::table
+                    .filter($table::org_id.eq(org_id))
+                    .filter($table::id.eq(id));
+                match subject {
+                    Subject::User { id, role, store_id } => row
+                        .select((
+                            <$model>::as_select(),
+                            diesel::dsl::exists(
+                                u::table
+                                    .filter(u::id.eq(id))
+                                    .filter(u::org_id.eq(org_id))
+                                    .filter(u::active.eq(true))
+                                    .filter(u::role.eq(role))
+                                    .filter(coalesce(u::store_id, "").eq(store_id.unwrap_or(""))),
+                            ),
+                        ))
+                        .first(conn)
+                        .optional(),
+                    Subject::ApiClient { id } => row
+                        .select((
+                            <$model>::as_select(),
+                            diesel::dsl::exists(
+                                c::table
+                                    .filter(c::id.eq(id))
+                                    .filter(c::org_id.eq(org_id))
+                                    .filter(c::revoked_at.is_null()),
+                            ),
+                        ))
+                        .first(conn)
+                        .optional(),
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use {checked_find, tenant_record, versioned_record};
