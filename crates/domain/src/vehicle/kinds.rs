@@ -52,3 +52,146 @@ crate::text_enum! {
         Automatic = "automatic",
     }
 }
+
+crate::text_enum! {
+    /// Which wheels are driven.
+    pub enum Drivetrain {
+        /// Front-wheel drive (前驱).
+        Fwd = "fwd",
+        /// Rear-wheel drive (后驱).
+        Rwd = "rwd",
+        /// Full-time or on-demand all-wheel drive (全时/适时四驱), as on most SUVs and EVs.
+        Awd = "awd",
+        /// Part-time four-wheel drive with a transfer case (分时四驱), as on off-roaders.
+        FourWd = "4wd",
+    }
+}
+
+crate::text_enum! {
+    /// China's national emission standard (国标), printed on the registration certificate. Cities
+    /// restrict which used cars may be registered by it, so it decides where a car can be sold.
+    /// Battery-electric cars have none.
+    pub enum EmissionStandard {
+        /// 国二.
+        China2 = "china_2",
+        /// 国三.
+        China3 = "china_3",
+        /// 国四.
+        China4 = "china_4",
+        /// 国五.
+        China5 = "china_5",
+        /// 国六a.
+        China6a = "china_6a",
+        /// 国六b (includes 国六b+RDE).
+        China6b = "china_6b",
+    }
+}
+
+impl EmissionStandard {
+    /// The label on Chinese documents: `国五`, `国六b`.
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::China2 => "国二",
+            Self::China3 => "国三",
+            Self::China4 => "国四",
+            Self::China5 => "国五",
+            Self::China6a => "国六a",
+            Self::China6b => "国六b",
+        }
+    }
+
+    /// Reads the wire name or the ways dealers and ERPs write it: `国五`, `国5`, `国V`,
+    /// `国六b`, `国6B`, `国VI-b`, `China 6b`. A bare `国六` is ambiguous and refused.
+    pub fn from_label(label: &str) -> Option<Self> {
+        if let Ok(standard) = label.trim().parse() {
+            return Some(standard);
+        }
+        let compact: String = label
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '_' | '·' | '(' | ')'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        let rest = compact
+            .strip_prefix('国')
+            .or_else(|| compact.strip_prefix("china"))?;
+        let (number, suffix) = [
+            ("二", 2),
+            ("三", 3),
+            ("四", 4),
+            ("五", 5),
+            ("六", 6),
+            ("vi", 6),
+            ("iv", 4),
+            ("v", 5),
+            ("iii", 3),
+            ("ii", 2),
+            ("2", 2),
+            ("3", 3),
+            ("4", 4),
+            ("5", 5),
+            ("6", 6),
+        ]
+        .iter()
+        .find_map(|(prefix, n)| rest.strip_prefix(prefix).map(|suffix| (*n, suffix)))?;
+        match (number, suffix) {
+            (2, "") => Some(Self::China2),
+            (3, "") => Some(Self::China3),
+            (4, "") => Some(Self::China4),
+            (5, "") => Some(Self::China5),
+            (6, "a") => Some(Self::China6a),
+            (6, "b") | (6, "brde") | (6, "b+rde") => Some(Self::China6b),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emission_labels_read_the_ways_people_write_them() {
+        for (label, expected) in [
+            ("国五", EmissionStandard::China5),
+            ("国5", EmissionStandard::China5),
+            ("国V", EmissionStandard::China5),
+            ("国六a", EmissionStandard::China6a),
+            ("国6B", EmissionStandard::China6b),
+            ("国VI-b", EmissionStandard::China6b),
+            ("国六b+RDE", EmissionStandard::China6b),
+            ("China 6b", EmissionStandard::China6b),
+            ("china_4", EmissionStandard::China4),
+            ("国四", EmissionStandard::China4),
+            ("国IV", EmissionStandard::China4),
+            ("国III", EmissionStandard::China3),
+        ] {
+            assert_eq!(
+                EmissionStandard::from_label(label),
+                Some(expected),
+                "{label}"
+            );
+        }
+        for label in ["国六", "欧五", "", "国七", "6b"] {
+            assert_eq!(EmissionStandard::from_label(label), None, "{label}");
+        }
+        for standard in EmissionStandard::ALL {
+            assert_eq!(
+                EmissionStandard::from_label(standard.label_zh()),
+                Some(*standard)
+            );
+        }
+    }
+
+    #[test]
+    fn new_energy_is_phev_bev_erev() {
+        let nev: Vec<_> = EnergyType::ALL
+            .iter()
+            .filter(|e| e.is_new_energy())
+            .collect();
+        assert_eq!(
+            nev,
+            [&EnergyType::Phev, &EnergyType::Bev, &EnergyType::Erev]
+        );
+        assert_eq!("4wd".parse::<Drivetrain>(), Ok(Drivetrain::FourWd));
+    }
+}
