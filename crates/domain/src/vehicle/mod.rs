@@ -2,11 +2,17 @@
 //! matching, pricing, free-text search).
 
 pub mod catalog;
+mod cities;
+mod geo;
 mod kinds;
 mod status;
 mod vin;
 mod wmi;
 
+pub use geo::{
+    BoundingBox, City, GeoError, GeoPoint, Location, Province, TransferCostModel, TransferEstimate,
+    TransferModelError, cities, city_by_code, find_city,
+};
 pub use kinds::{BodyType, Condition, Drivetrain, EmissionStandard, EnergyType, Transmission};
 pub use status::{
     HoldState, ReservationError, ReservationPolicy, ReservationTimes, StatusMachine,
