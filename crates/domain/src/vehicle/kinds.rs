@@ -53,6 +53,152 @@ crate::text_enum! {
     }
 }
 
+impl BodyType {
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::Sedan => "轿车",
+            Self::Suv => "SUV",
+            Self::Mpv => "MPV",
+            Self::Hatchback => "两厢车",
+            Self::Pickup => "皮卡",
+            Self::Coupe => "跑车",
+            Self::Wagon => "旅行车",
+        }
+    }
+
+    pub const fn label_en(self) -> &'static str {
+        match self {
+            Self::Sedan => "sedan",
+            Self::Suv => "SUV",
+            Self::Mpv => "MPV",
+            Self::Hatchback => "hatchback",
+            Self::Pickup => "pickup",
+            Self::Coupe => "coupe",
+            Self::Wagon => "wagon",
+        }
+    }
+}
+
+impl EnergyType {
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::Gasoline => "汽油",
+            Self::Diesel => "柴油",
+            Self::Hev => "油电混动",
+            Self::Phev => "插电混动",
+            Self::Bev => "纯电",
+            Self::Erev => "增程",
+        }
+    }
+
+    pub const fn label_en(self) -> &'static str {
+        match self {
+            Self::Gasoline => "petrol",
+            Self::Diesel => "diesel",
+            Self::Hev => "hybrid",
+            Self::Phev => "plug-in hybrid",
+            Self::Bev => "battery electric",
+            Self::Erev => "range extender",
+        }
+    }
+}
+
+impl Condition {
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::New => "新车",
+            Self::Used => "二手车",
+        }
+    }
+
+    pub const fn label_en(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Used => "used",
+        }
+    }
+}
+
+impl Transmission {
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::Manual => "手动挡",
+            Self::Automatic => "自动挡",
+        }
+    }
+
+    pub const fn label_en(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Automatic => "automatic",
+        }
+    }
+}
+
+crate::text_enum! {
+    /// The colour family of a paint name (`珍珠白`, `Pearl White` → white), so a customer who
+    /// wants "白色" meets a car painted "冰川白". A repository stores it beside the colour so a
+    /// colour hard filter runs in SQL.
+    pub enum ColourFamily {
+        White = "white",
+        Black = "black",
+        Grey = "grey",
+        Silver = "silver",
+        Red = "red",
+        Blue = "blue",
+        Green = "green",
+        Yellow = "yellow",
+        Orange = "orange",
+        Brown = "brown",
+        Purple = "purple",
+        Gold = "gold",
+    }
+}
+
+impl ColourFamily {
+    /// The family named earliest in a paint name; `None` when no family word appears.
+    pub fn of(paint: &str) -> Option<Self> {
+        const WORDS: &[(&str, ColourFamily)] = &[
+            ("白", ColourFamily::White),
+            ("white", ColourFamily::White),
+            ("黑", ColourFamily::Black),
+            ("black", ColourFamily::Black),
+            ("灰", ColourFamily::Grey),
+            ("grey", ColourFamily::Grey),
+            ("gray", ColourFamily::Grey),
+            ("银", ColourFamily::Silver),
+            ("silver", ColourFamily::Silver),
+            ("红", ColourFamily::Red),
+            ("red", ColourFamily::Red),
+            ("蓝", ColourFamily::Blue),
+            ("blue", ColourFamily::Blue),
+            ("绿", ColourFamily::Green),
+            ("green", ColourFamily::Green),
+            ("黄", ColourFamily::Yellow),
+            ("yellow", ColourFamily::Yellow),
+            ("橙", ColourFamily::Orange),
+            ("橘", ColourFamily::Orange),
+            ("orange", ColourFamily::Orange),
+            ("棕", ColourFamily::Brown),
+            ("咖", ColourFamily::Brown),
+            ("褐", ColourFamily::Brown),
+            ("brown", ColourFamily::Brown),
+            ("紫", ColourFamily::Purple),
+            ("purple", ColourFamily::Purple),
+            ("金", ColourFamily::Gold),
+            ("香槟", ColourFamily::Gold),
+            ("gold", ColourFamily::Gold),
+            ("champagne", ColourFamily::Gold),
+        ];
+        let lower = paint.to_lowercase();
+        WORDS
+            .iter()
+            .filter_map(|(word, family)| lower.find(word).map(|at| (at, *family)))
+            .min_by_key(|(at, _)| *at)
+            .map(|(_, family)| family)
+    }
+}
+
 crate::text_enum! {
     /// Which wheels are driven.
     pub enum Drivetrain {
@@ -193,5 +339,23 @@ mod tests {
             [&EnergyType::Phev, &EnergyType::Bev, &EnergyType::Erev]
         );
         assert_eq!("4wd".parse::<Drivetrain>(), Ok(Drivetrain::FourWd));
+    }
+
+    #[test]
+    fn paint_names_fall_into_families() {
+        for (paint, family) in [
+            ("珍珠白", Some(ColourFamily::White)),
+            ("Pearl White", Some(ColourFamily::White)),
+            ("曜石黑", Some(ColourFamily::Black)),
+            ("星际银", Some(ColourFamily::Silver)),
+            ("银灰色", Some(ColourFamily::Silver)),
+            ("Nardo Grey", Some(ColourFamily::Grey)),
+            ("香槟金", Some(ColourFamily::Gold)),
+            ("咖啡色", Some(ColourFamily::Brown)),
+            ("Ultra Red", Some(ColourFamily::Red)),
+            ("天空", None),
+        ] {
+            assert_eq!(ColourFamily::of(paint), family, "{paint}");
+        }
     }
 }

@@ -5,6 +5,8 @@ pub mod catalog;
 mod cities;
 mod geo;
 mod kinds;
+mod matching;
+mod money;
 mod status;
 mod vin;
 mod wmi;
@@ -13,7 +15,14 @@ pub use geo::{
     BoundingBox, City, GeoError, GeoPoint, Location, Province, TransferCostModel, TransferEstimate,
     TransferModelError, cities, city_by_code, find_city,
 };
-pub use kinds::{BodyType, Condition, Drivetrain, EmissionStandard, EnergyType, Transmission};
+pub use kinds::{
+    BodyType, ColourFamily, Condition, Drivetrain, EmissionStandard, EnergyType, Transmission,
+};
+pub use matching::{
+    AgeReference, ColourFilter, Evaluation, HardFilter, MAX_WEIGHT, MatchReason, MatchSettings,
+    MatchSettingsError, MatchWeights, MatchWeightsError, Matcher, Prospect, Radius, Ranked,
+    VehicleFacts, VehicleMatch, customers_for_vehicle, top_n,
+};
 pub use status::{
     HoldState, ReservationError, ReservationPolicy, ReservationTimes, StatusMachine,
     TransferStatus, TransitionError, VehicleStatus, transition,
