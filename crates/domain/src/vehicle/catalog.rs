@@ -425,6 +425,39 @@ pub fn model_key(brand_key: &str, name: &str) -> String {
     }
 }
 
+/// The longest brand or model name that starts at `chars[start]`, ignoring the characters
+/// [`normalise`] drops. Returns the end (exclusive) and what the name stands for. ASCII names
+/// only match as whole words, so `x3` does not match inside `gx300`.
+pub(crate) fn name_at(chars: &[char], start: usize) -> Option<(usize, Named)> {
+    let first = fold_char(*chars.get(start)?)?.to_lowercase().next()?;
+    let candidates = index().aliases.get(&first)?;
+    let word_char = |c: char| c.is_ascii_alphanumeric();
+    if start > 0 && word_char(first) && chars[start - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    candidates.iter().find_map(|(alias, named)| {
+        let mut at = start;
+        for &expected in alias {
+            loop {
+                let raw = *chars.get(at)?;
+                at += 1;
+                match fold_char(raw) {
+                    None if at - 1 > start => continue,
+                    None => return None,
+                    Some(c) if c.to_lowercase().eq(std::iter::once(expected)) => break,
+                    Some(_) => return None,
+                }
+            }
+        }
+        let last = *alias.last()?;
+        let next_is_word = chars
+            .get(at)
+            .and_then(|&c| fold_char(c))
+            .is_some_and(word_char);
+        (!(word_char(last) && next_is_word)).then_some((at, *named))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -507,5 +540,30 @@ mod tests {
         // A name outside the brand is not that brand's model.
         assert_eq!(find_model(Some("bmw"), "汉"), None);
         assert_eq!(model_key("bmw", "i7"), "i7");
+    }
+
+    #[test]
+    fn names_are_read_inside_running_text() {
+        let text: Vec<char> = "宝马3系 2020 model y gx300 x3".chars().collect();
+        assert_eq!(
+            name_at(&text, 0),
+            Some((2, Named::Brand(brand_by_key("bmw").unwrap())))
+        );
+        assert_eq!(
+            name_at(&text, 2),
+            Some((4, Named::Model(model_by_key("bmw_3_series").unwrap())))
+        );
+        assert_eq!(
+            name_at(&text, 10),
+            Some((17, Named::Model(model_by_key("tesla_model_y").unwrap())))
+        );
+        // `x3` inside `gx300` is not a BMW X3.
+        assert_eq!(name_at(&text, 19), None);
+        assert_eq!(
+            name_at(&text, 24),
+            Some((26, Named::Model(model_by_key("bmw_x3").unwrap())))
+        );
+        // A separator never starts a name.
+        assert_eq!(name_at(&text, 4), None);
     }
 }

@@ -7,6 +7,7 @@ mod geo;
 mod kinds;
 mod matching;
 mod money;
+mod query;
 mod status;
 mod vin;
 mod wmi;
@@ -23,6 +24,7 @@ pub use matching::{
     MatchSettingsError, MatchWeights, MatchWeightsError, Matcher, Prospect, Radius, Ranked,
     VehicleFacts, VehicleMatch, customers_for_vehicle, top_n,
 };
+pub use query::{Meaning, QueryTerm, VehicleQuery, parse_query};
 pub use status::{
     HoldState, ReservationError, ReservationPolicy, ReservationTimes, StatusMachine,
     TransferStatus, TransitionError, VehicleStatus, transition,
