@@ -7,6 +7,7 @@ mod geo;
 mod kinds;
 mod matching;
 mod money;
+mod pricing;
 mod query;
 mod status;
 mod vin;
@@ -24,9 +25,14 @@ pub use matching::{
     MatchSettingsError, MatchWeights, MatchWeightsError, Matcher, Prospect, Radius, Ranked,
     VehicleFacts, VehicleMatch, customers_for_vehicle, top_n,
 };
+pub use pricing::{
+    AdjustedComparable, AgingStep, Comparable, ComparableSource, MarketReference, PriceReason,
+    PriceSuggestion, PricingPolicy, PricingPolicyError, PricingSubject, price_reason,
+    suggest_price,
+};
 pub use query::{Meaning, QueryTerm, VehicleQuery, parse_query};
 pub use status::{
     HoldState, ReservationError, ReservationPolicy, ReservationTimes, StatusMachine,
     TransferStatus, TransitionError, VehicleStatus, transition,
 };
-pub use vin::{VIN_LENGTH, Vin, VinDecode, VinError, VinProblem, decode, model_years, problem};
+pub use vin::{VIN_LENGTH, Vin, VinDecode, VinError, VinProblem, decode, model_years, vin_problem};

@@ -43,9 +43,9 @@ impl VinError {
     /// A stable machine code, the same as the [`VinProblem`] codes.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Length { .. } => problem::LENGTH,
-            Self::Character { .. } => problem::CHARACTER,
-            Self::CheckDigit { .. } => problem::CHECK_DIGIT,
+            Self::Length { .. } => vin_problem::LENGTH,
+            Self::Character { .. } => vin_problem::CHARACTER,
+            Self::CheckDigit { .. } => vin_problem::CHECK_DIGIT,
         }
     }
 
@@ -111,7 +111,7 @@ fn normalise(input: &str) -> String {
     input.trim().to_uppercase()
 }
 
-/// The first character problem of a normalised text, and its length in characters.
+/// Checks the length and the alphabet of a normalised text.
 fn check_form(text: &str) -> Result<(), VinError> {
     let found = text.chars().count();
     if found != VIN_LENGTH {
@@ -254,7 +254,7 @@ pub fn model_years(code: char, current_year: i32) -> Vec<i32> {
 }
 
 /// Stable codes of [`VinProblem`].
-pub mod problem {
+pub mod vin_problem {
     /// Not 17 characters.
     pub const LENGTH: &str = "vin_length";
     /// A character outside the VIN alphabet (I, O, Q, punctuation, letters of other scripts).
@@ -270,7 +270,7 @@ pub mod problem {
 /// One thing wrong with, or unknown about, a VIN.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VinProblem {
-    /// One of [`problem`].
+    /// One of [`vin_problem`].
     pub code: &'static str,
     pub message: String,
     pub message_zh: String,
@@ -350,7 +350,7 @@ pub fn decode(input: &str, current_year: i32) -> VinDecode {
     let entry = wmi_code.as_deref().and_then(wmi::wmi);
     if wmi_code.is_some() && entry.is_none() {
         problems.push(VinProblem {
-            code: problem::WMI_UNKNOWN,
+            code: vin_problem::WMI_UNKNOWN,
             message: "the manufacturer code (positions 1-3) is not in the table".into(),
             message_zh: "未能识别制造厂代码（第1-3位）".into(),
         });
@@ -369,7 +369,7 @@ pub fn decode(input: &str, current_year: i32) -> VinDecode {
             let years = model_years(code, current_year);
             if years.is_empty() {
                 problems.push(VinProblem {
-                    code: problem::MODEL_YEAR_CODE,
+                    code: vin_problem::MODEL_YEAR_CODE,
                     message: format!("position 10 ('{code}') is no model-year code"),
                     message_zh: format!("第10位“{code}”不是年份代码"),
                 });

@@ -107,12 +107,15 @@ fn real_vins_parse_and_decode() {
         assert_eq!(d.country_code, Some(code), "{text}");
         assert_eq!(d.maker, maker, "{text}");
         assert_eq!(d.model_years, years, "{text}");
-        let unknown_maker = d.problems.iter().any(|p| p.code == problem::WMI_UNKNOWN);
+        let unknown_maker = d
+            .problems
+            .iter()
+            .any(|p| p.code == vin_problem::WMI_UNKNOWN);
         assert_eq!(unknown_maker, maker.is_none(), "{text}");
         let no_year = d
             .problems
             .iter()
-            .any(|p| p.code == problem::MODEL_YEAR_CODE);
+            .any(|p| p.code == vin_problem::MODEL_YEAR_CODE);
         assert_eq!(no_year, years.is_empty(), "{text}");
         assert_eq!(
             d.problems.len(),
@@ -244,13 +247,13 @@ fn decode_reads_what_it_can_from_broken_input() {
     );
     assert_eq!(d.model_years, [2016, 1986]);
     let codes: Vec<_> = d.problems.iter().map(|p| p.code).collect();
-    assert_eq!(codes, [problem::CHARACTER]);
+    assert_eq!(codes, [vin_problem::CHARACTER]);
 
     let short = decode("WDD", 2025);
     assert_eq!(short.maker, Some("Mercedes-Benz"));
     assert_eq!(short.country, Some("Germany"));
     assert!(short.model_years.is_empty());
-    assert_eq!(short.problems[0].code, problem::LENGTH);
+    assert_eq!(short.problems[0].code, vin_problem::LENGTH);
 
     let nothing = decode("   ", 2025);
     assert_eq!(nothing.vin, "");
@@ -277,7 +280,9 @@ fn decode_falls_back_to_the_country_ranges() {
         let d = decode(text, 2025);
         assert_eq!(d.country, Some(country), "{text}");
         assert!(
-            d.problems.iter().any(|p| p.code == problem::WMI_UNKNOWN),
+            d.problems
+                .iter()
+                .any(|p| p.code == vin_problem::WMI_UNKNOWN),
             "{text}"
         );
     }
@@ -291,7 +296,7 @@ fn decode_falls_back_to_the_country_ranges() {
     assert!(
         d.problems
             .iter()
-            .any(|p| p.code == problem::MODEL_YEAR_CODE)
+            .any(|p| p.code == vin_problem::MODEL_YEAR_CODE)
     );
 }
 
@@ -363,7 +368,7 @@ proptest! {
         prop_assert_eq!(Vin::parse(&format!(" {} ", text.to_lowercase())), Ok(vin.clone()));
         let d = decode(&text, 2025);
         prop_assert!(d.valid && d.check_digit_ok);
-        prop_assert!(d.problems.iter().all(|p| p.code != problem::CHECK_DIGIT));
+        prop_assert!(d.problems.iter().all(|p| p.code != vin_problem::CHECK_DIGIT));
     }
 
     #[test]
