@@ -2,6 +2,7 @@
 //! to one canonical key each. Matching compares brands by key, the query parser reads them, and
 //! a repository stores the key in an indexed column so hard filters run in SQL.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -313,6 +314,9 @@ pub(crate) fn fold_char(c: char) -> Option<char> {
 }
 
 struct Index {
+    /// Names exactly as the table writes them: most stored names hit this without being
+    /// normalised.
+    brands_as_written: HashMap<&'static str, &'static Brand>,
     brands: HashMap<String, &'static Brand>,
     models: HashMap<String, Vec<&'static Model>>,
     /// Every normalised name, grouped by first character, longest first.
@@ -330,6 +334,7 @@ fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
         let mut index = Index {
+            brands_as_written: HashMap::new(),
             brands: HashMap::new(),
             models: HashMap::new(),
             aliases: HashMap::new(),
@@ -339,6 +344,7 @@ fn index() -> &'static Index {
                 .into_iter()
                 .chain(brand.aliases.iter().copied())
             {
+                index.brands_as_written.insert(name, brand);
                 let name = normalise(name);
                 index.brands.insert(name.clone(), brand);
                 index.add_alias(&name, Named::Brand(brand));
@@ -393,16 +399,25 @@ pub fn model_by_key(key: &str) -> Option<&'static Model> {
 
 /// The brand a name stands for, however it is written.
 pub fn find_brand(name: &str) -> Option<&'static Brand> {
-    index().brands.get(&normalise(name)).copied()
+    let index = index();
+    match index.brands_as_written.get(name) {
+        Some(brand) => Some(brand),
+        None => index.brands.get(&normalise(name)).copied(),
+    }
 }
 
 /// The key to store and compare a brand by: the canonical key of a known brand, otherwise the
 /// normalised name, so two spellings of an unknown brand still meet when they differ only in
 /// case, width or spacing.
 pub fn brand_key(name: &str) -> String {
+    brand_key_ref(name).into_owned()
+}
+
+/// [`brand_key`] without copying a known brand's key.
+pub(crate) fn brand_key_ref(name: &str) -> Cow<'static, str> {
     match find_brand(name) {
-        Some(brand) => brand.key.to_owned(),
-        None => normalise(name),
+        Some(brand) => Cow::Borrowed(brand.key),
+        None => Cow::Owned(normalise(name)),
     }
 }
 
@@ -419,9 +434,14 @@ pub fn find_model(brand_key: Option<&str>, name: &str) -> Option<&'static Model>
 
 /// The key to store and compare a model line by, like [`brand_key`].
 pub fn model_key(brand_key: &str, name: &str) -> String {
+    model_key_ref(brand_key, name).into_owned()
+}
+
+/// [`model_key`] without copying a known model's key.
+pub(crate) fn model_key_ref(brand_key: &str, name: &str) -> Cow<'static, str> {
     match find_model(Some(brand_key), name) {
-        Some(model) => model.key.to_owned(),
-        None => normalise(name),
+        Some(model) => Cow::Borrowed(model.key),
+        None => Cow::Owned(normalise(name)),
     }
 }
 

@@ -7,17 +7,30 @@ use super::cities::CITIES;
 
 /// A point on the earth in degrees (WGS-84, or GCJ-02 as Chinese maps give it; the
 /// difference does not matter at the distances matching uses).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(try_from = "RawPoint")]
 pub struct GeoPoint {
     lat: f64,
     lon: f64,
+    /// Worked out once: matching measures one customer against every car in stock.
+    lat_radians: f64,
+    cos_lat: f64,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct RawPoint {
     lat: f64,
     lon: f64,
+}
+
+impl Serialize for GeoPoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RawPoint {
+            lat: self.lat,
+            lon: self.lon,
+        }
+        .serialize(s)
+    }
 }
 
 impl TryFrom<RawPoint> for GeoPoint {
@@ -43,7 +56,18 @@ impl GeoPoint {
         if !(-180.0..=180.0).contains(&lon) {
             return Err(GeoError::Longitude);
         }
-        Ok(Self { lat, lon })
+        Ok(Self::checked(lat, lon))
+    }
+
+    /// For coordinates already known to be in range.
+    fn checked(lat: f64, lon: f64) -> Self {
+        let lat_radians = lat.to_radians();
+        Self {
+            lat,
+            lon,
+            lat_radians,
+            cos_lat: lat_radians.cos(),
+        }
     }
 
     pub fn lat(self) -> f64 {
@@ -57,10 +81,10 @@ impl GeoPoint {
     /// Great-circle distance in km (haversine on the mean earth radius).
     pub fn distance_km(self, other: GeoPoint) -> f64 {
         const EARTH_RADIUS_KM: f64 = 6371.0088;
-        let (lat1, lat2) = (self.lat.to_radians(), other.lat.to_radians());
-        let d_lat = lat2 - lat1;
+        let d_lat = other.lat_radians - self.lat_radians;
         let d_lon = (other.lon - self.lon).to_radians();
-        let h = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lon / 2.0).sin().powi(2);
+        let h = (d_lat / 2.0).sin().powi(2)
+            + self.cos_lat * other.cos_lat * (d_lon / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
     }
 
@@ -111,10 +135,7 @@ pub struct City {
 
 impl City {
     pub fn point(&self) -> GeoPoint {
-        GeoPoint {
-            lat: self.lat,
-            lon: self.lon,
-        }
+        GeoPoint::checked(self.lat, self.lon)
     }
 
     pub fn province(&self) -> &'static Province {
@@ -416,6 +437,10 @@ mod tests {
         assert!(serde_json::from_str::<GeoPoint>(r#"{"lat": 95, "lon": 0}"#).is_err());
         let point: GeoPoint = serde_json::from_str(r#"{"lat": 30.27, "lon": 120.15}"#).unwrap();
         assert_eq!((point.lat(), point.lon()), (30.27, 120.15));
+        assert_eq!(
+            serde_json::to_string(&point).unwrap(),
+            r#"{"lat":30.27,"lon":120.15}"#
+        );
     }
 
     #[test]

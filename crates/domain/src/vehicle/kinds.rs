@@ -158,44 +158,91 @@ crate::text_enum! {
 impl ColourFamily {
     /// The family named earliest in a paint name; `None` when no family word appears.
     pub fn of(paint: &str) -> Option<Self> {
-        const WORDS: &[(&str, ColourFamily)] = &[
-            ("白", ColourFamily::White),
+        // Runs for every car a customer with a colour wish is matched against: one pass over
+        // the characters, no allocation.
+        const ENGLISH: &[(&str, ColourFamily)] = &[
             ("white", ColourFamily::White),
-            ("黑", ColourFamily::Black),
             ("black", ColourFamily::Black),
-            ("灰", ColourFamily::Grey),
             ("grey", ColourFamily::Grey),
             ("gray", ColourFamily::Grey),
-            ("银", ColourFamily::Silver),
             ("silver", ColourFamily::Silver),
-            ("红", ColourFamily::Red),
             ("red", ColourFamily::Red),
-            ("蓝", ColourFamily::Blue),
             ("blue", ColourFamily::Blue),
-            ("绿", ColourFamily::Green),
             ("green", ColourFamily::Green),
-            ("黄", ColourFamily::Yellow),
             ("yellow", ColourFamily::Yellow),
-            ("橙", ColourFamily::Orange),
-            ("橘", ColourFamily::Orange),
             ("orange", ColourFamily::Orange),
-            ("棕", ColourFamily::Brown),
-            ("咖", ColourFamily::Brown),
-            ("褐", ColourFamily::Brown),
             ("brown", ColourFamily::Brown),
-            ("紫", ColourFamily::Purple),
             ("purple", ColourFamily::Purple),
-            ("金", ColourFamily::Gold),
-            ("香槟", ColourFamily::Gold),
             ("gold", ColourFamily::Gold),
             ("champagne", ColourFamily::Gold),
         ];
-        let lower = paint.to_lowercase();
-        WORDS
-            .iter()
-            .filter_map(|(word, family)| lower.find(word).map(|at| (at, *family)))
-            .min_by_key(|(at, _)| *at)
-            .map(|(_, family)| family)
+        let mut chars = paint.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            let family = match c {
+                '白' => Some(Self::White),
+                '黑' => Some(Self::Black),
+                '灰' => Some(Self::Grey),
+                '银' => Some(Self::Silver),
+                '红' => Some(Self::Red),
+                '蓝' => Some(Self::Blue),
+                '绿' => Some(Self::Green),
+                '黄' => Some(Self::Yellow),
+                '橙' | '橘' => Some(Self::Orange),
+                '棕' | '咖' | '褐' => Some(Self::Brown),
+                '紫' => Some(Self::Purple),
+                '金' => Some(Self::Gold),
+                '香' if chars.peek().is_some_and(|(_, next)| *next == '槟') => Some(Self::Gold),
+                c if c.is_ascii_alphabetic() => ENGLISH.iter().find_map(|(word, family)| {
+                    paint
+                        .get(at..at + word.len())
+                        .filter(|s| s.eq_ignore_ascii_case(word))
+                        .map(|_| *family)
+                }),
+                _ => None,
+            };
+            if family.is_some() {
+                return family;
+            }
+        }
+        None
+    }
+}
+
+/// A paint name as written (`珍珠白`), with its [`ColourFamily`] worked out once, since
+/// matching compares it for every car in stock.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Paint {
+    name: String,
+    family: Option<ColourFamily>,
+}
+
+impl Paint {
+    pub fn new(name: &str) -> Self {
+        let name = name.trim().to_owned();
+        Self {
+            family: ColourFamily::of(&name),
+            name,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn family(&self) -> Option<ColourFamily> {
+        self.family
+    }
+}
+
+impl From<&str> for Paint {
+    fn from(name: &str) -> Self {
+        Self::new(name)
+    }
+}
+
+impl serde::Serialize for Paint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
     }
 }
 
@@ -356,6 +403,8 @@ mod tests {
             ("天空", None),
         ] {
             assert_eq!(ColourFamily::of(paint), family, "{paint}");
+            assert_eq!(Paint::new(paint).family(), family, "{paint}");
         }
+        assert_eq!(Paint::new(" 冰川白 ").name(), "冰川白");
     }
 }

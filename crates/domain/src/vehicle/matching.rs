@@ -11,6 +11,7 @@
 //! [`top_n`] ranks cars for one customer with a bounded heap and writes reasons only for the
 //! winners; [`customers_for_vehicle`] runs the same scoring the other way round.
 
+use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeSet, BinaryHeap};
 
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog;
 use super::geo::{GeoPoint, Location, TransferCostModel, TransferEstimate, TransferModelError};
 use super::money::{km_en, km_zh, yuan_en, yuan_zh};
-use super::{BodyType, ColourFamily, Condition, EnergyType, Transmission};
+use super::{BodyType, ColourFamily, Condition, EnergyType, Paint, Transmission};
 use crate::customer::{NeedCriterion, Needs};
 
 /// A car in stock as matching sees it. Build it with [`VehicleFacts::new`], which derives the
@@ -29,11 +30,12 @@ use crate::customer::{NeedCriterion, Needs};
 pub struct VehicleFacts {
     /// As the organisation writes it; shown in messages.
     pub brand: String,
-    /// [`catalog::brand_key`] of `brand`. Repositories store it in an indexed column.
-    pub brand_key: String,
+    /// [`catalog::brand_key`] of `brand` (borrowed from the catalogue for known brands, so
+    /// comparing it touches no per-car memory). Repositories store it in an indexed column.
+    pub brand_key: Cow<'static, str>,
     pub model: String,
     /// [`catalog::model_key`] of `model` within the brand.
-    pub model_key: String,
+    pub model_key: Cow<'static, str>,
     pub condition: Condition,
     pub body_type: Option<BodyType>,
     pub energy_type: Option<EnergyType>,
@@ -42,8 +44,7 @@ pub struct VehicleFacts {
     pub model_year: Option<i32>,
     pub first_registration: Option<NaiveDate>,
     pub mileage_km: i64,
-    /// Paint name as written: `珍珠白`.
-    pub colour: Option<String>,
+    pub colour: Option<Paint>,
     pub asking_price_cents: i64,
     /// The store's coordinates, or its city's.
     pub location: Option<Location>,
@@ -51,9 +52,9 @@ pub struct VehicleFacts {
 
 impl VehicleFacts {
     pub fn new(brand: &str, model: &str, condition: Condition, asking_price_cents: i64) -> Self {
-        let brand_key = catalog::brand_key(brand);
+        let brand_key = catalog::brand_key_ref(brand);
         Self {
-            model_key: catalog::model_key(&brand_key, model),
+            model_key: catalog::model_key_ref(&brand_key, model),
             brand_key,
             brand: brand.trim().to_owned(),
             model: model.trim().to_owned(),
@@ -271,11 +272,11 @@ impl ColourFilter {
         self.families.is_empty() && self.names.is_empty()
     }
 
-    /// True when a paint name is one of the wanted colours.
-    pub fn accepts(&self, paint: &str) -> bool {
-        match ColourFamily::of(paint) {
+    /// True when a paint is one of the wanted colours.
+    pub fn accepts(&self, paint: &Paint) -> bool {
+        match paint.family() {
             Some(family) if self.families.contains(&family) => true,
-            _ => !self.names.is_empty() && self.names.contains(&catalog::normalise(paint)),
+            _ => !self.names.is_empty() && self.names.contains(&catalog::normalise(paint.name())),
         }
     }
 }
@@ -347,8 +348,14 @@ impl HardFilter {
             && self.max_price_cents.is_none_or(|max| price <= max)
             && within_set(&self.body_types, car.body_type.as_ref())
             && within_set(&self.energy_types, car.energy_type.as_ref())
-            && within_set(&self.brand_keys, Some(&car.brand_key))
-            && within_set(&self.model_keys, Some(&car.model_key))
+            && self
+                .brand_keys
+                .as_ref()
+                .is_none_or(|keys| keys.contains(car.brand_key.as_ref()))
+            && self
+                .model_keys
+                .as_ref()
+                .is_none_or(|keys| keys.contains(car.model_key.as_ref()))
             && self.condition.is_none_or(|c| c == car.condition)
             && self
                 .min_seats
@@ -373,7 +380,7 @@ impl HardFilter {
             && self
                 .colours
                 .as_ref()
-                .is_none_or(|wanted| car.colour.as_deref().is_some_and(|c| wanted.accepts(c)))
+                .is_none_or(|wanted| car.colour.as_ref().is_some_and(|c| wanted.accepts(c)))
             && self.within.is_none_or(|radius| {
                 car.location
                     .is_some_and(|at| radius.centre.distance_km(at.point) <= radius.km)
@@ -384,13 +391,13 @@ impl HardFilter {
 /// How a soft criterion fares for a car whose attribute is not recorded.
 const UNKNOWN_FIT: u8 = 50;
 /// Over budget by this share, a car fits not at all.
-const BUDGET_OVER_ZERO_PERCENT: i128 = 20;
+const BUDGET_OVER_ZERO_PERCENT: i64 = 20;
 /// Under the budget floor by this share, a car fits not at all.
-const BUDGET_UNDER_ZERO_PERCENT: i128 = 50;
+const BUDGET_UNDER_ZERO_PERCENT: i64 = 50;
 /// Over the age limit by this many months, a car fits not at all.
 const AGE_OVER_ZERO_MONTHS: u32 = 24;
 /// Over the mileage limit by this share, a car fits not at all.
-const MILEAGE_OVER_ZERO_PERCENT: i128 = 50;
+const MILEAGE_OVER_ZERO_PERCENT: i64 = 50;
 /// Beyond the local radius by this far, a car fits not at all.
 const DISTANCE_ZERO_KM: f64 = 1500.0;
 /// Another new-energy type than the one asked for is a near miss.
@@ -427,12 +434,15 @@ fn outcome(met: bool, fit: u8, detail: Detail) -> Option<Outcome> {
     Some(Outcome { met, fit, detail })
 }
 
-/// Linear fall from 100 at the limit to 0 at `zero_at` percent beyond it.
-fn fade(excess: i128, limit: i128, zero_at_percent: i128) -> u8 {
-    if limit <= 0 {
-        return 0;
-    }
-    let lost = excess * 100 * 100 / (limit * zero_at_percent);
+/// Linear fall from 100 at the limit to 0 at `zero_at_percent` beyond it.
+fn fade(excess: i64, limit: i64, zero_at_percent: i64) -> u8 {
+    let lost = match (
+        excess.checked_mul(10_000),
+        limit.checked_mul(zero_at_percent),
+    ) {
+        (Some(scaled), Some(span)) if span > 0 => scaled / span,
+        _ => 100,
+    };
     (100 - lost.clamp(0, 100)) as u8
 }
 
@@ -451,11 +461,52 @@ pub struct Matcher<'a> {
     customer: Option<Location>,
     settings: &'a MatchSettings,
     today: NaiveDate,
-    brand_keys: Vec<String>,
+    brand_keys: Vec<Cow<'static, str>>,
     colours: ColourFilter,
     registered_cutoff: Option<NaiveDate>,
     applies: [bool; CRITERIA],
+    /// The criteria that apply, must-haves first so a failing car is dropped early: the first
+    /// `active_len` entries.
+    active: [Active; CRITERIA],
+    active_len: usize,
     total_weight: u32,
+    /// The wanted bodies, energies and colour families as bits, for the per-car checks.
+    body_bits: u16,
+    energy_bits: u16,
+    colour_bits: u16,
+    wants_new_energy: bool,
+}
+
+/// A text enum's variant as a bit in a `u16` set.
+trait Bit: Copy {
+    fn bit(self) -> u16;
+}
+
+macro_rules! bit_for {
+    ($($t:ty),+) => {$(
+        impl Bit for $t {
+            fn bit(self) -> u16 {
+                1 << (self as u16)
+            }
+        }
+    )+};
+}
+
+bit_for!(BodyType, EnergyType, ColourFamily);
+
+fn bit(value: impl Bit) -> u16 {
+    value.bit()
+}
+
+fn bits<T: Bit>(values: impl IntoIterator<Item = T>) -> u16 {
+    values.into_iter().fold(0, |acc, v| acc | v.bit())
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Active {
+    criterion: NeedCriterion,
+    weight: u32,
+    hard: bool,
 }
 
 impl<'a> Matcher<'a> {
@@ -466,15 +517,16 @@ impl<'a> Matcher<'a> {
         settings: &'a MatchSettings,
         today: NaiveDate,
     ) -> Self {
-        let mut brand_keys: Vec<String> = needs
+        let mut brand_keys: Vec<Cow<'static, str>> = needs
             .brands
             .iter()
-            .map(|b| catalog::brand_key(b))
+            .map(|b| catalog::brand_key_ref(b))
             .filter(|k| !k.is_empty())
             .collect();
         brand_keys.sort();
         brand_keys.dedup();
         let colours = ColourFilter::from_names(&needs.colours);
+        let colour_bits = bits(colours.families.iter().copied());
         let registered_cutoff = needs.max_age_years.map(|years| {
             today
                 .checked_sub_months(Months::new(12 * u32::from(years)))
@@ -498,11 +550,26 @@ impl<'a> Matcher<'a> {
                 NeedCriterion::Distance => customer.is_some(),
             };
         }
-        let total_weight = NeedCriterion::ALL
-            .iter()
-            .filter(|c| applies[**c as usize])
-            .map(|c| u32::from(settings.weights.weight(*c)))
-            .sum();
+        let mut active = [Active {
+            criterion: NeedCriterion::Budget,
+            weight: 0,
+            hard: false,
+        }; CRITERIA];
+        let mut active_len = 0;
+        for hard_pass in [true, false] {
+            for c in NeedCriterion::ALL {
+                let hard = needs.requires(*c);
+                if applies[*c as usize] && hard == hard_pass {
+                    active[active_len] = Active {
+                        criterion: *c,
+                        weight: u32::from(settings.weights.weight(*c)),
+                        hard,
+                    };
+                    active_len += 1;
+                }
+            }
+        }
+        let total_weight = active[..active_len].iter().map(|a| a.weight).sum();
         Self {
             needs,
             customer,
@@ -512,7 +579,13 @@ impl<'a> Matcher<'a> {
             colours,
             registered_cutoff,
             applies,
+            active,
+            active_len,
             total_weight,
+            body_bits: bits(needs.body_types.iter().copied()),
+            energy_bits: bits(needs.energy_types.iter().copied()),
+            colour_bits,
+            wants_new_energy: needs.energy_types.iter().any(|e| e.is_new_energy()),
         }
     }
 
@@ -534,7 +607,7 @@ impl<'a> Matcher<'a> {
             body_types: hard(NeedCriterion::BodyType).then(|| needs.body_types.clone()),
             energy_types: hard(NeedCriterion::EnergyType).then(|| needs.energy_types.clone()),
             brand_keys: hard(NeedCriterion::Brand)
-                .then(|| self.brand_keys.iter().cloned().collect()),
+                .then(|| self.brand_keys.iter().map(|k| k.to_string()).collect()),
             model_keys: None,
             condition: needs.condition.filter(|_| hard(NeedCriterion::Condition)),
             min_seats: needs.seats_min.filter(|_| hard(NeedCriterion::Seats)),
@@ -565,19 +638,11 @@ impl<'a> Matcher<'a> {
                 let price = car.asking_price_cents;
                 let detail = Detail::Budget { price };
                 if let Some(max) = needs.budget_max_cents.filter(|max| price > *max) {
-                    let fit = fade(
-                        i128::from(price) - i128::from(max),
-                        i128::from(max),
-                        BUDGET_OVER_ZERO_PERCENT,
-                    );
+                    let fit = fade(price.saturating_sub(max), max, BUDGET_OVER_ZERO_PERCENT);
                     return outcome(false, fit, detail);
                 }
                 if let Some(min) = needs.budget_min_cents.filter(|min| price < *min) {
-                    let fit = fade(
-                        i128::from(min) - i128::from(price),
-                        i128::from(min),
-                        BUDGET_UNDER_ZERO_PERCENT,
-                    );
+                    let fit = fade(min.saturating_sub(price), min, BUDGET_UNDER_ZERO_PERCENT);
                     return outcome(false, fit, detail);
                 }
                 outcome(true, 100, detail)
@@ -585,7 +650,7 @@ impl<'a> Matcher<'a> {
             NeedCriterion::BodyType => {
                 let detail = Detail::Body(car.body_type);
                 match car.body_type {
-                    Some(body) if needs.body_types.contains(&body) => outcome(true, 100, detail),
+                    Some(body) if self.body_bits & bit(body) != 0 => outcome(true, 100, detail),
                     Some(_) => outcome(false, 0, detail),
                     None => outcome(false, UNKNOWN_FIT, detail),
                 }
@@ -597,13 +662,10 @@ impl<'a> Matcher<'a> {
             NeedCriterion::EnergyType => {
                 let detail = Detail::Energy(car.energy_type);
                 match car.energy_type {
-                    Some(energy) if needs.energy_types.contains(&energy) => {
+                    Some(energy) if self.energy_bits & bit(energy) != 0 => {
                         outcome(true, 100, detail)
                     }
-                    Some(energy)
-                        if energy.is_new_energy()
-                            && needs.energy_types.iter().any(|e| e.is_new_energy()) =>
-                    {
+                    Some(energy) if energy.is_new_energy() && self.wants_new_energy => {
                         outcome(false, NEW_ENERGY_NEAR_FIT, detail)
                     }
                     Some(_) => outcome(false, 0, detail),
@@ -650,11 +712,7 @@ impl<'a> Matcher<'a> {
                 if km <= max {
                     outcome(true, 100, detail)
                 } else {
-                    let fit = fade(
-                        i128::from(km) - i128::from(max),
-                        i128::from(max),
-                        MILEAGE_OVER_ZERO_PERCENT,
-                    );
+                    let fit = fade(km.saturating_sub(max), max, MILEAGE_OVER_ZERO_PERCENT);
                     outcome(false, fit, detail)
                 }
             }
@@ -666,8 +724,15 @@ impl<'a> Matcher<'a> {
                     None => outcome(false, UNKNOWN_FIT, detail),
                 }
             }
-            NeedCriterion::Colour => match car.colour.as_deref() {
-                Some(paint) if self.colours.accepts(paint) => outcome(true, 100, Detail::Colour),
+            NeedCriterion::Colour => match &car.colour {
+                Some(paint)
+                    if paint
+                        .family()
+                        .is_some_and(|f| self.colour_bits & bit(f) != 0)
+                        || self.colours.accepts(paint) =>
+                {
+                    outcome(true, 100, Detail::Colour)
+                }
                 Some(_) => outcome(false, 0, Detail::Colour),
                 None => outcome(false, UNKNOWN_FIT, Detail::Colour),
             },
@@ -689,39 +754,29 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// Every expressed criterion judged, or `None` as soon as a must-have fails.
+    /// Every expressed criterion judged, in criterion order, or `None` when a must-have fails.
     fn judge_all(&self, car: &VehicleFacts) -> Option<[Option<Outcome>; CRITERIA]> {
         let mut outcomes = [None; CRITERIA];
-        for criterion in NeedCriterion::ALL {
-            let i = *criterion as usize;
-            if !self.applies[i] {
-                continue;
-            }
-            let Some(judged) = self.judge(*criterion, car) else {
+        for a in &self.active[..self.active_len] {
+            let Some(judged) = self.judge(a.criterion, car) else {
                 continue;
             };
-            if !judged.met && self.needs.requires(*criterion) {
+            if a.hard && !judged.met {
                 return None;
             }
-            outcomes[i] = Some(judged);
+            outcomes[a.criterion as usize] = Some(judged);
         }
         Some(outcomes)
     }
 
-    fn evaluation_of(&self, outcomes: &[Option<Outcome>; CRITERIA]) -> Evaluation {
+    /// `earned`: the sum of weight × fit over the criteria that apply.
+    fn evaluation_of(&self, earned: u32) -> Evaluation {
         if self.total_weight == 0 {
             return Evaluation {
                 per_mille: 1000,
                 score: 100,
             };
         }
-        let earned: u32 = NeedCriterion::ALL
-            .iter()
-            .filter_map(|c| {
-                outcomes[*c as usize]
-                    .map(|o| u32::from(self.settings.weights.weight(*c)) * u32::from(o.fit))
-            })
-            .sum();
         let per_mille = (earned * 10 + self.total_weight / 2) / self.total_weight;
         Evaluation {
             per_mille: per_mille as u16,
@@ -729,15 +784,30 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// The score alone, or `None` when a must-have fails.
+    /// The score alone, or `None` when a must-have fails. Runs for every car in stock, so it
+    /// keeps no per-criterion record.
     pub fn evaluate(&self, car: &VehicleFacts) -> Option<Evaluation> {
-        self.judge_all(car).map(|o| self.evaluation_of(&o))
+        let mut earned = 0;
+        for a in &self.active[..self.active_len] {
+            let Some(judged) = self.judge(a.criterion, car) else {
+                continue;
+            };
+            if a.hard && !judged.met {
+                return None;
+            }
+            earned += a.weight * u32::from(judged.fit);
+        }
+        Some(self.evaluation_of(earned))
     }
 
     /// The score with its reasons, or `None` when a must-have fails.
     pub fn score(&self, car: &VehicleFacts) -> Option<VehicleMatch> {
         let outcomes = self.judge_all(car)?;
-        let evaluation = self.evaluation_of(&outcomes);
+        let earned = self.active[..self.active_len]
+            .iter()
+            .filter_map(|a| outcomes[a.criterion as usize].map(|o| a.weight * u32::from(o.fit)))
+            .sum();
+        let evaluation = self.evaluation_of(earned);
         let mut transfer = None;
         let reasons = NeedCriterion::ALL
             .iter()
@@ -913,7 +983,7 @@ impl<'a> Matcher<'a> {
                 ),
                 None => unknown("变速箱", "Transmission"),
             },
-            Detail::Colour => match car.colour.as_deref() {
+            Detail::Colour => match car.colour.as_ref().map(Paint::name) {
                 Some(paint) if met => (
                     format!("颜色相符（{paint}）"),
                     format!("Colour matches ({paint})"),

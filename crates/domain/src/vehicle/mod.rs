@@ -18,7 +18,8 @@ pub use geo::{
     TransferModelError, cities, city_by_code, find_city,
 };
 pub use kinds::{
-    BodyType, ColourFamily, Condition, Drivetrain, EmissionStandard, EnergyType, Transmission,
+    BodyType, ColourFamily, Condition, Drivetrain, EmissionStandard, EnergyType, Paint,
+    Transmission,
 };
 pub use matching::{
     AgeReference, ColourFilter, Evaluation, HardFilter, MAX_WEIGHT, MatchReason, MatchSettings,

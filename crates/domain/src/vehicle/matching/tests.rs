@@ -532,7 +532,7 @@ prop_compose! {
         model_year in proptest::option::of(2005i32..2027),
         registered_days in proptest::option::of(0i64..7000),
         mileage_km in 0i64..300_000,
-        colour in proptest::option::of(pick(COLOURS).prop_map(String::from)),
+        colour in proptest::option::of(pick(COLOURS).prop_map(Paint::from)),
         location in location(),
     ) -> VehicleFacts {
         VehicleFacts {
