@@ -325,7 +325,7 @@ struct Index {
 
 /// What a name stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Named {
+pub(crate) enum Named {
     Brand(&'static Brand),
     Model(&'static Model),
 }

@@ -298,6 +298,8 @@ pub struct Radius {
 ///   1 January of its model year is on or after the date:
 ///   `COALESCE(first_registration_date, make_date(model_year, 1, 1)) >= :date OR
 ///   (first_registration_date IS NULL AND condition = 'new')`;
+/// - `colours`: a car passes when its [`Paint::family`] is among `families` or its
+///   [`catalog::normalise`]d name among `names`; store the family in its own column;
 /// - `within`: narrow with [`GeoPoint::bounding_box`], then check the great-circle distance.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct HardFilter {
@@ -685,7 +687,9 @@ impl<'a> Matcher<'a> {
                 let detail = Detail::Seats(car.seats);
                 match car.seats {
                     Some(seats) if seats >= min => outcome(true, 100, detail),
-                    Some(seats) if seats + 1 == min => outcome(false, ONE_SEAT_SHORT_FIT, detail),
+                    Some(seats) if min.checked_sub(1) == Some(seats) => {
+                        outcome(false, ONE_SEAT_SHORT_FIT, detail)
+                    }
                     Some(_) => outcome(false, 0, detail),
                     None => outcome(false, UNKNOWN_FIT, detail),
                 }

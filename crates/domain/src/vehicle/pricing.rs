@@ -574,7 +574,9 @@ pub fn suggest_price(
                 amount_cents: None,
             });
             market_reason(&mut reasons, value, quotes.len(), &sources);
-            (quotes[0], value, quotes[quotes.len() - 1])
+            let lowest = quotes.first().copied().unwrap_or(value);
+            let highest = quotes.last().copied().unwrap_or(value);
+            (lowest, value, highest)
         }
     };
 

@@ -278,6 +278,14 @@ fn mileage_seats_energy_and_gearbox() {
         reason(&m, NeedCriterion::Condition).message_en,
         "Used; new wanted"
     );
+    let odd = VehicleFacts {
+        seats: Some(u8::MAX),
+        ..bmw()
+    };
+    let m = Matcher::new(&needs, None, &settings, today())
+        .score(&odd)
+        .unwrap();
+    assert!(reason(&m, NeedCriterion::Seats).met);
     let phev = VehicleFacts {
         energy_type: Some(EnergyType::Phev),
         ..bmw()
