@@ -56,7 +56,7 @@ test-sqlite:
 	@echo "==> cargo test --workspace (SQLite)"
 	env -u AUTOCRM_TEST_BACKEND $(CARGO) test --workspace
 
-## test-postgres: persistence, black-box API and crash tests on PostgreSQL (needs AUTOCRM_TEST_POSTGRES_URL)
+## test-postgres: persistence, unit-of-work, black-box API and crash tests on PostgreSQL (needs AUTOCRM_TEST_POSTGRES_URL)
 test-postgres:
 	@if [ -z "$${AUTOCRM_TEST_POSTGRES_URL:-}" ]; then \
 		echo "AUTOCRM_TEST_POSTGRES_URL is not set, e.g. postgres://postgres@127.0.0.1:5432/postgres" >&2; \
@@ -64,8 +64,8 @@ test-postgres:
 	fi
 	@echo "==> cargo test -p autocrm-persistence -p autocrm-tests (PostgreSQL, $(PG_TEST_THREADS) threads)"
 	AUTOCRM_TEST_BACKEND=postgres $(CARGO) test -p autocrm-persistence -p autocrm-tests -- --test-threads=$(PG_TEST_THREADS)
-	@echo "==> cargo test -p autocrm-api --test crash (PostgreSQL: SIGKILL mid-write, restart, verify)"
-	AUTOCRM_TEST_BACKEND=postgres $(CARGO) test -p autocrm-api --test crash
+	@echo "==> cargo test -p autocrm-api --test unit_of_work --test crash (PostgreSQL; the crash test kills the server mid-write)"
+	AUTOCRM_TEST_BACKEND=postgres $(CARGO) test -p autocrm-api --test unit_of_work --test crash
 
 ## lint: rustfmt check and clippy with warnings denied
 lint:

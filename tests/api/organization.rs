@@ -80,3 +80,61 @@ async fn a_deactivated_store_takes_no_new_staff() {
     let problem = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "store_id");
 }
+
+/// The organisation's own settings: admins read and change them under a version; bad
+/// values are 422 and change nothing; every change is audited.
+#[tokio::test]
+async fn organisation_settings_are_versioned_and_validated() {
+    let app = TestApp::spawn().await;
+    let org: Value = app
+        .get("/api/v1/organization", &app.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(org["id"], app.org_id.as_str());
+    assert_eq!(org["currency"], "CNY");
+    assert_eq!(org["time_zone"], "Asia/Shanghai");
+    assert_eq!(org["version"], 1);
+
+    let (_, gm) = app.user_with_role("general_manager", None).await;
+    let res = app.get("/api/v1/organization", &gm).await;
+    assert_problem(res, 403, "forbidden").await;
+
+    let cases = [
+        (json!({"time_zone": "Mars/Olympus"}), "time_zone", "invalid_value"),
+        (json!({"currency": "RMB"}), "currency", "invalid_value"),
+        (json!({"name": null}), "name", "required"),
+        (json!({"settings": {"unknown_section": {}}}), "settings.unknown_section", "unknown_field"),
+    ];
+    for (body, field, code) in cases {
+        let res = app
+            .patch("/api/v1/organization", &app.admin_token, &body, None)
+            .await;
+        let problem = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{body}");
+        assert_eq!(problem["errors"][0]["code"], code, "{body}");
+    }
+
+    let res = app
+        .patch(
+            "/api/v1/organization",
+            &app.admin_token,
+            &json!({"time_zone": "Asia/Hong_Kong", "currency": "hkd", "name": "香港汽车集团"}),
+            Some(1),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let changed: Value = res.json().await.unwrap();
+    assert_eq!(changed["time_zone"], "Asia/Hong_Kong");
+    assert_eq!(changed["currency"], "HKD");
+    assert_eq!(changed["version"], 2);
+    let res = app
+        .patch("/api/v1/organization", &app.admin_token, &json!({"name": "晚到的修改"}), Some(1))
+        .await;
+    assert_problem(res, 412, "version_mismatch").await;
+    assert_eq!(
+        app.audit_actions("organization", &app.org_id).await,
+        ["organization.updated"]
+    );
+}
