@@ -65,7 +65,7 @@ test-postgres:
 	@echo "==> cargo test -p autocrm-persistence -p autocrm-tests (PostgreSQL, $(PG_TEST_THREADS) threads)"
 	AUTOCRM_TEST_BACKEND=postgres $(CARGO) test -p autocrm-persistence -p autocrm-tests -- --test-threads=$(PG_TEST_THREADS)
 	@echo "==> cargo test -p autocrm-api --test unit_of_work --test crash (PostgreSQL; the crash test kills the server mid-write)"
-	AUTOCRM_TEST_BACKEND=postgres $(CARGO) test -p autocrm-api --test unit_of_work --test crash
+	AUTOCRM_TEST_BACKEND=postgres $(CARGO) test -p autocrm-api --test unit_of_work --test job_runner --test crash
 
 ## lint: rustfmt check and clippy with warnings denied
 lint:

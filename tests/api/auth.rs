@@ -811,23 +811,44 @@ async fn the_single_read_refuses_a_caller_who_no_longer_stands() {
     }
 
     let res = app
-        .post(&format!("/api/v1/users/{gm_id}/deactivate"), &app.admin_token, &json!({}))
+        .post(
+            &format!("/api/v1/users/{gm_id}/deactivate"),
+            &app.admin_token,
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let problem = assert_problem(app.get(&path, &gm).await, 401, "unauthorized").await;
     assert_eq!(problem["detail"], "the account is deactivated");
 
     let res = app
-        .patch(&format!("/api/v1/users/{other_gm_id}"), &app.admin_token, &json!({"role": "marketing"}), None)
+        .patch(
+            &format!("/api/v1/users/{other_gm_id}"),
+            &app.admin_token,
+            &json!({"role": "marketing"}),
+            None,
+        )
         .await;
     assert_eq!(res.status(), 200);
     let problem = assert_problem(app.get(&path, &other_gm).await, 401, "unauthorized").await;
-    assert_eq!(problem["detail"], "the account's role or store changed; refresh the token");
+    assert_eq!(
+        problem["detail"],
+        "the account's role or store changed; refresh the token"
+    );
 
-    let clients: Value = app.get("/api/v1/api-clients", &app.admin_token).await.json().await.unwrap();
+    let clients: Value = app
+        .get("/api/v1/api-clients", &app.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     let client_id = clients["items"][0]["id"].as_str().unwrap();
     let res = app
-        .post(&format!("/api/v1/api-clients/{client_id}/revoke"), &app.admin_token, &json!({}))
+        .post(
+            &format!("/api/v1/api-clients/{client_id}/revoke"),
+            &app.admin_token,
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let problem = assert_problem(app.get(&path, &client).await, 401, "unauthorized").await;

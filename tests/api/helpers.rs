@@ -25,6 +25,8 @@ pub struct TestApp {
     pub db_url: String,
     /// The server's clock: tests move it instead of sleeping or back-dating rows.
     pub clock: Arc<ManualClock>,
+    /// The server's job runner, which runs only when a test says so (`run_jobs`).
+    pub runner: Arc<autocrm_api::jobs::Runner>,
     _db: TestDatabase,
 }
 
@@ -48,6 +50,8 @@ pub fn settings(db_url: &str) -> Settings {
         workers: 1,
         pool_size: 4,
         max_body_bytes: 64 * 1024,
+        // Tests run due jobs themselves, after moving the clock.
+        run_jobs: false,
         ..Settings::default()
     }
 }
@@ -87,6 +91,7 @@ impl TestApp {
         .await
         .expect("start-up panicked");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let runner = app.runner();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -99,6 +104,7 @@ impl TestApp {
             admin_token: String::new(),
             db_url,
             clock,
+            runner,
             _db: db,
         };
         test_app.admin_token = test_app.login_ok(ADMIN_EMAIL, PASSWORD).await;
@@ -237,6 +243,16 @@ impl TestApp {
 
 /// Shared steps that several test files need.
 impl TestApp {
+    /// Runs the background jobs that are due by the server's clock (periodic ones included),
+    /// as a worker would; returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        self.runner
+            .schedule_periodic()
+            .await
+            .expect("schedule periodic jobs");
+        self.runner.run_due().await.expect("run due jobs")
+    }
+
     /// Registers a machine client with `scopes` and returns its access token.
     pub async fn integration_token(&self, scopes: &[&str]) -> String {
         let res = self

@@ -9,6 +9,7 @@ mod financing;
 mod financing_scope;
 mod helpers;
 mod idempotency;
+mod jobs;
 mod openapi_doc;
 mod organization;
 mod rate_limits;

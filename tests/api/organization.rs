@@ -102,10 +102,18 @@ async fn organisation_settings_are_versioned_and_validated() {
     assert_problem(res, 403, "forbidden").await;
 
     let cases = [
-        (json!({"time_zone": "Mars/Olympus"}), "time_zone", "invalid_value"),
+        (
+            json!({"time_zone": "Mars/Olympus"}),
+            "time_zone",
+            "invalid_value",
+        ),
         (json!({"currency": "RMB"}), "currency", "invalid_value"),
         (json!({"name": null}), "name", "required"),
-        (json!({"settings": {"unknown_section": {}}}), "settings.unknown_section", "unknown_field"),
+        (
+            json!({"settings": {"unknown_section": {}}}),
+            "settings.unknown_section",
+            "unknown_field",
+        ),
     ];
     for (body, field, code) in cases {
         let res = app
@@ -130,7 +138,12 @@ async fn organisation_settings_are_versioned_and_validated() {
     assert_eq!(changed["currency"], "HKD");
     assert_eq!(changed["version"], 2);
     let res = app
-        .patch("/api/v1/organization", &app.admin_token, &json!({"name": "晚到的修改"}), Some(1))
+        .patch(
+            "/api/v1/organization",
+            &app.admin_token,
+            &json!({"name": "晚到的修改"}),
+            Some(1),
+        )
         .await;
     assert_problem(res, 412, "version_mismatch").await;
     assert_eq!(

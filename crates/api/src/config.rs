@@ -38,6 +38,9 @@ pub struct Settings {
     pub client_ip_header: Option<String>,
     pub log_json: bool,
     pub log_filter: String,
+    /// Whether `autocrm serve` also runs background jobs (turn it off for API-only nodes
+    /// beside `autocrm worker` nodes).
+    pub run_jobs: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             client_ip_header: None,
             log_json: false,
             log_filter: "info".into(),
+            run_jobs: true,
         }
     }
 }
@@ -178,6 +182,9 @@ impl Settings {
         if let Some(v) = env("AUTOCRM_CLIENT_IP_HEADER") {
             let v = v.trim().to_owned();
             self.client_ip_header = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = env("AUTOCRM_RUN_JOBS") {
+            self.run_jobs = flag("AUTOCRM_RUN_JOBS", v)?;
         }
         if let Some(v) = env("AUTOCRM_LOG_JSON") {
             self.log_json = flag("AUTOCRM_LOG_JSON", v)?;

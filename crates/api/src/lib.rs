@@ -8,6 +8,7 @@ pub mod config;
 pub mod customers;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod openapi;
 pub mod ops;
 pub mod organization;

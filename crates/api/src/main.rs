@@ -27,8 +27,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Migrate the database and serve the API (the default).
+    /// Migrate the database and serve the API (the default); runs background jobs too unless
+    /// AUTOCRM_RUN_JOBS=false.
     Serve,
+    /// Run background jobs only, with no HTTP (as many nodes as wanted on PostgreSQL; one on
+    /// SQLite, and then not beside a `serve` that runs jobs).
+    Worker,
     /// Run pending migrations and exit.
     Migrate,
     /// Create an organisation and its first admin.
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
     autocrm_api::telemetry::init(&settings.log_filter, settings.log_json);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
+        Command::Worker => worker(settings),
         Command::Migrate => match startup::open_database(&settings) {
             Ok(_) => {
                 eprintln!("migrations are up to date");
@@ -160,6 +165,33 @@ fn serve(settings: Settings) -> ExitCode {
     };
     tracing::info!("stopped");
     runtime
+}
+
+fn worker(settings: Settings) -> ExitCode {
+    if let Err(e) = settings.check_secrets() {
+        return fail(e);
+    }
+    let pool = match startup::open_database(&settings) {
+        Ok(pool) => pool,
+        Err(e) => return fail(e),
+    };
+    let app = autocrm_api::app::App {
+        pool,
+        clock: std::sync::Arc::new(SystemClock),
+        pii: std::sync::Arc::new(PiiCipher::new(&settings.pii_key)),
+    };
+    let runner = startup::job_runner(app);
+    tracing::info!("AutoCRM worker running background jobs");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(e),
+    };
+    runtime.block_on(runner.run(startup::shutdown_signal()));
+    tracing::info!("worker stopped");
+    ExitCode::SUCCESS
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {

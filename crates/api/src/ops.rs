@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 use crate::app::ServiceError;
 use crate::error::ApiError;
 use crate::http::metrics::Metrics;
+use crate::jobs::JobMetrics;
 use crate::state::AppState;
+use autocrm_persistence::models::JobRow;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok", "version": "0.1.0"}))]
@@ -71,10 +73,21 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
 )]
-pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn metrics(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+    jobs: web::Data<JobMetrics>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.app.clock.now().naive_utc();
+    let depth = state
+        .app
+        .connection(move |conn| Ok(JobRow::depth(conn, now)?))
+        .await?;
+    let mut body = metrics.render(&state.app.pool);
+    jobs.render(&mut body, depth, now);
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render(&state.app.pool))
+        .body(body))
 }
 
 crate::endpoints![health, ready, metrics];

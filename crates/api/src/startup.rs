@@ -21,6 +21,7 @@ use crate::http::endpoint::{self, Endpoint};
 use crate::http::metrics::Metrics;
 use crate::http::rate_limit::{RateLimiter, RateLimits};
 use crate::http::{extract, middleware};
+use crate::jobs::{JobMetrics, Runner, RunnerOptions};
 use crate::pii::PiiCipher;
 use crate::state::AppState;
 
@@ -67,7 +68,39 @@ impl Default for Runtime {
 pub struct Application {
     port: u16,
     server: Server,
-    state: web::Data<AppState>,
+    runner: Arc<Runner>,
+    run_jobs: bool,
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return interrupt.await.unwrap_or_default(),
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
+}
+
+/// The background-job runner of an application, on its own (for `autocrm worker`).
+pub fn job_runner(app: App) -> Arc<Runner> {
+    let (jobs, periodic) = crate::jobs::catalogue();
+    Arc::new(Runner::new(
+        app,
+        jobs,
+        periodic,
+        RunnerOptions::default(),
+        Arc::new(JobMetrics::default()),
+    ))
 }
 
 impl Application {
@@ -100,6 +133,8 @@ impl Application {
             passwords: runtime.passwords,
             settings: settings.clone(),
         });
+        let runner = job_runner(state.app.clone());
+        let job_metrics = web::Data::from(runner.metrics());
         let endpoints = Arc::new(crate::routes::all());
         let docs = crate::openapi::document_of(&endpoints);
         let metrics = web::Data::new(Metrics::default());
@@ -112,7 +147,6 @@ impl Application {
                 .as_deref()
                 .and_then(|h| HeaderName::try_from(h).ok()),
         });
-        let housekeeping_state = state.clone();
         let workers = if settings.workers == 0 {
             std::thread::available_parallelism().map_or(2, |n| n.get())
         } else {
@@ -125,6 +159,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(metrics.clone())
                 .app_data(rate_limits.clone())
+                .app_data(job_metrics.clone())
                 .app_data(web::PayloadConfig::new(app_settings.max_body_bytes))
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
@@ -150,7 +185,8 @@ impl Application {
         Ok(Self {
             port,
             server,
-            state: housekeeping_state,
+            runner,
+            run_jobs: settings.run_jobs,
         })
     }
 
@@ -158,31 +194,30 @@ impl Application {
         self.port
     }
 
-    /// Runs until SIGINT or SIGTERM, then drains in-flight requests.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let housekeeping = tokio::spawn(purge_idempotency_keys(self.state.clone()));
-        let result = self.server.await;
-        housekeeping.abort();
-        result
+    /// The job runner, for tests that run due jobs themselves.
+    pub fn runner(&self) -> Arc<Runner> {
+        self.runner.clone()
     }
-}
 
-/// Forgets idempotency keys past their retention, hourly.
-async fn purge_idempotency_keys(state: web::Data<AppState>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let cutoff = state.app.clock.now().naive_utc()
-            - chrono::TimeDelta::hours(crate::http::idempotency::RETENTION_HOURS);
-        let purged = state
-            .app
-            .connection(move |conn| {
-                Ok(autocrm_persistence::models::IdempotencyRecord::purge_older_than(conn, cutoff)?)
-            })
-            .await;
-        if let Err(e) = purged {
-            tracing::warn!(error = %e, "purging idempotency keys failed");
+    /// Runs until SIGINT or SIGTERM, then drains in-flight requests; the job runner (unless
+    /// turned off) runs beside the server and stops after it, handing back what it could
+    /// not finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let jobs = self.run_jobs.then(|| {
+            let stop = stop.clone();
+            tokio::spawn(
+                self.runner
+                    .clone()
+                    .run(async move { stop.notified().await }),
+            )
+        });
+        let result = self.server.await;
+        stop.notify_one();
+        if let Some(jobs) = jobs {
+            let _ = jobs.await;
         }
+        result
     }
 }
 

@@ -11,7 +11,7 @@ use autocrm_api::startup::open_database;
 use autocrm_domain::contact::Phone;
 use autocrm_domain::customer::CustomerKind;
 use autocrm_domain::time::{Clock, SystemClock};
-use autocrm_persistence::models::{AuditEntry, Customer, Organization, OutboxEvent, TenantRecord};
+use autocrm_persistence::models::{AuditEntry, Customer, Organization, OutboxEvent};
 use autocrm_persistence::test_db::TestDatabase;
 
 struct Fixture {

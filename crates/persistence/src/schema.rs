@@ -190,6 +190,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        org_id -> Nullable<Text>,
+        kind -> Text,
+        payload -> Text,
+        dedupe_key -> Nullable<Text>,
+        status -> Text,
+        run_at -> Timestamp,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(stores -> organizations (org_id));
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(customers -> organizations (org_id));
@@ -208,4 +227,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     finance_products,
     financing_applications,
     financing_application_events,
+    jobs,
 );

@@ -83,7 +83,6 @@ macro_rules! tenant_record {
                     .first(conn)
                     .optional()
             }
-
         }
     };
 }
@@ -122,7 +121,6 @@ macro_rules! versioned_record {
     };
 }
 
-
 macro_rules! checked_find {
     ($model:ty, $table:ident) => {
         impl $crate::models::CheckedFind for $model {
@@ -133,9 +131,9 @@ macro_rules! checked_find {
                 subject: $crate::models::record::Subject<'_>,
             ) -> diesel::QueryResult<Option<(Self, bool)>> {
                 use $crate::models::record::{Subject, coalesce};
-                use $crate::schema::$table;
                 use $crate::schema::api_clients as c;
                 use $crate::schema::users as u;
+                use $crate::schema::$table;
                 let row = $table::table
                     .filter($table::org_id.eq(org_id))
                     .filter($table::id.eq(id));
