@@ -11,7 +11,7 @@ use autocrm_api::jobs::{Job, JobFuture, JobMetrics, Outcome, Runner, RunnerOptio
 use autocrm_api::pii::PiiCipher;
 use autocrm_api::startup::open_database;
 use autocrm_domain::time::{Clock, ManualClock};
-use autocrm_persistence::models::{JobRow, Organization, TenantRecord};
+use autocrm_persistence::models::{JobRow, Organization};
 use autocrm_persistence::test_db::TestDatabase;
 use chrono::TimeDelta;
 

@@ -10,13 +10,11 @@ use super::dto::{
 use super::service::{self, CustomerQuery};
 use crate::error::{ApiError, Code, Problem};
 use crate::http::pagination::{self, Page};
-use crate::http::versioning::etag;
+use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, PathId, perm};
 
 fn customer_response(status: StatusCode, customer: Customer) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(customer.version))
-        .json(CustomerDto::from(customer))
+    versioned(status, customer.version, CustomerDto::from(customer))
 }
 
 /// Create a customer.

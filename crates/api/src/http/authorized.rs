@@ -57,28 +57,18 @@ pub mod perm {
     );
 }
 
-/// A caller holding permission `P`: 401 without a valid token, 403 without the permission.
-/// It runs the caller's use cases: `read` and `write` open the unit of work as this
-/// principal, for this request.
-pub struct Authorized<P: RequiresPermission> {
-    principal: Arc<Principal>,
+/// Who runs a request's use cases: an actor, the request, and the application. `read` and
+/// `write` open the unit of work as that actor, for that request.
+pub struct Caller {
+    actor: Actor,
     request: RequestMeta,
     state: web::Data<AppState>,
-    _permission: PhantomData<P>,
 }
 
-impl<P: RequiresPermission> Authorized<P> {
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-
+impl Caller {
     /// The shared state, to move into a use case that needs the token keys.
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
-    }
-
-    fn actor(&self) -> Actor {
-        Actor::Principal(self.principal.clone())
     }
 
     /// Runs a read use case on one connection.
@@ -87,11 +77,8 @@ impl<P: RequiresPermission> Authorized<P> {
         F: FnOnce(&mut Ctx) -> ServiceResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        Ok(self
-            .state
-            .app
-            .read(self.actor(), self.request.clone(), f)
-            .await?)
+        let (actor, request) = (self.actor.clone(), self.request.clone());
+        Ok(self.state.app.read(actor, request, f).await?)
     }
 
     /// Runs a use case in one write transaction.
@@ -100,11 +87,8 @@ impl<P: RequiresPermission> Authorized<P> {
         F: FnOnce(&mut Ctx) -> ServiceResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        Ok(self
-            .state
-            .app
-            .write(self.actor(), self.request.clone(), f)
-            .await?)
+        let (actor, request) = (self.actor.clone(), self.request.clone());
+        Ok(self.state.app.write(actor, request, f).await?)
     }
 
     /// Runs CPU-heavy work (argon2) on the blocking pool, before the unit of work.
@@ -115,43 +99,54 @@ impl<P: RequiresPermission> Authorized<P> {
     {
         Ok(self.state.app.blocking(f).await??)
     }
+
+    fn of(req: &HttpRequest, actor: Actor) -> Result<Caller, ApiError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("application state missing"))?;
+        let extensions = req.extensions();
+        let request = RequestMeta {
+            request_id: extensions.get::<RequestId>().map(|r| r.0.clone()),
+            idempotency_key: extensions.get::<IdempotencyKey>().map(|k| k.0.clone()),
+        };
+        Ok(Caller {
+            actor,
+            request,
+            state,
+        })
+    }
+}
+
+/// A caller holding permission `P`: 401 without a valid token, 403 without the permission.
+/// Its use cases run as this principal.
+pub struct Authorized<P: RequiresPermission> {
+    caller: Caller,
+    principal: Arc<Principal>,
+    _permission: PhantomData<P>,
+}
+
+impl<P: RequiresPermission> Authorized<P> {
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl<P: RequiresPermission> std::ops::Deref for Authorized<P> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
 }
 
 /// A caller without a token, for the operations that need none (signing in): its use cases
 /// run as `Actor::Anonymous`.
-pub struct Public {
-    request: RequestMeta,
-    state: web::Data<AppState>,
-}
+pub struct Public(Caller);
 
-impl Public {
-    /// The shared state, to move into a use case that needs the token keys.
-    pub fn state(&self) -> web::Data<AppState> {
-        self.state.clone()
-    }
-
-    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut Ctx) -> ServiceResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        Ok(self
-            .state
-            .app
-            .read(Actor::Anonymous, self.request.clone(), f)
-            .await?)
-    }
-
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut Ctx) -> ServiceResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        Ok(self
-            .state
-            .app
-            .write(Actor::Anonymous, self.request.clone(), f)
-            .await?)
+impl std::ops::Deref for Public {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
     }
 }
 
@@ -160,23 +155,7 @@ impl FromRequest for Public {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            req.app_data::<web::Data<AppState>>()
-                .cloned()
-                .map(|state| Public {
-                    request: request_meta(req),
-                    state,
-                })
-                .ok_or_else(|| ApiError::internal("application state missing")),
-        )
-    }
-}
-
-fn request_meta(req: &HttpRequest) -> RequestMeta {
-    let extensions = req.extensions();
-    RequestMeta {
-        request_id: extensions.get::<RequestId>().map(|r| r.0.clone()),
-        idempotency_key: extensions.get::<IdempotencyKey>().map(|k| k.0.clone()),
+        ready(Caller::of(req, Actor::Anonymous).map(Public))
     }
 }
 
@@ -198,14 +177,9 @@ fn authorize<P: RequiresPermission>(req: &HttpRequest) -> Result<Authorized<P>, 
     if !P::PERMISSION.allows(&principal) {
         return Err(ApiError::new(Code::Forbidden));
     }
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
     Ok(Authorized {
+        caller: Caller::of(req, Actor::Principal(principal.clone()))?,
         principal,
-        request: request_meta(req),
-        state,
         _permission: PhantomData,
     })
 }

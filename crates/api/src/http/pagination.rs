@@ -97,6 +97,42 @@ pub fn keyset_by_id(id: &str) -> KeysetAfter {
     }
 }
 
+/// A page request of a list ordered by id, oldest first.
+pub struct IdWindow {
+    pub limit: i64,
+    pub after_id: Option<String>,
+}
+
+impl IdWindow {
+    /// From `?limit=&cursor=`.
+    pub fn parse(limit: Option<i64>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        Ok(Self {
+            limit: self::limit(limit)?,
+            after_id: decode_cursor("id", cursor)?.map(|a| a.id),
+        })
+    }
+
+    /// Rows to read: the page and one more, to learn whether another page follows.
+    pub fn rows(&self) -> i64 {
+        self.limit + 1
+    }
+
+    /// The page of `rows` (read with [`rows`](Self::rows)), its cursor by id.
+    pub fn page<R, T: ToSchema>(
+        &self,
+        rows: Vec<R>,
+        id: impl Fn(&R) -> &str,
+        map: impl FnMut(R) -> T,
+    ) -> Page<T> {
+        page(
+            rows,
+            self.limit,
+            |r| encode_cursor("id", &keyset_by_id(id(r))),
+            map,
+        )
+    }
+}
+
 /// Cuts the extra row fetched to learn whether another page exists.
 pub fn page<R, T: ToSchema>(
     rows: Vec<R>,

@@ -47,3 +47,14 @@ impl actix_web::FromRequest for IfMatch {
 pub fn etag(version: i64) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))
 }
+
+/// A versioned record as JSON, its version in the `ETag` for the next `If-Match`.
+pub fn versioned(
+    status: actix_web::http::StatusCode,
+    version: i64,
+    body: impl serde::Serialize,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(status)
+        .insert_header(etag(version))
+        .json(body)
+}

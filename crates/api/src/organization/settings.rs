@@ -13,7 +13,7 @@ use validator::{Validate, ValidationError};
 
 use crate::app::{Change, Ctx, ServiceError, ServiceResult};
 use crate::error::{ApiError, Problem};
-use crate::http::versioning::etag;
+use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, perm};
 use crate::validate::patch_field;
 use crate::validate::rules::{self, Required};
@@ -162,9 +162,8 @@ pub fn update(
 
 fn response(org: Organization) -> Result<HttpResponse, ApiError> {
     let version = org.version;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(version))
-        .json(OrganizationDto::from_row(org)?))
+    let dto = OrganizationDto::from_row(org)?;
+    Ok(versioned(actix_web::http::StatusCode::OK, version, dto))
 }
 
 /// The caller's organisation: name, currency, time zone and settings.

@@ -37,19 +37,15 @@ super::record::checked_find!(Customer, customers);
 
 autocrm_domain::text_enum! {
     /// The orders a customer list can come in (`-` for descending).
+    #[derive(Default)]
     pub enum CustomerSort {
         CreatedAsc = "created_at",
+        #[default]
         CreatedDesc = "-created_at",
         NameAsc = "name",
         NameDesc = "-name",
         UpdatedAsc = "updated_at",
         UpdatedDesc = "-updated_at",
-    }
-}
-
-impl Default for CustomerSort {
-    fn default() -> Self {
-        CustomerSort::CreatedDesc
     }
 }
 

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::ApiError;
-use crate::http::pagination::{self, Cursor, Page};
+use crate::http::pagination::{Cursor, IdWindow, Page};
 use crate::http::{Authorized, Json, PathId, perm};
 use crate::validate::rules;
 use crate::validate::schema::{Text, string_enum};
@@ -135,17 +135,12 @@ pub async fn list_api_clients(
     query: web::Query<ApiClientListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_cursor("id", q.cursor.as_deref())?.map(|a| a.id);
+    let window = IdWindow::parse(q.limit, q.cursor.as_deref())?;
+    let (after, rows) = (window.after_id.clone(), window.rows());
     let rows = caller
-        .read(move |ctx| service::list(ctx, after, limit + 1))
+        .read(move |ctx| service::list(ctx, after, rows))
         .await?;
-    Ok(HttpResponse::Ok().json(pagination::page(
-        rows,
-        limit,
-        |c| pagination::encode_cursor("id", &pagination::keyset_by_id(&c.id)),
-        ApiClientDto::from,
-    )))
+    Ok(HttpResponse::Ok().json(window.page(rows, |c| &c.id, ApiClientDto::from)))
 }
 
 /// Revoke a client: its token requests and its live tokens are refused from now on.

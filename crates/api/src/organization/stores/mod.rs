@@ -13,8 +13,8 @@ use validator::Validate;
 
 use self::service::{NewStore, StoreChanges};
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::{self, Cursor, Page};
-use crate::http::versioning::etag;
+use crate::http::pagination::{Cursor, IdWindow, Page};
+use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, PathId, perm};
 use crate::validate::patch_field;
 use crate::validate::rules::{self, Required};
@@ -152,9 +152,7 @@ impl PatchStore {
 }
 
 fn store_response(status: StatusCode, store: Store) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(store.version))
-        .json(StoreDto::from(store))
+    versioned(status, store.version, StoreDto::from(store))
 }
 
 /// Open a store.
@@ -186,21 +184,15 @@ pub async fn list_stores(
     query: web::Query<StoreListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_cursor("id", q.cursor.as_deref())?;
+    let window = IdWindow::parse(q.limit, q.cursor.as_deref())?;
     let filter = StoreFilter {
         active: q.active,
         city: crate::validate::query_text("city", q.city)?,
-        after_id: after.map(|a| a.id),
-        limit: limit + 1,
+        after_id: window.after_id.clone(),
+        limit: window.rows(),
     };
     let rows = caller.read(move |ctx| service::list(ctx, filter)).await?;
-    Ok(HttpResponse::Ok().json(pagination::page(
-        rows,
-        limit,
-        |s| pagination::encode_cursor("id", &pagination::keyset_by_id(&s.id)),
-        StoreDto::from,
-    )))
+    Ok(HttpResponse::Ok().json(window.page(rows, |s| &s.id, StoreDto::from)))
 }
 
 /// Get one store.

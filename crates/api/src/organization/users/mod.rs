@@ -15,8 +15,8 @@ use validator::Validate;
 use self::service::{NewUser, UserChanges};
 use crate::auth::password::{self, NewPassword};
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::{self, Cursor, Page};
-use crate::http::versioning::etag;
+use crate::http::pagination::{Cursor, IdWindow, Page};
+use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, PathId, perm};
 use crate::validate::patch_field;
 use crate::validate::rules::{self, Required};
@@ -198,9 +198,7 @@ impl PatchUser {
 }
 
 fn user_response(status: StatusCode, user: User) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag(user.version))
-        .json(UserDto::from(user))
+    versioned(status, user.version, UserDto::from(user))
 }
 
 /// Create a user with a password and a role.
@@ -239,22 +237,16 @@ pub async fn list_users(
     query: web::Query<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_cursor("id", q.cursor.as_deref())?;
+    let window = IdWindow::parse(q.limit, q.cursor.as_deref())?;
     let filter = UserFilter {
         role: crate::validate::query_text("role", q.role)?,
         store_id: crate::validate::query_text("store_id", q.store_id)?,
         active: q.active,
-        after_id: after.map(|a| a.id),
-        limit: limit + 1,
+        after_id: window.after_id.clone(),
+        limit: window.rows(),
     };
     let rows = caller.read(move |ctx| service::list(ctx, filter)).await?;
-    Ok(HttpResponse::Ok().json(pagination::page(
-        rows,
-        limit,
-        |u| pagination::encode_cursor("id", &pagination::keyset_by_id(&u.id)),
-        UserDto::from,
-    )))
+    Ok(HttpResponse::Ok().json(window.page(rows, |u| &u.id, UserDto::from)))
 }
 
 /// Get one user.
