@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod customers;
 pub mod error;
+pub mod financing;
 pub mod http;
 pub mod jobs;
 pub mod openapi;

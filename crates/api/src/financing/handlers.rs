@@ -1,103 +1,88 @@
-//! `/api/v1/financing/*`, `/api/v1/finance-products`, `/api/v1/financing-applications`.
+//! `/api/v1/financing/*`, `/api/v1/finance-products`, `/api/v1/financing-applications`:
+//! extract, authorise, call the service in one unit of work, answer.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use autocrm_persistence::models::{ApplicationFilter, FinanceProduct};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use autocrm_domain::financing::ApplicationStatus;
+use autocrm_persistence::models::FinanceProduct;
 
-use super::applications::{
-    self, ApplicationDto, ApplicationListQuery, CreateApplication, StatusChange,
+use super::dto::{
+    AffordabilityRequestDto, AffordabilityResponse, ApplicationDto, ApplicationListQuery,
+    CalculateRequest, CompareRequest, CompareResponse, ComparedPlanDto, CreateApplication,
+    CreateFinanceProduct, FinanceProductDto, PatchFinanceProduct, ProductListQuery, QuoteDto,
+    StatusChange,
 };
-use super::calculator;
-use super::dto::*;
-use super::products::{self, CreateFinanceProduct, FinanceProductDto, PatchFinanceProduct};
-use crate::auth::Authorized;
-use crate::auth::permission::{
-    FinanceProductsRead, FinanceProductsWrite, FinancingApplicationsRead,
-    FinancingApplicationsWrite, FinancingCalculate, FinancingStatusChange,
-};
-use crate::error::{ApiError, Problem};
-use crate::http::extract::Json;
+use super::service::applications::{self, ApplicationQuery, ApplicationWithHistory};
+use super::service::{calculator, products};
+use crate::error::{ApiError, Code, Problem};
 use crate::http::pagination::{self, Page};
-use crate::http::versioning::{etag, if_match};
-use crate::organization::stores::keyset_by_id;
-use crate::state::AppState;
-use crate::validate::path_id;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    use web::{get, patch, post, resource};
-    cfg.service(resource("/financing/calculate").route(post().to(calculate)))
-        .service(resource("/financing/affordability").route(post().to(affordability)))
-        .service(resource("/financing/compare").route(post().to(compare)))
-        .service(
-            resource("/finance-products")
-                .route(post().to(create_product))
-                .route(get().to(list_products)),
-        )
-        .service(
-            resource("/finance-products/{id}")
-                .route(get().to(get_product))
-                .route(patch().to(patch_product)),
-        )
-        .service(
-            resource("/financing-applications")
-                .route(post().to(create_application))
-                .route(get().to(list_applications)),
-        )
-        .service(resource("/financing-applications/{id}").route(get().to(get_application)))
-        .service(resource("/financing-applications/{id}/status").route(post().to(change_status)));
-}
+use crate::http::versioning::etag;
+use crate::http::{Authorized, IfMatch, Json, PathId, perm};
 
 /// Price one plan: the full schedule, APR and effective annual rate, exact to the fen.
+///
+/// Without `start_date`, the first payment falls due a month after today in the
+/// organisation's time zone. Nothing is stored and no event is emitted.
 #[utoipa::path(
     post, path = "/api/v1/financing/calculate", tag = "financing",
-    security(("bearer" = ["*"])),
     request_body = CalculateRequest,
     responses((status = 200, description = "The plan", body = QuoteDto))
 )]
 pub async fn calculate(
-    _auth: Authorized<FinancingCalculate>,
+    caller: Authorized<perm::FinancingCalculate>,
     body: Json<CalculateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(calculator::calculate(&body)?))
+    let loan = body.to_loan()?;
+    let quote = caller
+        .read(move |ctx| calculator::calculate(ctx, loan))
+        .await?;
+    Ok(HttpResponse::Ok().json(QuoteDto::from(&quote)))
 }
 
 /// From a monthly budget to the highest vehicle price it pays for.
+///
+/// Answers the price whose regular payment fits the budget while one fen more would not,
+/// with that plan priced in full. Nothing is stored and no event is emitted.
 #[utoipa::path(
     post, path = "/api/v1/financing/affordability", tag = "financing",
-    security(("bearer" = ["*"])),
     request_body = AffordabilityRequestDto,
     responses((status = 200, description = "The highest price and its plan", body = AffordabilityResponse))
 )]
 pub async fn affordability(
-    _auth: Authorized<FinancingCalculate>,
+    caller: Authorized<perm::FinancingCalculate>,
     body: Json<AffordabilityRequestDto>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(calculator::affordability(&body)?))
+    let request = body.to_request()?;
+    let answer = caller
+        .read(move |ctx| calculator::affordability(ctx, request))
+        .await?;
+    Ok(HttpResponse::Ok().json(AffordabilityResponse::from(&answer)))
 }
 
 /// One car and down payment against several products or ad-hoc plans, cheapest first.
+///
+/// A plan with `product_id` is priced with that active product's rate, fees and limits (and
+/// its promotion, with the dealer's subsidy); any other plan needs its own rate. Every plan's
+/// errors are reported at once as `plans[i].field`. Nothing is stored and no event is emitted.
 #[utoipa::path(
     post, path = "/api/v1/financing/compare", tag = "financing",
-    security(("bearer" = ["*"])),
     request_body = CompareRequest,
     responses((status = 200, description = "Plans sorted by total cost of credit", body = CompareResponse))
 )]
 pub async fn compare(
-    state: web::Data<AppState>,
-    auth: Authorized<FinancingCalculate>,
+    caller: Authorized<perm::FinancingCalculate>,
     body: Json<CompareRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = auth.org_id.clone();
-    let req = body.into_inner();
-    let answer = state
-        .db(move |conn| calculator::compare(conn, &org, &req))
+    let comparison = body.to_comparison()?;
+    let compared = caller
+        .read(move |ctx| calculator::compare(ctx, comparison))
         .await?;
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(HttpResponse::Ok().json(CompareResponse {
+        plans: compared.iter().map(ComparedPlanDto::from).collect(),
+    }))
 }
 
-fn product_response(
-    status: actix_web::http::StatusCode,
-    product: FinanceProduct,
-) -> Result<HttpResponse, ApiError> {
+fn product_response(status: StatusCode, product: FinanceProduct) -> Result<HttpResponse, ApiError> {
     let version = product.version;
     Ok(HttpResponse::build(status)
         .insert_header(etag(version))
@@ -105,9 +90,12 @@ fn product_response(
 }
 
 /// Add a finance product (lender offer).
+///
+/// The terms are checked as a whole (rate bands sorted and reaching the longest term, the
+/// promotion within the standard rates). A name already used in the organisation answers
+/// 409 `duplicate`. Audited as `finance_product.created`; no event.
 #[utoipa::path(
     post, path = "/api/v1/finance-products", tag = "finance products",
-    security(("bearer" = [])),
     request_body = CreateFinanceProduct,
     responses(
         (status = 201, description = "Created", body = FinanceProductDto),
@@ -115,87 +103,63 @@ fn product_response(
     )
 )]
 pub async fn create_product(
-    state: web::Data<AppState>,
-    auth: Authorized<FinanceProductsWrite>,
+    caller: Authorized<perm::FinanceProductsWrite>,
     body: Json<CreateFinanceProduct>,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = auth.principal;
-    let product = state
-        .db(move |conn| products::create(conn, &principal, body.into_inner()))
-        .await?;
-    product_response(actix_web::http::StatusCode::CREATED, product)
-}
-
-#[derive(serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ProductListQuery {
-    /// 1 to 200, default 50.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    #[param(value_type = Option<pagination::Cursor>, inline)]
-    pub cursor: Option<String>,
-    pub active: Option<bool>,
+    let new = body.to_command()?;
+    let product = caller.write(move |ctx| products::create(ctx, new)).await?;
+    product_response(StatusCode::CREATED, product)
 }
 
 /// List finance products.
+///
+/// Oldest first, cursor-paged; `active` keeps only active (or only inactive) products.
 #[utoipa::path(
     get, path = "/api/v1/finance-products", tag = "finance products",
-    security(("bearer" = ["financing:read"])),
     params(ProductListQuery),
     responses((status = 200, description = "A page of products", body = Page<FinanceProductDto>))
 )]
 pub async fn list_products(
-    state: web::Data<AppState>,
-    auth: Authorized<FinanceProductsRead>,
+    caller: Authorized<perm::FinanceProductsRead>,
     query: web::Query<ProductListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor("id", q.cursor.as_deref())?.map(|a| a.id);
-    let org = auth.org_id.clone();
-    let rows = state
-        .db(move |conn| {
-            Ok(FinanceProduct::list(
-                conn,
-                &org,
-                q.active,
-                after.as_deref(),
-                limit + 1,
-            )?)
-        })
+    let rows = caller
+        .read(move |ctx| products::list(ctx, q.active, after, limit + 1))
         .await?;
     Ok(HttpResponse::Ok().json(pagination::try_page(
         rows,
         limit,
-        |p| pagination::encode_cursor("id", &keyset_by_id(&p.id)),
+        |p| pagination::encode_cursor("id", &pagination::keyset_by_id(&p.id)),
         FinanceProductDto::from_row,
     )?))
 }
 
 /// Get one finance product.
+///
+/// The ETag carries its version, for `If-Match` on a change.
 #[utoipa::path(
     get, path = "/api/v1/finance-products/{id}", tag = "finance products",
-    security(("bearer" = ["financing:read"])),
     params(("id" = String, Path, description = "Product id")),
     responses((status = 200, description = "The product", body = FinanceProductDto))
 )]
 pub async fn get_product(
-    state: web::Data<AppState>,
-    auth: Authorized<FinanceProductsRead>,
-    path: web::Path<String>,
+    caller: Authorized<perm::FinanceProductsRead>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&path)?;
-    let org = auth.org_id.clone();
-    let product = state
-        .db(move |conn| FinanceProduct::find(conn, &org, &id)?.ok_or(ApiError::NotFound))
-        .await?;
-    product_response(actix_web::http::StatusCode::OK, product)
+    let product = caller.read(move |ctx| products::find(ctx, &id.0)).await?;
+    product_response(StatusCode::OK, product)
 }
 
 /// Change a product's name, active flag or terms.
+///
+/// Absent or `null` fields are left as they are; `terms` replaces the terms as a whole. An
+/// inactive product can no longer be compared or applied for. With `If-Match`, a stale
+/// version answers 412. Audited as `finance_product.updated`; no event.
 #[utoipa::path(
     patch, path = "/api/v1/finance-products/{id}", tag = "finance products",
-    security(("bearer" = [])),
     params(("id" = String, Path, description = "Product id"),
            ("If-Match" = Option<String>, Header, description = "Expected version, e.g. \"3\"")),
     request_body = PatchFinanceProduct,
@@ -206,128 +170,128 @@ pub async fn get_product(
     )
 )]
 pub async fn patch_product(
-    state: web::Data<AppState>,
-    auth: Authorized<FinanceProductsWrite>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    caller: Authorized<perm::FinanceProductsWrite>,
+    id: PathId,
+    if_match: IfMatch,
     body: Json<PatchFinanceProduct>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&path)?;
-    let expected = if_match(&req)?;
-    let principal = auth.principal;
-    let product = state
-        .db(move |conn| products::update(conn, &principal, &id, expected, body.into_inner()))
+    let changes = body.to_changes()?;
+    let product = caller
+        .write(move |ctx| products::update(ctx, &id.0, if_match.0, changes))
         .await?;
-    product_response(actix_web::http::StatusCode::OK, product)
+    product_response(StatusCode::OK, product)
+}
+
+fn application_response(
+    status: StatusCode,
+    application: ApplicationWithHistory,
+) -> Result<HttpResponse, ApiError> {
+    let version = application.application.version;
+    Ok(HttpResponse::build(status)
+        .insert_header(etag(version))
+        .json(ApplicationDto::with_history(application)?))
 }
 
 /// Open a financing application for a customer, with the plan priced and stored as quoted.
+///
+/// The customer must be in the caller's scope (else 422 `customer_id` `not_found`). With
+/// `product_id`, the plan is priced under that active product (its rate, fees, limits and
+/// promotion, with the dealer's subsidy); without it, at `plan.annual_rate_percent`. The
+/// application starts as `draft`. Emits `financing.status_changed` (to `draft`).
 #[utoipa::path(
     post, path = "/api/v1/financing-applications", tag = "financing applications",
-    security(("bearer" = [])),
     request_body = CreateApplication,
     responses((status = 201, description = "Created as draft", body = ApplicationDto))
 )]
 pub async fn create_application(
-    state: web::Data<AppState>,
-    auth: Authorized<FinancingApplicationsWrite>,
+    caller: Authorized<perm::FinancingApplicationsWrite>,
     body: Json<CreateApplication>,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = auth.principal;
-    let (app, history) = state
-        .db(move |conn| {
-            let app = applications::create(conn, &principal, body.into_inner())?;
-            let history = applications::history(conn, &app.org_id, &app.id)?;
-            Ok((app, history))
-        })
+    let new = body.to_command()?;
+    let application = caller
+        .write(move |ctx| applications::create(ctx, new))
         .await?;
-    let version = app.version;
-    Ok(HttpResponse::Created()
-        .insert_header(etag(version))
-        .json(ApplicationDto::from_row(app, Some(history))?))
+    application_response(StatusCode::CREATED, application)
 }
 
-/// List financing applications (sales staff: their own).
+/// List the financing applications in the caller's scope.
+///
+/// Finance staff, admins, general managers and machine clients see every application; sales
+/// managers those of their store's customers and those they opened; consultants those of
+/// the customers they own and those they opened. Oldest first, cursor-paged, without history.
 #[utoipa::path(
     get, path = "/api/v1/financing-applications", tag = "financing applications",
-    security(("bearer" = ["financing:read"])),
     params(ApplicationListQuery),
     responses((status = 200, description = "A page of applications", body = Page<ApplicationDto>))
 )]
 pub async fn list_applications(
-    state: web::Data<AppState>,
-    auth: Authorized<FinancingApplicationsRead>,
+    caller: Authorized<perm::FinancingApplicationsRead>,
     query: web::Query<ApplicationListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    let bad = |m: &str| ApiError::bad_request(Code::InvalidQuery, m.to_owned());
     let limit = pagination::limit(q.limit)?;
-    let after = pagination::decode_cursor("id", q.cursor.as_deref())?.map(|a| a.id);
-    if q.status
+    let after_id = pagination::decode_cursor("id", q.cursor.as_deref())?.map(|a| a.id);
+    let status = q
+        .status
         .as_deref()
-        .is_some_and(|s| !applications::STATUSES.contains(&s))
-    {
-        return Err(ApiError::bad_request("invalid_query", "unknown status"));
-    }
+        .map(str::parse::<ApplicationStatus>)
+        .transpose()
+        .map_err(|_| bad("unknown status"))?;
     let customer_id = q
         .customer_id
         .map(|c| {
             uuid::Uuid::parse_str(&c)
                 .map(|u| u.to_string())
-                .map_err(|_| ApiError::bad_request("invalid_query", "customer_id must be a UUID"))
+                .map_err(|_| bad("customer_id must be a UUID"))
         })
         .transpose()?;
-    let filter = ApplicationFilter {
-        status: q.status,
+    let query = ApplicationQuery {
+        status,
         customer_id,
-        created_by: None,
-        customer_store_id: None,
-        after_id: after,
+        after_id,
         limit: limit + 1,
     };
-    let principal = auth.principal;
-    let rows = state
-        .db(move |conn| applications::list(conn, &principal, filter))
+    let rows = caller
+        .read(move |ctx| applications::list(ctx, query))
         .await?;
     Ok(HttpResponse::Ok().json(pagination::try_page(
         rows,
         limit,
-        |a| pagination::encode_cursor("id", &keyset_by_id(&a.id)),
-        |a| ApplicationDto::from_row(a, None),
+        |a| pagination::encode_cursor("id", &pagination::keyset_by_id(&a.id)),
+        ApplicationDto::from_row,
     )?))
 }
 
 /// Get one application with its status history.
+///
+/// 404 outside the caller's scope (the same scope as the list). The ETag carries its version.
 #[utoipa::path(
     get, path = "/api/v1/financing-applications/{id}", tag = "financing applications",
-    security(("bearer" = ["financing:read"])),
     params(("id" = String, Path, description = "Application id")),
     responses((status = 200, description = "The application", body = ApplicationDto))
 )]
 pub async fn get_application(
-    state: web::Data<AppState>,
-    auth: Authorized<FinancingApplicationsRead>,
-    path: web::Path<String>,
+    caller: Authorized<perm::FinancingApplicationsRead>,
+    id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&path)?;
-    let principal = auth.principal;
-    let (app, history) = state
-        .db(move |conn| {
-            let app = applications::find_visible(conn, &principal, &id)?;
-            let history = applications::history(conn, &app.org_id, &app.id)?;
-            Ok((app, history))
-        })
+    let application = caller
+        .read(move |ctx| applications::find(ctx, &id.0))
         .await?;
-    let version = app.version;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(version))
-        .json(ApplicationDto::from_row(app, Some(history))?))
+    application_response(StatusCode::OK, application)
 }
 
-/// Move an application along its workflow. Lender decisions (approved, rejected,
-/// more_info_needed, funded) need the finance role or a client with `financing:write`.
+/// Move an application along its workflow.
+///
+/// draft → submitted → approved / rejected / more_info_needed (→ submitted again) → signed →
+/// funded; cancelled from draft, submitted, more_info_needed or approved. A step outside the
+/// process answers 409 `invalid_transition`. Lender decisions (approved, rejected,
+/// more_info_needed, funded) need the finance role or a client with `financing:write`; the
+/// dealership's steps need a staff role (403 otherwise). `documents` are added to the
+/// application's. With `If-Match`, a stale version answers 412. Emits
+/// `financing.status_changed`.
 #[utoipa::path(
     post, path = "/api/v1/financing-applications/{id}/status", tag = "financing applications",
-    security(("bearer" = ["financing:write"])),
     params(("id" = String, Path, description = "Application id"),
            ("If-Match" = Option<String>, Header, description = "Expected version, e.g. \"3\"")),
     request_body = StatusChange,
@@ -338,25 +302,28 @@ pub async fn get_application(
     )
 )]
 pub async fn change_status(
-    state: web::Data<AppState>,
-    auth: Authorized<FinancingStatusChange>,
-    req: HttpRequest,
-    path: web::Path<String>,
+    caller: Authorized<perm::FinancingStatusChange>,
+    id: PathId,
+    if_match: IfMatch,
     body: Json<StatusChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&path)?;
-    let expected = if_match(&req)?;
-    let principal = auth.principal;
-    let (app, history) = state
-        .db(move |conn| {
-            let app =
-                applications::change_status(conn, &principal, &id, expected, body.into_inner())?;
-            let history = applications::history(conn, &app.org_id, &app.id)?;
-            Ok((app, history))
-        })
+    let step = body.to_step()?;
+    let application = caller
+        .write(move |ctx| applications::change_status(ctx, &id.0, if_match.0, step))
         .await?;
-    let version = app.version;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(version))
-        .json(ApplicationDto::from_row(app, Some(history))?))
+    application_response(StatusCode::OK, application)
 }
+
+crate::endpoints![
+    calculate,
+    affordability,
+    compare,
+    create_product,
+    list_products,
+    get_product,
+    patch_product,
+    create_application,
+    list_applications,
+    get_application,
+    change_status,
+];

@@ -1,7 +1,9 @@
-//! Financing over HTTP: the calculators, finance products and applications.
+//! Financing: the instalment calculators, finance products (lender offers) and applications
+//! from draft to funded.
 
-pub mod applications;
-pub mod calculator;
 pub mod dto;
 pub mod handlers;
-pub mod products;
+pub mod service;
+pub mod stored;
+
+pub use handlers::endpoints;

@@ -114,13 +114,21 @@ impl Endpoint {
     /// `Doc` is the `__path_<handler>` type that `#[utoipa::path]` makes; use `endpoints!`.
     pub fn new<Doc, F, Args>(handler: F) -> Self
     where
-        Doc: utoipa::Path + utoipa::__dev::SchemaReferences,
+        Doc: utoipa::Path + utoipa::__dev::SchemaReferences + for<'t> utoipa::__dev::Tags<'t>,
         F: Handler<Args> + Send + Sync,
         Args: FromRequest + EndpointArgs + 'static,
         F::Output: Responder + 'static,
     {
         let permission = Args::PERMISSION;
         let mut operation = Doc::operation();
+        // `operation()` leaves the `tag` of `#[utoipa::path]` to the `OpenApi` derive.
+        let tags = <Doc as utoipa::__dev::Tags>::tags();
+        if !tags.is_empty() {
+            operation
+                .tags
+                .get_or_insert_with(Vec::new)
+                .extend(tags.into_iter().map(str::to_owned));
+        }
         operation.security = Some(vec![security(permission)]);
         let who = who_may_call(permission);
         operation.description = Some(match operation.description.take() {

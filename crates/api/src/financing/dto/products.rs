@@ -1,27 +1,30 @@
-//! Finance products (lender offers) per organisation: terms, rates by term band, promotions.
+//! What `/api/v1/finance-products` reads and writes. The terms' consistency (bands, limits,
+//! promotion) is the domain's `ProductTerms::validate`, which the service runs.
 
-use autocrm_domain::financing::{self as fin, ProductTerms, Promotion, RateBand};
-use autocrm_persistence::DbConn;
-use autocrm_persistence::db::{is_unique_violation, lock_row, new_id, now, write_tx};
+use autocrm_domain::financing::{ProductTerms, Promotion, RateBand};
 use autocrm_persistence::models::FinanceProduct;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
-use super::dto::{MethodDto, decimal, domain_errors};
-use crate::audit;
-use crate::auth::Principal;
-use crate::error::{ApiError, FieldError};
-use crate::validate::Checks;
+use super::calculator::{MethodDto, decimal};
+use crate::app::{FieldError, ServiceError, ServiceResult};
+use crate::error::ApiError;
+use crate::financing::service::products::{NewProduct, ProductChanges, stored_terms};
+use crate::financing::stored::number;
+use crate::http::pagination::Cursor;
+use crate::validate::rules;
 use crate::validate::schema::Text;
 
 fn to_number(d: Decimal) -> serde_json::Number {
-    serde_json::Number::from_f64(super::dto::number(d)).unwrap_or_else(|| 0.into())
+    serde_json::Number::from_f64(number(d)).unwrap_or_else(|| 0.into())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"max_term_months": 36, "annual_rate_percent": 4.85}))]
 pub struct RateBandDto {
     /// The band covers terms up to this many months (1 to 120).
     #[serde(deserialize_with = "crate::validate::integer")]
@@ -34,6 +37,7 @@ pub struct RateBandDto {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"customer_annual_rate_percent": 0, "valid_terms_months": [12, 24]}))]
 pub struct PromotionDto {
     /// The subsidised rate the customer pays (贴息), e.g. 0; at most the standard rate.
     #[schema(value_type = f64, minimum = 0, maximum = 36, multiple_of = 0.0001)]
@@ -51,7 +55,7 @@ pub struct PromotionDto {
     pub valid_terms_months: Vec<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "lender": "平安银行汽车金融",
@@ -61,6 +65,7 @@ pub struct PromotionDto {
     "max_term_months": 36
 }))]
 pub struct ProductTermsDto {
+    #[validate(length(max = 100), custom(function = "rules::text"))]
     #[schema(value_type = Text<100>, inline)]
     pub lender: String,
     /// At least one, each once.
@@ -88,7 +93,8 @@ pub struct ProductTermsDto {
 }
 
 impl ProductTermsDto {
-    pub fn to_domain(&self) -> Result<ProductTerms, ApiError> {
+    /// The terms, with every rate read exactly; their consistency is checked by the service.
+    pub fn to_terms(&self) -> ServiceResult<ProductTerms> {
         let mut errors: Vec<FieldError> = Vec::new();
         let mut dec = |field: String, n: &serde_json::Number| {
             decimal(&field, n)
@@ -123,9 +129,9 @@ impl ProductTermsDto {
             valid_terms_months: p.valid_terms_months.clone(),
         });
         if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+            return Err(ServiceError::Invalid(errors));
         }
-        let terms = ProductTerms {
+        Ok(ProductTerms {
             lender: self.lender.trim().to_owned(),
             allowed_methods: self.allowed_methods.iter().map(|m| (*m).into()).collect(),
             rate_bands,
@@ -135,15 +141,10 @@ impl ProductTermsDto {
             fees_financed: self.fees_financed,
             max_balloon_percent: max_balloon,
             promotion,
-        };
-        let mut checks = Checks::new();
-        checks.text("terms.lender", &self.lender, 100);
-        checks.finish()?;
-        terms.validate().map_err(|e| prefixed(e, "terms."))?;
-        Ok(terms)
+        })
     }
 
-    pub fn from_domain(t: &ProductTerms) -> Self {
+    pub fn from_terms(t: &ProductTerms) -> Self {
         Self {
             lender: t.lender.clone(),
             allowed_methods: t.allowed_methods.iter().map(|m| (*m).into()).collect(),
@@ -168,20 +169,22 @@ impl ProductTermsDto {
     }
 }
 
-/// Domain field names are relative; the API names them from the request's root.
-pub fn prefixed(err: fin::FinancingError, prefix: &str) -> ApiError {
-    let ApiError::Validation(mut errors) = domain_errors(err) else {
-        return ApiError::internal("unexpected financing error shape");
-    };
-    for e in &mut errors {
-        if !e.field.starts_with(prefix) {
-            e.field = format!("{prefix}{}", e.field);
-        }
-    }
-    ApiError::Validation(errors)
-}
-
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a30", "name": "12期免息", "active": true,
+    "terms": {
+        "lender": "平安银行汽车金融",
+        "allowed_methods": ["equal_installment", "equal_principal"],
+        "rate_bands": [
+            {"max_term_months": 12, "annual_rate_percent": 3.5},
+            {"max_term_months": 36, "annual_rate_percent": 4.85}
+        ],
+        "min_down_payment_percent": 20.0, "max_term_months": 36, "fees_cents": 0,
+        "fees_financed": false, "max_balloon_percent": null,
+        "promotion": {"customer_annual_rate_percent": 0.0, "valid_terms_months": [12]}
+    },
+    "version": 2, "created_at": "2026-11-05T02:00:00Z", "updated_at": "2026-11-28T06:30:00Z"
+}))]
 pub struct FinanceProductDto {
     pub id: String,
     pub name: String,
@@ -192,13 +195,9 @@ pub struct FinanceProductDto {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn stored_terms(product: &FinanceProduct) -> Result<ProductTerms, ApiError> {
-    serde_json::from_str(&product.terms).map_err(ApiError::internal)
-}
-
 impl FinanceProductDto {
     pub fn from_row(p: FinanceProduct) -> Result<Self, ApiError> {
-        let terms = ProductTermsDto::from_domain(&stored_terms(&p)?);
+        let terms = ProductTermsDto::from_terms(&stored_terms(&p)?);
         Ok(Self {
             id: p.id,
             name: p.name,
@@ -211,7 +210,7 @@ impl FinanceProductDto {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "name": "36期低息贷",
@@ -224,117 +223,56 @@ impl FinanceProductDto {
     }
 }))]
 pub struct CreateFinanceProduct {
+    #[validate(length(max = 100), custom(function = "rules::text"))]
     #[schema(value_type = Text<100>, inline)]
     pub name: String,
+    #[validate(nested)]
     pub terms: ProductTermsDto,
 }
 
-#[derive(Debug, Deserialize, ToSchema, Default)]
+impl CreateFinanceProduct {
+    pub fn to_command(&self) -> ServiceResult<NewProduct> {
+        Ok(NewProduct {
+            name: self.name.trim().to_owned(),
+            terms: self.terms.to_terms()?,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "36期低息贷（新）", "active": false}))]
 pub struct PatchFinanceProduct {
+    #[validate(length(max = 100), custom(function = "rules::text"))]
     #[schema(value_type = Option<Text<100>>, inline)]
     pub name: Option<String>,
     pub active: Option<bool>,
     /// Replaces the terms as a whole.
+    #[validate(nested)]
     pub terms: Option<ProductTermsDto>,
 }
 
-fn duplicate_name(e: diesel::result::Error) -> ApiError {
-    if is_unique_violation(&e) {
-        ApiError::conflict(
-            "duplicate",
-            "a finance product with this name already exists",
-            None,
-        )
-    } else {
-        e.into()
+impl PatchFinanceProduct {
+    pub fn to_changes(&self) -> ServiceResult<ProductChanges> {
+        Ok(ProductChanges {
+            name: self.name.as_deref().map(|n| n.trim().to_owned()),
+            active: self.active,
+            terms: self
+                .terms
+                .as_ref()
+                .map(ProductTermsDto::to_terms)
+                .transpose()?,
+        })
     }
 }
 
-pub fn create(
-    conn: &mut DbConn,
-    principal: &Principal,
-    req: CreateFinanceProduct,
-) -> Result<FinanceProduct, ApiError> {
-    let mut checks = Checks::new();
-    let name = checks.text("name", &req.name, 100);
-    checks.finish()?;
-    let terms = req.terms.to_domain()?;
-    let at = now();
-    let product = FinanceProduct {
-        id: new_id(),
-        org_id: principal.org_id.clone(),
-        name,
-        lender: terms.lender.clone(),
-        terms: serde_json::to_string(&terms).map_err(ApiError::internal)?,
-        active: true,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-    };
-    write_tx(conn, |conn| {
-        product.insert(conn).map_err(duplicate_name)?;
-        audit::record(
-            conn,
-            principal,
-            "finance_product.created",
-            "finance_product",
-            Some(&product.id),
-            serde_json::json!({"name": product.name}),
-        )?;
-        Ok(product)
-    })
-}
-
-pub fn update(
-    conn: &mut DbConn,
-    principal: &Principal,
-    id: &str,
-    expected: Option<i64>,
-    patch: PatchFinanceProduct,
-) -> Result<FinanceProduct, ApiError> {
-    let mut checks = Checks::new();
-    let name = patch.name.as_deref().map(|n| checks.text("name", n, 100));
-    checks.finish()?;
-    let terms = patch
-        .terms
-        .as_ref()
-        .map(ProductTermsDto::to_domain)
-        .transpose()?;
-    write_tx(conn, |conn| {
-        lock_row(conn, "finance_products", id)?;
-        let mut product =
-            FinanceProduct::find(conn, &principal.org_id, id)?.ok_or(ApiError::NotFound)?;
-        let version = product.version;
-        if expected.is_some_and(|v| v != version) {
-            return Err(ApiError::PreconditionFailed {
-                current_version: version,
-            });
-        }
-        if let Some(name) = name {
-            product.name = name;
-        }
-        if let Some(active) = patch.active {
-            product.active = active;
-        }
-        if let Some(terms) = &terms {
-            product.lender = terms.lender.clone();
-            product.terms = serde_json::to_string(terms).map_err(ApiError::internal)?;
-        }
-        product.updated_at = now();
-        if !product.save(conn, version).map_err(duplicate_name)? {
-            return Err(ApiError::PreconditionFailed {
-                current_version: version + 1,
-            });
-        }
-        audit::record(
-            conn,
-            principal,
-            "finance_product.updated",
-            "finance_product",
-            Some(&product.id),
-            serde_json::json!({"active": product.active}),
-        )?;
-        Ok(product)
-    })
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProductListQuery {
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    #[param(value_type = Option<Cursor>, inline)]
+    pub cursor: Option<String>,
+    pub active: Option<bool>,
 }
