@@ -126,6 +126,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         finance_products,
         financing_applications,
         financing_application_events,
+        jobs,
     )
 }
 

@@ -262,7 +262,7 @@ mod tests {
     use super::*;
     use crate::validate::check;
 
-    fn field_errors<T: Validate>(value: &T) -> Vec<(String, String)> {
+    fn field_errors<T: Validate + serde::de::DeserializeOwned>(value: &T) -> Vec<(String, String)> {
         match check(value) {
             Err(ServiceError::Invalid(errors)) => {
                 errors.into_iter().map(|e| (e.field, e.code)).collect()
@@ -302,11 +302,11 @@ mod tests {
             field_errors(&request),
             [
                 pair("customer_id", "invalid_format"),
+                pair("product_id", "invalid_format"),
                 pair("deal_id", "too_long"),
                 pair("documents[1].uri", "too_long"),
                 pair("documents[2].kind", "required"),
                 pair("note", "invalid_format"),
-                pair("product_id", "invalid_format"),
             ]
         );
         let request = create(json!({"documents": vec![document(); 51]}));

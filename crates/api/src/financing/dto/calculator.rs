@@ -28,6 +28,27 @@ pub fn decimal(field: &str, value: &serde_json::Number) -> Result<Decimal, Field
         .map_err(|_| FieldError::new(field, "out_of_range", "not a representable decimal number"))
 }
 
+/// A rate in percent a year, 0 to the domain's highest (its decimals are the domain's to
+/// check).
+fn annual_rate(value: &serde_json::Number) -> Result<(), ValidationError> {
+    in_range(value, fin::MAX_ANNUAL_RATE_PERCENT)
+}
+
+/// A percentage, 0 to 100.
+fn percent(value: &serde_json::Number) -> Result<(), ValidationError> {
+    in_range(value, Decimal::ONE_HUNDRED)
+}
+
+fn in_range(value: &serde_json::Number, max: Decimal) -> Result<(), ValidationError> {
+    match decimal("", value) {
+        Ok(d) if d >= Decimal::ZERO && d <= max => Ok(()),
+        Ok(_) => Err(ValidationError::new("out_of_range")
+            .with_message(format!("must be between 0 and {max}").into())),
+        // Unreadable numbers are reported by the conversion, with their own message.
+        Err(_) => Ok(()),
+    }
+}
+
 /// The "exactly one of cents and percent" rule, with every field error at once. A
 /// percentage that was given but could not be read is reported once, not also as missing.
 pub fn down_payment(
@@ -86,29 +107,36 @@ impl From<Method> for MethodDto {
 pub struct CalculateRequest {
     /// > 0
     #[serde(deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 1, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(example = 25000000, minimum = 1, maximum = 10_000_000_000_000i64)]
     pub vehicle_price_cents: i64,
     /// Exactly one of this and `down_payment_percent`; at most the price.
     #[serde(default, deserialize_with = "crate::validate::optional_integer")]
+    #[validate(range(min = 0, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 0, maximum = 10_000_000_000_000i64)]
     pub down_payment_cents: Option<i64>,
     /// 0 to 100; exactly one of this and `down_payment_cents`.
+    #[validate(custom(function = "percent"))]
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 100)]
     pub down_payment_percent: Option<serde_json::Number>,
     /// 1 to 120.
     #[serde(deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 1, max = "fin::MAX_TERM_MONTHS"))]
     #[schema(example = 36, minimum = 1, maximum = 120)]
     pub term_months: u32,
     /// 0 to 36, at most 4 decimals.
+    #[validate(custom(function = "annual_rate"))]
     #[schema(value_type = f64, example = 4.85, minimum = 0, maximum = 36, multiple_of = 0.0001)]
     pub annual_rate_percent: serde_json::Number,
     pub method: MethodDto,
     /// Only for `balloon`: less than the financed amount.
     #[serde(default, deserialize_with = "crate::validate::optional_integer")]
+    #[validate(range(min = 1, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 1, maximum = 10_000_000_000_000i64)]
     pub balloon_cents: Option<i64>,
     /// Lender fees paid at signing; default 0.
     #[serde(default, deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 0, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 0, maximum = 10_000_000_000_000i64)]
     pub fees_cents: i64,
     /// True adds the fees to the financed amount; default false.
@@ -157,25 +185,31 @@ impl CalculateRequest {
 pub struct AffordabilityRequestDto {
     /// The most the customer wants to pay a month.
     #[serde(deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 1, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 1, maximum = 10_000_000_000_000i64)]
     pub monthly_budget_cents: i64,
     #[serde(default, deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 0, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 0, maximum = 10_000_000_000_000i64)]
     pub down_payment_cents: i64,
     /// 1 to 120.
     #[serde(deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 1, max = "fin::MAX_TERM_MONTHS"))]
     #[schema(minimum = 1, maximum = 120)]
     pub term_months: u32,
     /// 0 to 36, at most 4 decimals.
+    #[validate(custom(function = "annual_rate"))]
     #[schema(value_type = f64, example = 4.85, minimum = 0, maximum = 36, multiple_of = 0.0001)]
     pub annual_rate_percent: serde_json::Number,
     pub method: MethodDto,
     /// Only for `balloon`.
     #[serde(default, deserialize_with = "crate::validate::optional_integer")]
+    #[validate(range(min = 1, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 1, maximum = 10_000_000_000_000i64)]
     pub balloon_cents: Option<i64>,
     /// Fixed lender fees; financed ones come out of the budget.
     #[serde(default, deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 0, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 0, maximum = 10_000_000_000_000i64)]
     pub fees_cents: i64,
     #[serde(default)]
@@ -264,17 +298,21 @@ pub struct ComparePlan {
     pub product_id: Option<String>,
     /// 1 to 120 (and within the product's maximum).
     #[serde(deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 1, max = "fin::MAX_TERM_MONTHS"))]
     #[schema(minimum = 1, maximum = 120)]
     pub term_months: u32,
     pub method: MethodDto,
     /// Required for ad-hoc plans; ignored for products. 0 to 36, at most 4 decimals.
+    #[validate(custom(function = "annual_rate"))]
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 36, multiple_of = 0.0001)]
     pub annual_rate_percent: Option<serde_json::Number>,
     #[serde(default, deserialize_with = "crate::validate::optional_integer")]
+    #[validate(range(min = 1, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 1, maximum = 10_000_000_000_000i64)]
     pub balloon_cents: Option<i64>,
     /// Ad-hoc plans only.
     #[serde(default, deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 0, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 0, maximum = 10_000_000_000_000i64)]
     pub fees_cents: i64,
     #[serde(default)]
@@ -292,13 +330,16 @@ pub struct ComparePlan {
 }))]
 pub struct CompareRequest {
     #[serde(deserialize_with = "crate::validate::integer")]
+    #[validate(range(min = 1, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 1, maximum = 10_000_000_000_000i64)]
     pub vehicle_price_cents: i64,
     /// Exactly one of this and `down_payment_percent`; at most the price.
     #[serde(default, deserialize_with = "crate::validate::optional_integer")]
+    #[validate(range(min = 0, max = "fin::MAX_AMOUNT_CENTS"))]
     #[schema(minimum = 0, maximum = 10_000_000_000_000i64)]
     pub down_payment_cents: Option<i64>,
     /// 0 to 100.
+    #[validate(custom(function = "percent"))]
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 100)]
     pub down_payment_percent: Option<serde_json::Number>,
     pub start_date: Option<NaiveDate>,
