@@ -175,11 +175,11 @@ fn worker(settings: Settings) -> ExitCode {
         Ok(pool) => pool,
         Err(e) => return fail(e),
     };
-    let app = autocrm_api::app::App {
+    let app = autocrm_api::app::App::new(
         pool,
-        clock: std::sync::Arc::new(SystemClock),
-        pii: std::sync::Arc::new(PiiCipher::new(&settings.pii_key)),
-    };
+        std::sync::Arc::new(SystemClock),
+        std::sync::Arc::new(PiiCipher::new(&settings.pii_key)),
+    );
     let runner = startup::job_runner(app);
     tracing::info!("AutoCRM worker running background jobs");
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::http::header::HeaderName;
-use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{HttpServer, web};
 use autocrm_domain::time::{Clock, SystemClock};
 use autocrm_persistence::{DbPool, PoolOptions, db};
@@ -124,11 +124,11 @@ impl Application {
             .port();
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
-            app: App {
+            app: App::new(
                 pool,
-                clock: runtime.clock,
-                pii: Arc::new(PiiCipher::new(&settings.pii_key)),
-            },
+                runtime.clock,
+                Arc::new(PiiCipher::new(&settings.pii_key)),
+            ),
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_secs),
             passwords: runtime.passwords,
             settings: settings.clone(),
@@ -172,7 +172,7 @@ impl Application {
                 .wrap(from_fn(crate::http::authenticate::authenticate))
                 .wrap(from_fn(middleware::problem_details))
                 .wrap(cors(&app_settings.cors_allowed_origins))
-                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(from_fn(middleware::normalize_path))
                 .wrap(from_fn(middleware::record_metrics))
                 .wrap(from_fn(middleware::request_context))
         })

@@ -62,11 +62,11 @@ fn fixture() -> Fixture {
     let org = Organization::new("后台任务汽车", clock.now().naive_utc());
     org.insert(&mut pool.get().unwrap()).unwrap();
     Fixture {
-        app: App {
+        app: App::new(
             pool,
-            clock: clock.clone(),
-            pii: Arc::new(PiiCipher::new("job-runner-test-key-0123456789abcdef")),
-        },
+            clock.clone(),
+            Arc::new(PiiCipher::new("job-runner-test-key-0123456789abcdef")),
+        ),
         clock,
         org_id: org.id,
         runs: Arc::default(),

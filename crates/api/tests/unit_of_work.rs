@@ -30,11 +30,11 @@ fn fixture() -> Fixture {
     let org = Organization::new("两段用例汽车", SystemClock.now().naive_utc());
     org.insert(&mut pool.get().unwrap()).unwrap();
     Fixture {
-        app: App {
+        app: App::new(
             pool,
-            clock: Arc::new(SystemClock),
-            pii: Arc::new(PiiCipher::new("unit-of-work-test-key-0123456789abcdef")),
-        },
+            Arc::new(SystemClock),
+            Arc::new(PiiCipher::new("unit-of-work-test-key-0123456789abcdef")),
+        ),
         org_id: org.id,
         _db: db,
     }

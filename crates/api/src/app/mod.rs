@@ -26,6 +26,10 @@ pub struct App {
     pub pool: DbPool,
     pub clock: Arc<dyn Clock>,
     pub pii: Arc<PiiCipher>,
+    /// One permit per pooled connection: database work waits for a permit on the async
+    /// side, so no more blocking threads wake than there are connections to give them (a
+    /// crowd of threads parked on the pool's lock costs more than the queries).
+    db_permits: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +39,30 @@ enum Mode {
 }
 
 impl App {
+    pub fn new(pool: DbPool, clock: Arc<dyn Clock>, pii: Arc<PiiCipher>) -> Self {
+        let permits = pool.max_size() as usize;
+        Self {
+            pool,
+            clock,
+            pii,
+            db_permits: Arc::new(tokio::sync::Semaphore::new(permits.max(1))),
+        }
+    }
+
+    /// Runs blocking database work once a connection is free for it.
+    async fn with_connection<T, F>(&self, f: F) -> ServiceResult<T>
+    where
+        F: FnOnce() -> ServiceResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .db_permits
+            .acquire()
+            .await
+            .map_err(ServiceError::internal)?;
+        self.blocking(f).await?
+    }
+
     /// Runs `f` in one write transaction on the blocking pool.
     pub async fn write<T, F>(&self, actor: Actor, request: RequestMeta, f: F) -> ServiceResult<T>
     where
@@ -42,8 +70,8 @@ impl App {
         T: Send + 'static,
     {
         let app = self.clone();
-        self.blocking(move || app.run(Mode::Write, &actor, &request, f))
-            .await?
+        self.with_connection(move || app.run(Mode::Write, &actor, &request, f))
+            .await
     }
 
     /// Runs `f` on one connection without a transaction (reads only).
@@ -53,8 +81,8 @@ impl App {
         T: Send + 'static,
     {
         let app = self.clone();
-        self.blocking(move || app.run(Mode::Read, &actor, &request, f))
-            .await?
+        self.with_connection(move || app.run(Mode::Read, &actor, &request, f))
+            .await
     }
 
     /// Plumbing (middleware, housekeeping, probes) on one pooled connection, off the
@@ -65,7 +93,7 @@ impl App {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        self.blocking(move || {
+        self.with_connection(move || {
             let mut conn = pool.get().map_err(|e| {
                 tracing::warn!(error = %e, "database pool exhausted");
                 ServiceError::Unavailable
@@ -76,7 +104,7 @@ impl App {
             }
             result
         })
-        .await?
+        .await
     }
 
     /// The write unit of work for callers already on a blocking thread (jobs, the CLI).

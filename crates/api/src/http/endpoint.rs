@@ -273,7 +273,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint]) {
 }
 
 fn resource(path: &str, endpoints: &[&Endpoint]) -> actix_web::Resource {
-    let mut resource = web::resource(path);
+    let label = super::metrics::RouteLabel(endpoints[0].path.as_str().into());
+    let mut resource = web::resource(path).app_data(label);
     for endpoint in endpoints {
         for method in &endpoint.methods {
             resource = resource.route((endpoint.route)(method.clone()));

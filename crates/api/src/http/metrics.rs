@@ -1,9 +1,16 @@
 //! Prometheus text metrics: requests by route and status, a latency histogram, pool use.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use actix_web::http::Method;
+
+/// A route's pattern (`/api/v1/customers/{id}`), attached to its resource once at start-up so
+/// that counting a request neither matches the route again nor allocates a label.
+#[derive(Debug, Clone)]
+pub struct RouteLabel(pub Arc<str>);
 
 const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -18,20 +25,20 @@ struct Histogram {
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    requests: Mutex<HashMap<(Method, Arc<str>, u16), u64>>,
+    latency: Mutex<HashMap<Arc<str>, Histogram>>,
 }
 
 impl Metrics {
-    pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    pub fn record(&self, method: &Method, route: &Arc<str>, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         if let Ok(mut requests) = self.requests.lock() {
             *requests
-                .entry((method.to_owned(), route.to_owned(), status))
+                .entry((method.clone(), route.clone(), status))
                 .or_default() += 1;
         }
         if let Ok(mut latency) = self.latency.lock() {
-            let h = latency.entry(route.to_owned()).or_default();
+            let h = latency.entry(route.clone()).or_default();
             for (i, bound) in BUCKETS.iter().enumerate() {
                 if secs <= *bound {
                     h.counts[i] += 1;
@@ -49,18 +56,23 @@ impl Metrics {
         );
         out.push_str("# TYPE autocrm_http_requests_total counter\n");
         if let Ok(requests) = self.requests.lock() {
-            for ((method, route, status), n) in requests.iter() {
+            let sorted: BTreeMap<_, _> = requests
+                .iter()
+                .map(|((m, r, s), n)| ((m.as_str(), r.clone(), *s), *n))
+                .collect();
+            for ((method, route, status), n) in sorted {
                 let _ = writeln!(
                     out,
                     "autocrm_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-                    escape(route)
+                    escape(&route)
                 );
             }
         }
         out.push_str("# HELP autocrm_http_request_duration_seconds Request latency by route.\n");
         out.push_str("# TYPE autocrm_http_request_duration_seconds histogram\n");
         if let Ok(latency) = self.latency.lock() {
-            for (route, h) in latency.iter() {
+            let sorted: BTreeMap<_, _> = latency.iter().collect();
+            for (route, h) in sorted {
                 let route = escape(route);
                 for (i, bound) in BUCKETS.iter().enumerate() {
                     let _ = writeln!(

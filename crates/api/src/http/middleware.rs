@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use tracing::Instrument;
 
-use super::metrics::Metrics;
+use super::metrics::{Metrics, RouteLabel};
 use crate::error::{ApiError, Lang, PROBLEM_JSON, problem_for_status, problem_response};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -74,18 +74,51 @@ pub async fn record_metrics(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().to_string();
+    let method = req.method().clone();
     let started = Instant::now();
     let res = next.call(req).await?;
     if let Some(metrics) = metrics {
         // The route pattern, not the path, so ids do not explode the label set.
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        metrics.record(&method, &route, res.status().as_u16(), started.elapsed());
+        static UNMATCHED: std::sync::LazyLock<std::sync::Arc<str>> =
+            std::sync::LazyLock::new(|| "unmatched".into());
+        let label = res.request().app_data::<RouteLabel>().map(|l| &l.0);
+        let route = label.unwrap_or(&UNMATCHED);
+        metrics.record(&method, route, res.status().as_u16(), started.elapsed());
     }
     Ok(res)
+}
+
+/// Trims a trailing slash and merges doubled ones, like actix's `NormalizePath`, but only
+/// when the path has one: the usual path passes untouched, with no allocation.
+pub async fn normalize_path(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let path = req.path();
+    if path.contains("//") || (path.len() > 1 && path.ends_with('/')) {
+        let mut normal = String::with_capacity(path.len());
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            normal.push('/');
+            normal.push_str(segment);
+        }
+        if normal.is_empty() {
+            normal.push('/');
+        }
+        let uri = req.uri();
+        let rebuilt = match uri.query() {
+            Some(q) => format!("{normal}?{q}"),
+            None => normal,
+        };
+        let mut parts = uri.clone().into_parts();
+        if let Ok(pq) = rebuilt.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = actix_web::http::Uri::from_parts(parts) {
+                req.match_info_mut().get_mut().update(&uri);
+                req.head_mut().uri = uri;
+            }
+        }
+    }
+    next.call(req).await
 }
 
 /// Makes every error response a problem document in the caller's language.
