@@ -19,6 +19,10 @@ pub struct Settings {
     pub jwt_secret: String,
     /// Key material for encrypting personal data and for its blind indexes.
     pub pii_key: String,
+    /// The id recorded with values written under `pii_key`.
+    pub pii_key_id: String,
+    /// Earlier keys still readable, `id=secret,id=secret` (until `autocrm rotate-pii-key`).
+    pub pii_old_keys: Vec<(String, String)>,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_days: i64,
     pub max_body_bytes: usize,
@@ -51,6 +55,8 @@ impl Default for Settings {
             dev: false,
             jwt_secret: DEV_JWT_SECRET.into(),
             pii_key: DEV_PII_KEY.into(),
+            pii_key_id: crate::pii::DEFAULT_KEY_ID.into(),
+            pii_old_keys: Vec::new(),
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
             max_body_bytes: 1024 * 1024,
@@ -141,6 +147,23 @@ impl Settings {
         if let Some(v) = env("AUTOCRM_PII_KEY") {
             self.pii_key = v;
         }
+        if let Some(v) = env("AUTOCRM_PII_KEY_ID") {
+            self.pii_key_id = v.trim().to_owned();
+        }
+        if let Some(v) = env("AUTOCRM_PII_OLD_KEYS") {
+            self.pii_old_keys = v
+                .split(',')
+                .map(str::trim)
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| match pair.split_once('=') {
+                    Some((id, secret)) => Ok((id.trim().to_owned(), secret.to_owned())),
+                    None => Err(ConfigError::Env(
+                        "AUTOCRM_PII_OLD_KEYS",
+                        "expected id=secret,...".into(),
+                    )),
+                })
+                .collect::<Result<_, _>>()?;
+        }
         if let Some(v) = env("AUTOCRM_ACCESS_TOKEN_TTL_SECS") {
             self.access_token_ttl_secs = parse("AUTOCRM_ACCESS_TOKEN_TTL_SECS", v)?;
         }
@@ -193,6 +216,12 @@ impl Settings {
             self.log_filter = v;
         }
         Ok(())
+    }
+
+    /// The personal-data key ring: the current key and the old ones still readable.
+    pub fn pii_cipher(&self) -> Result<crate::pii::PiiCipher, ConfigError> {
+        crate::pii::PiiCipher::with_old_keys(&self.pii_key_id, &self.pii_key, &self.pii_old_keys)
+            .map_err(|e| ConfigError::Insecure(e.to_string()))
     }
 
     /// Refuses the built-in secrets, or weak ones, outside dev mode.
@@ -262,6 +291,36 @@ mod tests {
             Settings::load_from(None, env(&[("AUTOCRM_CLIENT_IP_HEADER", "X Forwarded")])),
             Err(ConfigError::Env(..))
         ));
+    }
+
+    #[test]
+    fn old_pii_keys_are_read_as_id_secret_pairs() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("AUTOCRM_PII_KEY_ID", "k2"),
+                ("AUTOCRM_PII_OLD_KEYS", "k1=first-secret, k0=zeroth-secret"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.pii_key_id, "k2");
+        assert_eq!(
+            s.pii_old_keys,
+            [
+                ("k1".to_owned(), "first-secret".to_owned()),
+                ("k0".to_owned(), "zeroth-secret".to_owned())
+            ]
+        );
+        assert_eq!(s.pii_cipher().unwrap().current_key_id(), "k2");
+        assert!(matches!(
+            Settings::load_from(None, env(&[("AUTOCRM_PII_OLD_KEYS", "no-equals")])),
+            Err(ConfigError::Env(..))
+        ));
+        let clash = Settings::load_from(None, env(&[("AUTOCRM_PII_OLD_KEYS", "k1=x")])).unwrap();
+        assert!(
+            clash.pii_cipher().is_err(),
+            "an old key cannot reuse the current id"
+        );
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use autocrm_api::auth::password::PasswordHasher;
 use autocrm_api::config::Settings;
 use autocrm_api::organization::{bootstrap, demo};
-use autocrm_api::pii::PiiCipher;
 use autocrm_api::startup::{self, Application};
 use autocrm_domain::time::{Clock, SystemClock};
 use clap::{Parser, Subcommand};
@@ -116,7 +115,10 @@ fn main() -> ExitCode {
             if let Err(e) = settings.check_secrets() {
                 return fail(e);
             }
-            let pii = PiiCipher::new(&settings.pii_key);
+            let pii = match settings.pii_cipher() {
+                Ok(pii) => pii,
+                Err(e) => return fail(e),
+            };
             let result = startup::open_database(&settings)
                 .map_err(|e| e.to_string())
                 .and_then(|pool| pool.get().map_err(|e| e.to_string()))
@@ -175,11 +177,11 @@ fn worker(settings: Settings) -> ExitCode {
         Ok(pool) => pool,
         Err(e) => return fail(e),
     };
-    let app = autocrm_api::app::App::new(
-        pool,
-        std::sync::Arc::new(SystemClock),
-        std::sync::Arc::new(PiiCipher::new(&settings.pii_key)),
-    );
+    let pii = match settings.pii_cipher() {
+        Ok(pii) => std::sync::Arc::new(pii),
+        Err(e) => return fail(e),
+    };
+    let app = autocrm_api::app::App::new(pool, std::sync::Arc::new(SystemClock), pii);
     let runner = startup::job_runner(app);
     tracing::info!("AutoCRM worker running background jobs");
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,4 +1,11 @@
-//! Personal data at rest (PIPL): AES-256-GCM ciphertext plus a keyed blind index.
+//! Personal data at rest (PIPL): AES-256-GCM ciphertext plus a keyed blind index, under a
+//! key ring so that keys can be rotated while the service runs.
+//!
+//! A ciphertext names the key that made it (`v2:<key id>:<base64 nonce‖ciphertext>`; the
+//! first format, `v1:<base64>`, named none and is read with every known key). New values are
+//! always written with the current key; `autocrm rotate-pii-key` rewrites the old ones.
+//! Blind indexes are keyed too: while old keys are still configured, exact lookups try the
+//! index of every key, so a row not yet rotated is still found.
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -7,7 +14,8 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-const VERSION_PREFIX: &str = "v1:";
+const LEGACY_PREFIX: &str = "v1:";
+const PREFIX: &str = "v2:";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PiiError {
@@ -15,13 +23,58 @@ pub enum PiiError {
     Random(String),
     #[error("PII encryption failed")]
     Encrypt,
-    #[error("PII decryption failed (wrong AUTOCRM_PII_KEY?)")]
+    #[error(
+        "PII decryption failed (wrong AUTOCRM_PII_KEY, or a key missing from AUTOCRM_PII_OLD_KEYS?)"
+    )]
     Decrypt,
+    #[error("invalid PII key configuration: {0}")]
+    Config(String),
+}
+
+/// One key of the ring: the encryption key and the blind-index key derived from its secret.
+struct Key {
+    id: String,
+    cipher: Aes256Gcm,
+    index_key: [u8; 32],
+}
+
+impl Key {
+    fn new(id: &str, secret: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            cipher: Aes256Gcm::new(&derive(secret, "autocrm:pii:encryption:v1").into()),
+            index_key: derive(secret, "autocrm:pii:blind-index:v1"),
+        }
+    }
+
+    fn open(&self, bytes: &[u8]) -> Option<String> {
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, ciphertext) = bytes.split_at(12);
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .ok()?;
+        String::from_utf8(plain).ok()
+    }
+
+    fn index(&self, normalised: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
+            .expect("HMAC accepts keys of any length");
+        mac.update(normalised.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 pub struct PiiCipher {
-    cipher: Aes256Gcm,
-    index_key: [u8; 32],
+    current: Key,
+    /// Keys still read (values written with them) but never written with.
+    old: Vec<Key>,
 }
 
 fn derive(secret: &str, label: &str) -> [u8; 32] {
@@ -31,52 +84,107 @@ fn derive(secret: &str, label: &str) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// The id of the one key of a ring built from a secret alone.
+pub const DEFAULT_KEY_ID: &str = "k1";
+
 impl PiiCipher {
-    /// Derives separate keys for encryption and for the blind index from one secret.
+    /// A ring of one key, with the default id.
     pub fn new(secret: &str) -> Self {
-        let enc_key = derive(secret, "autocrm:pii:encryption:v1");
         Self {
-            cipher: Aes256Gcm::new(&enc_key.into()),
-            index_key: derive(secret, "autocrm:pii:blind-index:v1"),
+            current: Key::new(DEFAULT_KEY_ID, secret),
+            old: Vec::new(),
         }
+    }
+
+    /// The current key and the old ones still readable (`id`, secret).
+    pub fn with_old_keys(
+        current_id: &str,
+        current_secret: &str,
+        old: &[(String, String)],
+    ) -> Result<Self, PiiError> {
+        let valid_id = |id: &str| {
+            !id.is_empty()
+                && id.len() <= 32
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !valid_id(current_id) {
+            return Err(PiiError::Config(format!(
+                "key id {current_id:?}: use 1 to 32 letters, digits, - or _"
+            )));
+        }
+        let mut ring = Self {
+            current: Key::new(current_id, current_secret),
+            old: Vec::new(),
+        };
+        for (id, secret) in old {
+            if !valid_id(id) || id == current_id || ring.old.iter().any(|k| k.id == *id) {
+                return Err(PiiError::Config(format!(
+                    "old key id {id:?} is invalid or repeated"
+                )));
+            }
+            ring.old.push(Key::new(id, secret));
+        }
+        Ok(ring)
+    }
+
+    pub fn current_key_id(&self) -> &str {
+        &self.current.id
     }
 
     pub fn encrypt(&self, plaintext: &str) -> Result<String, PiiError> {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|e| PiiError::Random(e.to_string()))?;
         let ciphertext = self
+            .current
             .cipher
             .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
             .map_err(|_| PiiError::Encrypt)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
-        Ok(format!("{VERSION_PREFIX}{}", STANDARD.encode(out)))
+        Ok(format!(
+            "{PREFIX}{}:{}",
+            self.current.id,
+            STANDARD.encode(out)
+        ))
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, PiiError> {
-        let fail = || PiiError::Decrypt;
-        let body = stored.strip_prefix(VERSION_PREFIX).ok_or_else(fail)?;
-        let bytes = STANDARD.decode(body).map_err(|_| fail())?;
-        if bytes.len() < 12 {
-            return Err(fail());
+        let keys = || std::iter::once(&self.current).chain(&self.old);
+        if let Some(rest) = stored.strip_prefix(PREFIX) {
+            let (id, body) = rest.split_once(':').ok_or(PiiError::Decrypt)?;
+            let bytes = STANDARD.decode(body).map_err(|_| PiiError::Decrypt)?;
+            let key = keys().find(|k| k.id == id).ok_or(PiiError::Decrypt)?;
+            return key.open(&bytes).ok_or(PiiError::Decrypt);
         }
-        let (nonce, ciphertext) = bytes.split_at(12);
-        let plain = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .map_err(|_| fail())?;
-        String::from_utf8(plain).map_err(|_| fail())
+        let body = stored
+            .strip_prefix(LEGACY_PREFIX)
+            .ok_or(PiiError::Decrypt)?;
+        let bytes = STANDARD.decode(body).map_err(|_| PiiError::Decrypt)?;
+        keys().find_map(|k| k.open(&bytes)).ok_or(PiiError::Decrypt)
     }
 
-    /// A deterministic keyed hash, for exact lookups and dedupe without decrypting.
+    /// Whether a stored value was written with another key than the current one.
+    pub fn needs_rotation(&self, stored: &str) -> bool {
+        match stored.strip_prefix(PREFIX).and_then(|r| r.split_once(':')) {
+            Some((id, _)) => id != self.current.id,
+            None => true,
+        }
+    }
+
+    /// A deterministic keyed hash under the current key, for exact lookups and dedupe
+    /// without decrypting. Stored indexes are always made with it.
     pub fn blind_index(&self, normalised: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
-            .expect("HMAC accepts keys of any length");
-        mac.update(normalised.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
+        self.current.index(normalised)
+    }
+
+    /// The value's index under every key of the ring, current first: what a lookup matches
+    /// while rows written under old keys are not rotated yet.
+    pub fn blind_indexes(&self, normalised: &str) -> Vec<String> {
+        std::iter::once(&self.current)
+            .chain(&self.old)
+            .map(|k| k.index(normalised))
             .collect()
     }
 }
@@ -92,6 +200,7 @@ mod tests {
         let b = pii.encrypt("+8613812345678").unwrap();
         assert_ne!(a, b, "random nonces");
         assert!(!a.contains("138"));
+        assert!(a.starts_with("v2:k1:"));
         assert_eq!(pii.decrypt(&a).unwrap(), "+8613812345678");
         assert!(PiiCipher::new("other").decrypt(&a).is_err());
         assert_eq!(pii.blind_index("x"), pii.blind_index("x"));
@@ -99,5 +208,49 @@ mod tests {
             pii.blind_index("x"),
             PiiCipher::new("other").blind_index("x")
         );
+    }
+
+    #[test]
+    fn old_keys_stay_readable_and_lookups_find_old_indexes() {
+        let old = PiiCipher::new("first-secret");
+        let written = old.encrypt("+8613912345678").unwrap();
+        let ring = PiiCipher::with_old_keys(
+            "k2",
+            "second-secret",
+            &[("k1".into(), "first-secret".into())],
+        )
+        .unwrap();
+        assert_eq!(ring.decrypt(&written).unwrap(), "+8613912345678");
+        assert!(ring.needs_rotation(&written));
+        let rewritten = ring.encrypt("+8613912345678").unwrap();
+        assert!(rewritten.starts_with("v2:k2:") && !ring.needs_rotation(&rewritten));
+        let indexes = ring.blind_indexes("+8613912345678");
+        assert_eq!(indexes[0], ring.blind_index("+8613912345678"));
+        assert!(indexes.contains(&old.blind_index("+8613912345678")));
+        // Without the old key, the old value is unreadable: keys must be kept until rotated.
+        assert!(PiiCipher::new("second-secret").decrypt(&written).is_err());
+    }
+
+    #[test]
+    fn the_first_format_is_still_read() {
+        let key = Key::new("k1", "legacy");
+        let mut nonce = [7u8; 12].to_vec();
+        let ct = key
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), "+8613700000000".as_bytes())
+            .unwrap();
+        nonce.extend_from_slice(&ct);
+        let legacy = format!("v1:{}", STANDARD.encode(nonce));
+        assert_eq!(
+            PiiCipher::new("legacy").decrypt(&legacy).unwrap(),
+            "+8613700000000"
+        );
+    }
+
+    #[test]
+    fn key_ids_are_checked() {
+        assert!(PiiCipher::with_old_keys("", "s", &[]).is_err());
+        assert!(PiiCipher::with_old_keys("k2", "s", &[("k2".into(), "t".into())]).is_err());
+        assert!(PiiCipher::with_old_keys("k:2", "s", &[]).is_err());
     }
 }

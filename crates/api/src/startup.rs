@@ -22,7 +22,6 @@ use crate::http::metrics::Metrics;
 use crate::http::rate_limit::{RateLimiter, RateLimits};
 use crate::http::{extract, middleware};
 use crate::jobs::{JobMetrics, Runner, RunnerOptions};
-use crate::pii::PiiCipher;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -124,11 +123,7 @@ impl Application {
             .port();
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
-            app: App::new(
-                pool,
-                runtime.clock,
-                Arc::new(PiiCipher::new(&settings.pii_key)),
-            ),
+            app: App::new(pool, runtime.clock, Arc::new(settings.pii_cipher()?)),
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_secs),
             passwords: runtime.passwords,
             settings: settings.clone(),

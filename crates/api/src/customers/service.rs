@@ -79,8 +79,9 @@ fn duplicate(existing_id: Option<String>) -> ServiceError {
 }
 
 /// The phone must not be another customer's.
-fn check_phone_is_free(ctx: &mut Ctx, blind_index: &str, own_id: &str) -> ServiceResult<()> {
-    match Customer::find_by_phone(ctx.conn, ctx.org_id(), blind_index)? {
+fn check_phone_is_free(ctx: &mut Ctx, phone: &Phone, own_id: &str) -> ServiceResult<()> {
+    let indexes = ctx.pii().blind_indexes(phone.as_str());
+    match Customer::find_by_phone(ctx.conn, ctx.org_id(), &indexes)? {
         Some(existing) if existing.id != own_id => Err(duplicate(Some(existing.id))),
         _ => Ok(()),
     }
@@ -160,7 +161,7 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
     let (owner_id, store_id) = placement(ctx, new.owner_id, new.store_id)?;
     check_assignment(ctx, owner_id.as_deref(), store_id.as_deref())?;
     if let Some(p) = &new.phone {
-        check_phone_is_free(ctx, &ctx.pii().blind_index(p.as_str()), "")?;
+        check_phone_is_free(ctx, p, "")?;
     }
     let at = ctx.now();
     let mut customer = Customer {
@@ -260,7 +261,7 @@ pub fn update(
             )?;
             if let Some(phone) = &changes.phone {
                 if let Some(p) = phone {
-                    check_phone_is_free(ctx, &ctx.pii().blind_index(p.as_str()), &customer.id)?;
+                    check_phone_is_free(ctx, p, &customer.id)?;
                 }
                 store_phone(ctx.pii(), customer, phone.as_ref())?;
             }
@@ -317,18 +318,19 @@ pub fn reveal(ctx: &mut Ctx, id: &str) -> ServiceResult<(String, Option<String>)
 /// A page of customers in the caller's scope (and one more row, if there is one).
 /// `None` when the cursor's key does not fit the sort (a forged cursor).
 pub fn list(ctx: &mut Ctx, query: CustomerQuery) -> ServiceResult<Option<Vec<Customer>>> {
-    let phone_blind_index = query
+    let phone_blind_indexes = query
         .text
         .as_deref()
         .and_then(|t| Phone::parse(t).ok())
-        .map(|p| ctx.pii().blind_index(p.as_str()));
+        .map(|p| ctx.pii().blind_indexes(p.as_str()))
+        .unwrap_or_default();
     let filter = CustomerFilter {
         scope: scope(ctx)?,
         owner_id: query.owner_id,
         store_id: query.store_id,
         status: query.status.map(|s| s.as_str().to_owned()),
         text: query.text,
-        phone_blind_index,
+        phone_blind_indexes,
         created_from: query.created_from,
         created_to: query.created_to,
         sort: query.sort,

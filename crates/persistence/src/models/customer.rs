@@ -58,8 +58,8 @@ pub struct CustomerFilter {
     pub status: Option<String>,
     /// Matches name or email (substring, ignoring case).
     pub text: Option<String>,
-    /// Matches the phone exactly, by blind index.
-    pub phone_blind_index: Option<String>,
+    /// Matches the phone exactly, by blind index (one per key of the ring).
+    pub phone_blind_indexes: Vec<String>,
     pub created_from: Option<chrono::NaiveDateTime>,
     pub created_to: Option<chrono::NaiveDateTime>,
     pub sort: CustomerSort,
@@ -76,7 +76,7 @@ impl CustomerFilter {
             store_id: None,
             status: None,
             text: None,
-            phone_blind_index: None,
+            phone_blind_indexes: Vec::new(),
             created_from: None,
             created_to: None,
             sort,
@@ -102,14 +102,15 @@ diesel::define_sql_function! {
 const TIMESTAMP_KEY: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 impl Customer {
+    /// The customer whose phone has one of these blind indexes (one per key of the ring).
     pub fn find_by_phone(
         conn: &mut DbConn,
         org_id: &str,
-        blind_index: &str,
+        blind_indexes: &[String],
     ) -> QueryResult<Option<Self>> {
         customers::table
             .filter(customers::org_id.eq(org_id))
-            .filter(customers::phone_blind_index.eq(blind_index))
+            .filter(customers::phone_blind_index.eq_any(blind_indexes))
             .select(Self::as_select())
             .first(conn)
             .optional()
@@ -172,11 +173,10 @@ impl Customer {
         }
         // Case-insensitive on both backends: SQLite's LIKE ignores ASCII case, PostgreSQL's
         // does not, so both sides are folded with lower() (ASCII on SQLite, Unicode on PG).
-        match (&filter.text, &filter.phone_blind_index) {
-            (Some(text), index) => {
+        let indexes = &filter.phone_blind_indexes;
+        match &filter.text {
+            Some(text) => {
                 let pattern = like_pattern(text);
-                // Blind indexes are 64 hex digits, so "" (no phone in the text) matches nothing.
-                let index = index.clone().unwrap_or_default();
                 query = query.filter(
                     lower(c::name)
                         .like(lower(pattern.clone()))
@@ -184,11 +184,13 @@ impl Customer {
                         .or(lower_nullable(c::email)
                             .like(lower_nullable(pattern))
                             .escape('\\'))
-                        .or(c::phone_blind_index.eq(index)),
+                        .or(c::phone_blind_index.eq_any(indexes.clone())),
                 );
             }
-            (None, Some(index)) => query = query.filter(c::phone_blind_index.eq(index.clone())),
-            (None, None) => {}
+            None if !indexes.is_empty() => {
+                query = query.filter(c::phone_blind_index.eq_any(indexes.clone()));
+            }
+            None => {}
         }
         if let Some(from) = filter.created_from {
             query = query.filter(c::created_at.ge(from));
