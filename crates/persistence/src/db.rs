@@ -302,6 +302,38 @@ pub fn lock_row(conn: &mut DbConn, table: &'static str, id: &str) -> QueryResult
     }
 }
 
+/// Runs a query on the concrete connection inside the combined one. Through the combined
+/// connection every execution writes the statement's SQL text anew before the cache finds it;
+/// on the concrete one the statement is found by its type. For the hot reads.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::DbConn::Postgres($c) => $body,
+            $crate::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// The first `n` rows of a query. On PostgreSQL that is `LIMIT n`. On SQLite the rows are
+/// read lazily and the rest left unread, because SQLite compiles a bound `LIMIT ?` into the
+/// plan and so prepares the statement afresh whenever the binding is set (every execution,
+/// as diesel binds anew), losing the statement cache; stepping stops as early as a limit
+/// would.
+pub fn first_rows<'q, Q, T>(conn: &mut DbConn, query: Q, n: i64) -> QueryResult<Vec<T>>
+where
+    Q: diesel::query_dsl::methods::LimitDsl + diesel::query_dsl::LoadQuery<'q, DbConn, T> + 'q,
+    diesel::dsl::Limit<Q>: diesel::query_dsl::LoadQuery<'q, DbConn, T>,
+{
+    match conn {
+        DbConn::Postgres(_) => query.limit(n).load(conn),
+        DbConn::Sqlite(_) => query
+            .load_iter(conn)?
+            .take(usize::try_from(n).unwrap_or(0))
+            .collect(),
+    }
+}
+
 /// A new time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

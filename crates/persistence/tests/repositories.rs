@@ -127,10 +127,10 @@ fn a_customer_round_trips_and_saves_only_at_its_version() {
             .is_none()
     );
     assert!(Customer::find(f.conn(), &org, &new_id()).unwrap().is_none());
-    let by_phone = Customer::find_by_phone(f.conn(), &org, "blind-1").unwrap();
+    let by_phone = Customer::find_by_phone(f.conn(), &org, &["blind-1".to_owned()]).unwrap();
     assert_eq!(by_phone.map(|x| x.id), Some(c.id.clone()));
     assert!(
-        Customer::find_by_phone(f.conn(), &other_org, "blind-1")
+        Customer::find_by_phone(f.conn(), &other_org, &["blind-1".to_owned()])
             .unwrap()
             .is_none()
     );

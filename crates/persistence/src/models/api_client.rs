@@ -25,7 +25,7 @@ impl ApiClient {
         api_clients::table
             .filter(api_clients::client_id.eq(client_id))
             .select(Self::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 
@@ -35,7 +35,7 @@ impl ApiClient {
             .filter(api_clients::org_id.eq(org_id))
             .filter(api_clients::id.eq(id))
             .select(api_clients::revoked_at)
-            .first::<Option<chrono::NaiveDateTime>>(conn)
+            .get_result::<Option<chrono::NaiveDateTime>>(conn)
             .optional()
             .map(|r| matches!(r, Some(None)))
     }
@@ -53,7 +53,7 @@ impl ApiClient {
         if let Some(after) = after_id {
             query = query.filter(api_clients::id.gt(after.to_owned()));
         }
-        query.order(api_clients::id.asc()).limit(limit).load(conn)
+        crate::db::first_rows(conn, query.order(api_clients::id.asc()), limit)
     }
 
     pub fn revoke(

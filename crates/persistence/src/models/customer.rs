@@ -112,7 +112,7 @@ impl Customer {
             .filter(customers::org_id.eq(org_id))
             .filter(customers::phone_blind_index.eq_any(blind_indexes))
             .select(Self::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 
@@ -261,7 +261,7 @@ impl Customer {
                 }
             }
         };
-        query.limit(filter.limit).load(conn).map(Some)
+        crate::db::first_rows(conn, query, filter.limit).map(Some)
     }
 }
 

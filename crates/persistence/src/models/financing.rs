@@ -42,10 +42,7 @@ impl FinanceProduct {
         if let Some(after) = after_id {
             query = query.filter(finance_products::id.gt(after.to_owned()));
         }
-        query
-            .order(finance_products::id.asc())
-            .limit(limit)
-            .load(conn)
+        crate::db::first_rows(conn, query.order(finance_products::id.asc()), limit)
     }
 }
 
@@ -137,7 +134,7 @@ impl FinancingApplication {
         if let Some(after) = &filter.after_id {
             query = query.filter(a::id.gt(after.clone()));
         }
-        query.order(a::id.asc()).limit(filter.limit).load(conn)
+        crate::db::first_rows(conn, query.order(a::id.asc()), filter.limit)
     }
 }
 

@@ -34,7 +34,7 @@ impl IdempotencyRecord {
         idempotency_keys::table
             .find((org_id, principal_id, key))
             .select(Self::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 

@@ -209,7 +209,7 @@ impl JobRow {
         jobs::table
             .find(id)
             .select(Self::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 

@@ -42,7 +42,7 @@ impl Organization {
         organizations::table
             .find(id)
             .select(Self::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 
@@ -50,7 +50,7 @@ impl Organization {
         organizations::table
             .filter(organizations::name.eq(name))
             .select(Self::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 

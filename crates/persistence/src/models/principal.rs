@@ -21,7 +21,7 @@ pub enum SubjectState {
 
 impl SubjectState {
     pub fn of_user(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
-        users::table
+        crate::on_backend!(conn, |c| users::table
             .inner_join(organizations::table)
             .filter(users::id.eq(id))
             .filter(users::org_id.eq(org_id))
@@ -31,31 +31,31 @@ impl SubjectState {
                 users::store_id,
                 organizations::time_zone,
             ))
-            .first::<(bool, String, Option<String>, String)>(conn)
-            .optional()
-            .map(|row| {
-                row.map(|(active, role, store_id, time_zone)| SubjectState::User {
-                    active,
-                    role,
-                    store_id,
-                    time_zone,
-                })
+            .get_result::<(bool, String, Option<String>, String)>(c)
+            .optional())
+        .map(|row| {
+            row.map(|(active, role, store_id, time_zone)| SubjectState::User {
+                active,
+                role,
+                store_id,
+                time_zone,
             })
+        })
     }
 
     pub fn of_api_client(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
-        api_clients::table
+        crate::on_backend!(conn, |c| api_clients::table
             .inner_join(organizations::table)
             .filter(api_clients::id.eq(id))
             .filter(api_clients::org_id.eq(org_id))
             .select((api_clients::revoked_at, organizations::time_zone))
-            .first::<(Option<chrono::NaiveDateTime>, String)>(conn)
-            .optional()
-            .map(|row| {
-                row.map(|(revoked_at, time_zone)| SubjectState::ApiClient {
-                    revoked: revoked_at.is_some(),
-                    time_zone,
-                })
+            .get_result::<(Option<chrono::NaiveDateTime>, String)>(c)
+            .optional())
+        .map(|row| {
+            row.map(|(revoked_at, time_zone)| SubjectState::ApiClient {
+                revoked: revoked_at.is_some(),
+                time_zone,
             })
+        })
     }
 }

@@ -76,12 +76,12 @@ macro_rules! tenant_record {
                 id: &str,
             ) -> diesel::QueryResult<Option<Self>> {
                 use $crate::schema::$table;
-                $table::table
+                $crate::on_backend!(conn, |c| $table::table
                     .filter($table::org_id.eq(org_id))
                     .filter($table::id.eq(id))
                     .select(<$model>::as_select())
-                    .first(conn)
-                    .optional()
+                    .get_result(c)
+                    .optional())
             }
         }
     };
@@ -138,7 +138,7 @@ macro_rules! checked_find {
                     .filter($table::org_id.eq(org_id))
                     .filter($table::id.eq(id));
                 match subject {
-                    Subject::User { id, role, store_id } => row
+                    Subject::User { id, role, store_id } => $crate::on_backend!(conn, |conn| row
                         .select((
                             <$model>::as_select(),
                             diesel::dsl::exists(
@@ -150,9 +150,9 @@ macro_rules! checked_find {
                                     .filter(coalesce(u::store_id, "").eq(store_id.unwrap_or(""))),
                             ),
                         ))
-                        .first(conn)
-                        .optional(),
-                    Subject::ApiClient { id } => row
+                        .get_result(conn)
+                        .optional()),
+                    Subject::ApiClient { id } => $crate::on_backend!(conn, |conn| row
                         .select((
                             <$model>::as_select(),
                             diesel::dsl::exists(
@@ -162,8 +162,8 @@ macro_rules! checked_find {
                                     .filter(c::revoked_at.is_null()),
                             ),
                         ))
-                        .first(conn)
-                        .optional(),
+                        .get_result(conn)
+                        .optional()),
                 }
             }
         }

@@ -29,7 +29,7 @@ impl RefreshToken {
         refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(token_hash))
             .select(Self::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 

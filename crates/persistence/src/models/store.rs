@@ -44,6 +44,6 @@ impl Store {
         if let Some(after) = &filter.after_id {
             query = query.filter(stores::id.gt(after.clone()));
         }
-        query.order(stores::id.asc()).limit(filter.limit).load(conn)
+        crate::db::first_rows(conn, query.order(stores::id.asc()), filter.limit)
     }
 }

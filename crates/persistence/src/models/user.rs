@@ -69,7 +69,7 @@ impl User {
         users::table
             .filter(users::email.eq(login).or(users::phone.eq(login)))
             .select(Self::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()
     }
 
@@ -90,7 +90,7 @@ impl User {
         if let Some(after) = &filter.after_id {
             query = query.filter(users::id.gt(after.clone()));
         }
-        query.order(users::id.asc()).limit(filter.limit).load(conn)
+        crate::db::first_rows(conn, query.order(users::id.asc()), filter.limit)
     }
 
     pub fn count_in_org(conn: &mut DbConn, org_id: &str) -> QueryResult<i64> {
