@@ -23,9 +23,12 @@ struct Histogram {
     count: u64,
 }
 
+/// A request counter's labels: method, route pattern, status.
+type RequestKey = (Method, Arc<str>, u16);
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<HashMap<(Method, Arc<str>, u16), u64>>,
+    requests: Mutex<HashMap<RequestKey, u64>>,
     latency: Mutex<HashMap<Arc<str>, Histogram>>,
 }
 
