@@ -456,7 +456,13 @@ impl Drop for Mismatches {
 /// Matches any code in `Expect::Invalid` and `Expect::InvalidExactly`.
 pub const ANY: &str = "*";
 
+/// The common answers of tables, as constants (each use is a fresh value).
+pub const FORBIDDEN: Expect = Expect::Problem(403, "forbidden");
+pub const NOT_FOUND: Expect = Expect::Problem(404, "not_found");
+pub const NO_ITEMS: Expect = Expect::Ids(Vec::new());
+
 /// What a call must answer.
+#[derive(Clone, Debug)]
 pub enum Expect {
     /// This status, whatever the body.
     Status(u16),
@@ -523,6 +529,24 @@ impl Expect {
                     Err(format!("{got} items, expected {count}: {page}"))
                 }
             }
+        }
+    }
+}
+
+/// A check for `Call::and`: the body has these values at these keys (others may differ).
+pub fn has(expected: Value) -> impl Fn(&Value) -> Result<(), String> {
+    move |body| {
+        let wrong: Vec<String> = expected
+            .as_object()
+            .expect("an object of expected values")
+            .iter()
+            .filter(|(key, value)| &body[key.as_str()] != *value)
+            .map(|(key, value)| format!("{key} is {}, expected {value}", body[key.as_str()]))
+            .collect();
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(wrong.join(", "))
         }
     }
 }
