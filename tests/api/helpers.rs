@@ -459,6 +459,7 @@ pub const ANY: &str = "*";
 /// The common answers of tables, as constants (each use is a fresh value).
 pub const FORBIDDEN: Expect = Expect::Problem(403, "forbidden");
 pub const NOT_FOUND: Expect = Expect::Problem(404, "not_found");
+pub const VALIDATION_FAILED: Expect = Expect::Problem(422, "validation_failed");
 pub const NO_ITEMS: Expect = Expect::Ids(Vec::new());
 
 /// What a call must answer.

@@ -8,7 +8,7 @@ use super::{
     APPLICATIONS, METHODS, calculate, create_product, i, invariants, plan, product_body, same_plan,
     with,
 };
-use crate::helpers::{Call, Expect, Mismatches, TestApp};
+use crate::helpers::{Call, Expect, FORBIDDEN, Mismatches, NO_ITEMS, NOT_FOUND, TestApp, has};
 
 /// The outbox events and audit entries of one application, read from the database.
 async fn events_of(app: &TestApp, application_id: &str) -> (Vec<OutboxEvent>, Vec<AuditEntry>) {
@@ -33,6 +33,9 @@ async fn statuses_emitted(app: &TestApp, application_id: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// A status change the workflow does not allow from where the application stands.
+const REFUSED: Expect = Expect::Problem(409, "invalid_transition");
 
 fn status_path(id: &str) -> String {
     format!("{APPLICATIONS}/{id}/status")
@@ -59,15 +62,6 @@ async fn create_application(app: &TestApp, token: &str, body: &Value) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// `Ok` when `body[key] == expected`.
-fn field_is(body: &Value, key: &str, expected: Value) -> Result<(), String> {
-    if body[key] == expected {
-        Ok(())
-    } else {
-        Err(format!("{key} is {}, expected {expected}", body[key]))
-    }
-}
-
 /// An application walked from draft to funded by staff and a finance system, meeting the
 /// refusals on the way and after.
 struct Funded {
@@ -82,7 +76,7 @@ struct Funded {
 }
 
 async fn walk_to_funded(app: &TestApp, m: &mut Mismatches) -> Funded {
-    use Expect::{Invalid, Problem, Status};
+    use Expect::{Invalid, Status};
     let customer = app
         .create_customer(
             &app.admin_token,
@@ -112,110 +106,35 @@ async fn walk_to_funded(app: &TestApp, m: &mut Mismatches) -> Funded {
     )
     .await;
     let id = created["id"].as_str().unwrap().to_owned();
-    let (staff, to) = (
-        app.admin_token.as_str(),
-        |status: &str| json!({"status": status}),
-    );
-    let accepted =
-        |status: &'static str| move |body: &Value| field_is(body, "status", json!(status));
-    let steps = app
-        .run_calls(
-            m,
-            [
-                // The finance system cannot approve a draft: it must be submitted first.
-                change(
-                    "the lender approves a draft",
-                    &lender,
-                    &id,
-                    to("approved"),
-                    Problem(409, "invalid_transition"),
-                ),
-                change("staff submit", staff, &id, to("submitted"), Status(200))
-                    .and(accepted("submitted")),
-                // The lender asks for more, staff resubmit, the lender approves.
-                change(
-                    "the lender asks for more",
-                    &lender,
-                    &id,
-                    json!({"status": "more_info_needed", "note": "请补充收入证明"}),
-                    Status(200),
-                )
-                .and(accepted("more_info_needed")),
-                change(
-                    "staff resubmit with an income proof",
-                    staff,
-                    &id,
-                    json!({"status": "submitted",
-                           "documents": [{"kind": "income_proof", "name": "收入证明.pdf",
-                                          "uri": "s3://docs/income.pdf"}]}),
-                    Status(200),
-                ),
-                change(
-                    "the lender approves",
-                    &lender,
-                    &id,
-                    json!({"status": "approved", "note": "批准"}),
-                    Status(200),
-                )
-                .and(accepted("approved")),
-                // Funding before signing is not a transition.
-                change(
-                    "the lender funds before signing",
-                    &lender,
-                    &id,
-                    to("funded"),
-                    Problem(409, "invalid_transition"),
-                ),
-                // Signing is the dealership's step, not the lender's.
-                change(
-                    "the lender signs",
-                    &lender,
-                    &id,
-                    to("signed"),
-                    Problem(403, "forbidden"),
-                ),
-                change("staff sign", staff, &id, to("signed"), Status(200)),
-                change("the lender funds", &lender, &id, to("funded"), Status(200))
-                    .and(accepted("funded")),
-                // Funded is final.
-                change(
-                    "staff cancel a funded application",
-                    staff,
-                    &id,
-                    to("cancelled"),
-                    Problem(409, "invalid_transition"),
-                ),
-                change(
-                    "staff resubmit a funded application",
-                    staff,
-                    &id,
-                    to("submitted"),
-                    Problem(409, "invalid_transition"),
-                ),
-                change(
-                    "staff approve a funded application",
-                    staff,
-                    &id,
-                    to("approved"),
-                    Problem(409, "invalid_transition"),
-                ),
-                change(
-                    "staff take a funded application back to draft",
-                    staff,
-                    &id,
-                    to("draft"),
-                    Problem(409, "invalid_transition"),
-                ),
-                change(
-                    "staff set an unknown status",
-                    staff,
-                    &id,
-                    to("paid"),
-                    Invalid(&[("status", "not_allowed")]),
-                ),
-            ],
-        )
-        .await;
+    let staff = app.admin_token.as_str();
+    let to = |status: &str| json!({"status": status});
+    let more = json!({"status": "more_info_needed", "note": "请补充收入证明"});
+    let resubmit = json!({"status": "submitted", "documents": [
+        {"kind": "income_proof", "name": "收入证明.pdf", "uri": "s3://docs/income.pdf"}]});
+    let approve = json!({"status": "approved", "note": "批准"});
+    let now = |status: &'static str| has(json!({"status": status}));
+    #[rustfmt::skip]
+    let walk = [
+        // The finance system cannot approve a draft: it must be submitted first.
+        change("the lender approves a draft", &lender, &id, to("approved"), REFUSED),
+        change("staff submit", staff, &id, to("submitted"), Status(200)).and(now("submitted")),
+        // The lender asks for more, staff resubmit, the lender approves.
+        change("the lender asks for more", &lender, &id, more, Status(200)).and(now("more_info_needed")),
+        change("staff resubmit with an income proof", staff, &id, resubmit, Status(200)),
+        change("the lender approves", &lender, &id, approve, Status(200)).and(now("approved")),
+        // Funding before signing is not a transition; signing is the dealership's step.
+        change("the lender funds before signing", &lender, &id, to("funded"), REFUSED),
+        change("the lender signs", &lender, &id, to("signed"), FORBIDDEN),
+        change("staff sign", staff, &id, to("signed"), Status(200)),
+        change("the lender funds", &lender, &id, to("funded"), Status(200)).and(now("funded")),
+        // Funded is final.
+        change("staff cancel it when funded", staff, &id, to("cancelled"), REFUSED),
+        change("staff resubmit it when funded", staff, &id, to("submitted"), REFUSED),
+        change("staff approve it when funded", staff, &id, to("approved"), REFUSED),
+        change("staff take it back to draft when funded", staff, &id, to("draft"), REFUSED),
+        change("staff set an unknown status", staff, &id, to("paid"), Invalid(&[("status", "not_allowed")])),
+    ];
+    let steps = app.run_calls(m, walk).await;
     Funded {
         id,
         customer_id,
@@ -439,7 +358,7 @@ async fn a_submitted_application(app: &TestApp) -> Submitted {
 /// application. None of the refusals leaves an event.
 #[tokio::test]
 async fn who_may_see_open_and_move_an_application() {
-    use Expect::{Ids, Invalid, Problem, Status};
+    use Expect::{Invalid, Problem, Status};
     let app = TestApp::spawn().await;
     let Submitted {
         store,
@@ -453,96 +372,34 @@ async fn who_may_see_open_and_move_an_application() {
     let path = format!("{APPLICATIONS}/{id}");
     let to = |status: &str| json!({"status": status});
     let unknown = uuid::Uuid::now_v7().to_string();
+    let not_ours = Invalid(&[("customer_id", "not_found")]);
     let mut m = Mismatches::new();
-    app.run_calls(
-        &mut m,
-        [
-            // A colleague cannot see another consultant's customer, nor open an application
-            // for them.
-            Call::get("a colleague reads it", &colleague, &path).expect(Problem(404, "not_found")),
-            Call::post(
-                "a colleague opens one for the customer",
-                &colleague,
-                APPLICATIONS,
-                body.clone(),
-            )
-            .expect(Invalid(&[("customer_id", "not_found")])),
-            Call::get("a colleague lists applications", &colleague, APPLICATIONS)
-                .expect(Ids(vec![])),
-            // The consultant submits, but cannot decide for the lender.
-            change(
-                "the consultant approves",
-                &consultant,
-                &id,
-                to("approved"),
-                Problem(403, "forbidden"),
-            ),
-            change(
-                "the consultant rejects",
-                &consultant,
-                &id,
-                to("rejected"),
-                Problem(403, "forbidden"),
-            ),
-            change(
-                "the consultant asks for more",
-                &consultant,
-                &id,
-                to("more_info_needed"),
-                Problem(403, "forbidden"),
-            ),
-            // A machine client with only read access cannot either, and does not open
-            // applications.
-            change(
-                "a reading machine approves",
-                &reader,
-                &id,
-                to("approved"),
-                Problem(403, "forbidden"),
-            ),
-            Call::get("a reading machine reads it", &reader, &path).expect(Status(200)),
-            Call::post(
-                "a reading machine opens one",
-                &reader,
-                APPLICATIONS,
-                body.clone(),
-            )
-            .expect(Problem(403, "forbidden")),
-            Call::get(
-                "a bogus status filter",
-                &consultant,
-                format!("{APPLICATIONS}?status=bogus"),
-            )
+    #[rustfmt::skip]
+    let calls = [
+        // A colleague cannot see another consultant's customer, nor open an application for them.
+        Call::get("a colleague reads it", &colleague, &path).expect(NOT_FOUND),
+        Call::post("a colleague opens one for the customer", &colleague, APPLICATIONS, body.clone()).expect(not_ours.clone()),
+        Call::get("a colleague lists applications", &colleague, APPLICATIONS).expect(NO_ITEMS),
+        // The consultant submits, but cannot decide for the lender.
+        change("the consultant approves", &consultant, &id, to("approved"), FORBIDDEN),
+        change("the consultant rejects", &consultant, &id, to("rejected"), FORBIDDEN),
+        change("the consultant asks for more", &consultant, &id, to("more_info_needed"), FORBIDDEN),
+        // A machine client with only read access cannot either, and does not open applications.
+        change("a reading machine approves", &reader, &id, to("approved"), FORBIDDEN),
+        Call::get("a reading machine reads it", &reader, &path).expect(Status(200)),
+        Call::post("a reading machine opens one", &reader, APPLICATIONS, body.clone()).expect(FORBIDDEN),
+        Call::get("a bogus status filter", &consultant, format!("{APPLICATIONS}?status=bogus"))
             .expect(Problem(400, "invalid_query")),
-            // Another organisation sees nothing and changes nothing, nor may it open an
-            // application for this organisation's customer.
-            Call::get("another organisation reads it", &other, &path)
-                .expect(Problem(404, "not_found")),
-            change(
-                "another organisation moves it",
-                &other,
-                &id,
-                to("submitted"),
-                Problem(404, "not_found"),
-            ),
-            Call::get("another organisation lists", &other, APPLICATIONS).expect(Ids(vec![])),
-            Call::post(
-                "another organisation opens one for our customer",
-                &other,
-                APPLICATIONS,
-                body.clone(),
-            )
-            .expect(Invalid(&[("customer_id", "not_found")])),
-            change(
-                "staff move an unknown application",
-                &app.admin_token,
-                &unknown,
-                to("submitted"),
-                Problem(404, "not_found"),
-            ),
-        ],
-    )
-    .await;
+        // Another organisation sees nothing and changes nothing, nor may it open an application
+        // for this organisation's customer.
+        Call::get("another organisation reads it", &other, &path).expect(NOT_FOUND),
+        change("another organisation moves it", &other, &id, to("submitted"), NOT_FOUND),
+        Call::get("another organisation lists", &other, APPLICATIONS).expect(NO_ITEMS),
+        Call::post("another organisation opens one for our customer", &other, APPLICATIONS, body.clone())
+            .expect(not_ours.clone()),
+        change("staff move an unknown application", &app.admin_token, &unknown, to("submitted"), NOT_FOUND),
+    ];
+    app.run_calls(&mut m, calls).await;
     m.eq(
         "refusals emit nothing",
         statuses_emitted(&app, &id).await,
@@ -564,46 +421,22 @@ async fn versions_guard_status_changes_and_rejected_and_cancelled_are_final() {
     } = a_submitted_application(&app).await;
     let (_, finance) = app.user_with_role("finance", None).await;
     let to = |status: &str| json!({"status": status});
+    let reject = json!({"status": "rejected", "note": "征信不足"});
     let mut m = Mismatches::new();
-    let finally = |status: &str| {
-        change(
-            &format!("finance moves a rejected application to {status}"),
-            &finance,
-            &id,
-            to(status),
-            Problem(409, "invalid_transition"),
-        )
-    };
-    app.run_calls(
-        &mut m,
-        [
-            // A stale If-Match is 412 and changes nothing.
-            change(
-                "staff cancel with a stale version",
-                &app.admin_token,
-                &id,
-                to("cancelled"),
-                Problem(412, "version_mismatch"),
-            )
-            .if_match(1)
-            .and(|problem| field_is(problem, "current_version", json!(2))),
-            // The finance role decides: rejected is final.
-            change(
-                "finance rejects at the current version",
-                &finance,
-                &id,
-                json!({"status": "rejected", "note": "征信不足"}),
-                Status(200),
-            )
-            .if_match(2)
-            .and(|rejected| field_is(rejected, "status", json!("rejected"))),
-            finally("submitted"),
-            finally("cancelled"),
-            finally("approved"),
-            finally("signed"),
-        ],
-    )
-    .await;
+    #[rustfmt::skip]
+    let calls = [
+        // A stale If-Match is 412 and changes nothing.
+        change("staff cancel at a stale version", &app.admin_token, &id, to("cancelled"), Problem(412, "version_mismatch"))
+            .if_match(1).and(has(json!({"current_version": 2}))),
+        // The finance role decides: rejected is final.
+        change("finance rejects at the current version", &finance, &id, reject, Status(200))
+            .if_match(2).and(has(json!({"status": "rejected"}))),
+        change("finance resubmits it when rejected", &finance, &id, to("submitted"), REFUSED),
+        change("finance cancels it when rejected", &finance, &id, to("cancelled"), REFUSED),
+        change("finance approves it when rejected", &finance, &id, to("approved"), REFUSED),
+        change("finance signs it when rejected", &finance, &id, to("signed"), REFUSED),
+    ];
+    app.run_calls(&mut m, calls).await;
     m.eq(
         "refusals emit nothing",
         statuses_emitted(&app, &id).await,
@@ -613,41 +446,22 @@ async fn versions_guard_status_changes_and_rejected_and_cancelled_are_final() {
     // A second application: cancelled from submitted by its consultant.
     let second = create_application(&app, &consultant, &body).await;
     let second_id = second["id"].as_str().unwrap();
-    app.run_calls(
-        &mut m,
-        [
-            change(
-                "the consultant submits the second",
-                &consultant,
-                second_id,
-                to("submitted"),
-                Status(200),
-            ),
-            change(
-                "the consultant cancels it",
-                &consultant,
-                second_id,
-                to("cancelled"),
-                Status(200),
-            )
-            .and(|cancelled| field_is(cancelled, "status", json!("cancelled"))),
-            change(
-                "the consultant resubmits a cancelled application",
-                &consultant,
-                second_id,
-                to("submitted"),
-                Problem(409, "invalid_transition"),
-            ),
-            // The consultant lists both of theirs.
-            Call::get("the consultant lists", &consultant, APPLICATIONS).expect(Count(2)),
-        ],
-    )
-    .await;
+    #[rustfmt::skip]
+    let calls = [
+        change("the consultant submits it", &consultant, second_id, to("submitted"), Status(200)),
+        change("the consultant cancels it", &consultant, second_id, to("cancelled"), Status(200))
+            .and(has(json!({"status": "cancelled"}))),
+        change("the consultant resubmits it when cancelled", &consultant, second_id, to("submitted"), REFUSED),
+        // The consultant lists both of theirs.
+        Call::get("the consultant lists", &consultant, APPLICATIONS).expect(Count(2)),
+    ];
+    app.run_calls(&mut m, calls).await;
     m.assert_none();
 }
 
 #[tokio::test]
 async fn an_application_stores_the_quote_exactly_as_calculated() {
+    use Expect::{Count, Invalid};
     let app = TestApp::spawn().await;
     let mut m = Mismatches::new();
     let customer = app
@@ -695,46 +509,28 @@ async fn an_application_stores_the_quote_exactly_as_calculated() {
     let open = |name: &str, body: Value, expect: Expect| {
         Call::post(name, admin, APPLICATIONS, body).expect(expect)
     };
-    app.run_calls(
-        &mut m,
-        [
-            open(
-                "a plan of 0 months at too precise a rate",
-                json!({"customer_id": customer["id"],
-                       "plan": with(&plan("equal_installment"),
-                                    json!({"term_months": 0, "annual_rate_percent": 4.12345}))}),
-                Expect::Invalid(&[
-                    ("plan.term_months", "out_of_range"),
-                    ("plan.annual_rate_percent", "too_many_decimals"),
-                ]),
-            ),
-            open(
-                "a balloon above the price",
-                json!({"customer_id": customer["id"],
-                       "plan": with(&plan("balloon"), json!({"balloon_cents": 20_000_000}))}),
-                Expect::Invalid(&[("plan.balloon_cents", "out_of_range")]),
-            ),
-            open(
-                "an unknown customer",
-                json!({"customer_id": uuid::Uuid::now_v7().to_string(),
-                       "plan": plan("flat_rate")}),
-                Expect::Invalid(&[("customer_id", "not_found")]),
-            ),
-            open(
-                "an unknown product",
-                json!({"customer_id": customer["id"],
-                       "product_id": uuid::Uuid::now_v7().to_string(),
-                       "plan": plan("equal_installment")}),
-                Expect::Invalid(&[("product_id", "not_found")]),
-            ),
-            Call::get(
-                "the applications after it all",
-                admin,
-                format!("{APPLICATIONS}?limit=200"),
-            )
-            .expect(Expect::Count(METHODS.len())),
-        ],
-    )
-    .await;
+    let customer_id = &customer["id"];
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let imprecise = with(
+        &plan("equal_installment"),
+        json!({"term_months": 0, "annual_rate_percent": 4.12345}),
+    );
+    let big_balloon = with(&plan("balloon"), json!({"balloon_cents": 20_000_000}));
+    #[rustfmt::skip]
+    let calls = [
+        open("a plan of 0 months at too precise a rate", json!({"customer_id": customer_id, "plan": imprecise}),
+             Invalid(&[("plan.term_months", "out_of_range"), ("plan.annual_rate_percent", "too_many_decimals")])),
+        open("a balloon above the price", json!({"customer_id": customer_id, "plan": big_balloon}),
+             Invalid(&[("plan.balloon_cents", "out_of_range")])),
+        open("an unknown customer", json!({"customer_id": unknown, "plan": plan("flat_rate")}),
+             Invalid(&[("customer_id", "not_found")])),
+        open("an unknown product",
+             json!({"customer_id": customer_id, "product_id": unknown, "plan": plan("equal_installment")}),
+             Invalid(&[("product_id", "not_found")])),
+        // None of them wrote anything.
+        Call::get("the applications after it all", admin, format!("{APPLICATIONS}?limit=200"))
+            .expect(Count(METHODS.len())),
+    ];
+    app.run_calls(&mut m, calls).await;
     m.assert_none();
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::{
     AFFORDABILITY, METHODS, calculate, calculation, i, invariants, plan, row, try_calculate, with,
 };
-use crate::helpers::{ANY, Call, Expect, Mismatches, TestApp, with_status};
+use crate::helpers::{ANY, Call, Expect, Mismatches, TestApp, VALIDATION_FAILED, with_status};
 
 #[tokio::test]
 async fn calculate_gives_the_known_values_of_each_method() {
@@ -284,124 +284,49 @@ async fn flat_rate_apr_exceeds_the_nominal_rate_and_fees_raise_the_apr() {
 
 #[tokio::test]
 async fn invalid_calculations_are_422_with_field_errors() {
-    use Expect::{Invalid, InvalidExactly, Problem, Status};
+    use Expect::{Invalid, InvalidExactly, Status};
     let app = TestApp::spawn().await;
     let calc = |changes: Value, expect: Expect| calculation(&app.admin_token, changes, expect);
-    app.check_calls([
-        calc(
-            json!({"down_payment_cents": 10_000_001}),
-            Invalid(&[("down_payment_cents", "out_of_range")]),
-        ),
-        calc(
-            json!({"down_payment_cents": 10_000_000}),
-            Invalid(&[("down_payment_cents", "out_of_range")]),
-        ),
-        calc(
-            json!({"down_payment_cents": -1}),
-            Invalid(&[("down_payment_cents", "out_of_range")]),
-        ),
-        calc(
-            json!({"down_payment_percent": 20}),
-            Invalid(&[("down_payment_percent", "exclusive")]),
-        ),
-        calc(
-            json!({"down_payment_cents": null}),
-            Invalid(&[("down_payment_cents", "required")]),
-        ),
-        calc(
-            json!({"down_payment_cents": null, "down_payment_percent": 100.5}),
-            Invalid(&[("down_payment_percent", "out_of_range")]),
-        ),
-        calc(
-            json!({"method": "balloon", "balloon_cents": 10_000_000}),
-            Invalid(&[("balloon_cents", "out_of_range")]),
-        ),
-        calc(
-            json!({"method": "balloon", "balloon_cents": 12_000_000}),
-            Invalid(&[("balloon_cents", "out_of_range")]),
-        ),
-        calc(
-            json!({"method": "balloon", "balloon_cents": null}),
-            Invalid(&[("balloon_cents", "required")]),
-        ),
-        calc(
-            json!({"balloon_cents": 1_000}),
-            Invalid(&[("balloon_cents", "not_allowed")]),
-        ),
-        calc(
-            json!({"term_months": 0}),
-            Invalid(&[("term_months", "out_of_range")]),
-        ),
-        calc(
-            json!({"term_months": 121}),
-            Invalid(&[("term_months", "out_of_range")]),
-        ),
-        calc(
-            json!({"annual_rate_percent": 36.5}),
-            Invalid(&[("annual_rate_percent", "out_of_range")]),
-        ),
-        calc(
-            json!({"annual_rate_percent": -0.5}),
-            Invalid(&[("annual_rate_percent", "out_of_range")]),
-        ),
-        calc(
-            json!({"annual_rate_percent": 4.12345}),
-            Invalid(&[("annual_rate_percent", "too_many_decimals")]),
-        ),
-        calc(
-            json!({"fees_cents": -1}),
-            Invalid(&[("fees_cents", "out_of_range")]),
-        ),
-        calc(
-            json!({"fees_cents": 10_000_000}),
-            Invalid(&[("fees_cents", "out_of_range")]),
-        ),
-        calc(
-            json!({"vehicle_price_cents": 0}),
-            Invalid(&[("vehicle_price_cents", "out_of_range")]),
-        ),
-        calc(
-            json!({"vehicle_price_cents": 10_000_000_000_001_i64}),
-            Invalid(&[("vehicle_price_cents", "out_of_range")]),
-        ),
+    #[rustfmt::skip]
+    let calls = [
+        calc(json!({"down_payment_cents": 10_000_001}), Invalid(&[("down_payment_cents", "out_of_range")])),
+        calc(json!({"down_payment_cents": 10_000_000}), Invalid(&[("down_payment_cents", "out_of_range")])),
+        calc(json!({"down_payment_cents": -1}), Invalid(&[("down_payment_cents", "out_of_range")])),
+        calc(json!({"down_payment_percent": 20}), Invalid(&[("down_payment_percent", "exclusive")])),
+        calc(json!({"down_payment_cents": null}), Invalid(&[("down_payment_cents", "required")])),
+        calc(json!({"down_payment_cents": null, "down_payment_percent": 100.5}),
+             Invalid(&[("down_payment_percent", "out_of_range")])),
+        calc(json!({"method": "balloon", "balloon_cents": 10_000_000}), Invalid(&[("balloon_cents", "out_of_range")])),
+        calc(json!({"method": "balloon", "balloon_cents": 12_000_000}), Invalid(&[("balloon_cents", "out_of_range")])),
+        calc(json!({"method": "balloon", "balloon_cents": null}), Invalid(&[("balloon_cents", "required")])),
+        calc(json!({"balloon_cents": 1_000}), Invalid(&[("balloon_cents", "not_allowed")])),
+        calc(json!({"term_months": 0}), Invalid(&[("term_months", "out_of_range")])),
+        calc(json!({"term_months": 121}), Invalid(&[("term_months", "out_of_range")])),
+        calc(json!({"annual_rate_percent": 36.5}), Invalid(&[("annual_rate_percent", "out_of_range")])),
+        calc(json!({"annual_rate_percent": -0.5}), Invalid(&[("annual_rate_percent", "out_of_range")])),
+        calc(json!({"annual_rate_percent": 4.12345}), Invalid(&[("annual_rate_percent", "too_many_decimals")])),
+        calc(json!({"fees_cents": -1}), Invalid(&[("fees_cents", "out_of_range")])),
+        calc(json!({"fees_cents": 10_000_000}), Invalid(&[("fees_cents", "out_of_range")])),
+        calc(json!({"vehicle_price_cents": 0}), Invalid(&[("vehicle_price_cents", "out_of_range")])),
+        calc(json!({"vehicle_price_cents": 10_000_000_000_001_i64}), Invalid(&[("vehicle_price_cents", "out_of_range")])),
         // 36 exactly and four decimals are fine.
         calc(json!({"annual_rate_percent": 36}), Status(200)),
         calc(json!({"annual_rate_percent": 4.1234}), Status(200)),
         // Every problem at once, not just the first.
-        calc(
-            json!({"term_months": 0, "annual_rate_percent": 40, "fees_cents": -5}),
-            Invalid(&[
-                ("term_months", ANY),
-                ("annual_rate_percent", ANY),
-                ("fees_cents", ANY),
-            ]),
-        ),
+        calc(json!({"term_months": 0, "annual_rate_percent": 40, "fees_cents": -5}),
+             Invalid(&[("term_months", ANY), ("annual_rate_percent", ANY), ("fees_cents", ANY)])),
         // An unreadable percentage is one error, not also a missing down payment.
-        calc(
-            json!({"down_payment_cents": null, "down_payment_percent": 1e-30}),
-            InvalidExactly(&[("down_payment_percent", "out_of_range")]),
-        ),
+        calc(json!({"down_payment_cents": null, "down_payment_percent": 1e-30}),
+             InvalidExactly(&[("down_payment_percent", "out_of_range")])),
         // Wrong shapes are 422 too, never 500.
-        calc(
-            json!({"method": "weekly"}),
-            Problem(422, "validation_failed"),
-        ),
-        calc(
-            json!({"term_months": -3}),
-            Problem(422, "validation_failed"),
-        ),
-        calc(
-            json!({"annual_rate_percent": "4.85"}),
-            Problem(422, "validation_failed"),
-        ),
-        calc(
-            json!({"start_date": "2026-02-30"}),
-            Problem(422, "validation_failed"),
-        ),
-        calc(json!({"surprise": true}), Problem(422, "validation_failed")),
-        calc(json!({"method": null}), Problem(422, "validation_failed")),
-    ])
-    .await;
+        calc(json!({"method": "weekly"}), VALIDATION_FAILED),
+        calc(json!({"term_months": -3}), VALIDATION_FAILED),
+        calc(json!({"annual_rate_percent": "4.85"}), VALIDATION_FAILED),
+        calc(json!({"start_date": "2026-02-30"}), VALIDATION_FAILED),
+        calc(json!({"surprise": true}), VALIDATION_FAILED),
+        calc(json!({"method": null}), VALIDATION_FAILED),
+    ];
+    app.check_calls(calls).await;
 }
 
 #[tokio::test]
@@ -505,24 +430,14 @@ async fn affordability_finds_the_highest_price_the_budget_pays() {
         )
         .expect(Expect::Invalid(field))
     };
+    #[rustfmt::skip]
     let calls = [
-        ask(
-            json!({"monthly_budget_cents": 0}),
-            &[("monthly_budget_cents", ANY)],
-        ),
-        ask(
-            json!({"monthly_budget_cents": 5, "method": "balloon", "balloon_cents": 3_000_000}),
-            &[("monthly_budget_cents", ANY)],
-        ),
+        ask(json!({"monthly_budget_cents": 0}), &[("monthly_budget_cents", ANY)]),
+        ask(json!({"monthly_budget_cents": 5, "method": "balloon", "balloon_cents": 3_000_000}),
+            &[("monthly_budget_cents", ANY)]),
         ask(json!({"term_months": 0}), &[("term_months", ANY)]),
-        ask(
-            json!({"annual_rate_percent": 4.123456}),
-            &[("annual_rate_percent", ANY)],
-        ),
-        ask(
-            json!({"down_payment_cents": -1}),
-            &[("down_payment_cents", ANY)],
-        ),
+        ask(json!({"annual_rate_percent": 4.123456}), &[("annual_rate_percent", ANY)]),
+        ask(json!({"down_payment_cents": -1}), &[("down_payment_cents", ANY)]),
     ];
     app.run_calls(&mut m, calls).await;
     m.assert_none();

@@ -105,16 +105,13 @@ async fn invalid_comparisons_are_422_naming_the_plan() {
     let app = TestApp::spawn().await;
     let (product_id, body) = four_plans(&app).await;
     let admin = app.admin_token.as_str();
-    let compare = |name: &str, token: &str, body: Value, expect: Expect| {
-        Call::post(name, token, COMPARE, body).expect(expect)
+    let compare = |name: &str, token: &str, body: &Value, expect: Expect| {
+        Call::post(name, token, COMPARE, body.clone()).expect(expect)
     };
-
-    // A missing or malformed product is a field error naming the plan.
     let mut missing = body.clone();
     missing["plans"][1]["product_id"] = json!(uuid::Uuid::now_v7().to_string());
     let mut malformed = body.clone();
     malformed["plans"][1]["product_id"] = json!("not-a-uuid");
-    // An ad-hoc plan needs a rate; a product plan must respect the product's limits.
     let mut beyond = body.clone();
     beyond["plans"][0]["annual_rate_percent"] = Value::Null;
     beyond["plans"][3]["term_months"] = json!(72);
@@ -123,77 +120,32 @@ async fn invalid_comparisons_are_422_naming_the_plan() {
     let mut unreadable = body.clone();
     unreadable["down_payment_cents"] = Value::Null;
     unreadable["down_payment_percent"] = json!(1e-30);
+    let no_plans = with(&body, json!({"plans": []}));
     let many: Vec<Value> = (0..21).map(|_| body["plans"][0].clone()).collect();
+    let too_many = with(&body, json!({"plans": many}));
     let other = app.other_tenant().await;
 
-    app.check_calls([
-        compare(
-            "an unknown product",
-            admin,
-            missing,
-            Invalid(&[("plans[1].product_id", "not_found")]),
-        ),
-        compare(
-            "a malformed product id",
-            admin,
-            malformed,
-            Invalid(&[("plans[1].product_id", "not_found")]),
-        ),
-        compare(
-            "an ad-hoc plan without a rate, a product plan beyond its term",
-            admin,
-            beyond,
-            Invalid(&[
-                ("plans[0].annual_rate_percent", "required"),
-                ("plans[3].term_months", ANY),
-            ]),
-        ),
-        compare(
-            "below the product's minimum down payment",
-            admin,
-            too_little_down,
-            Invalid(&[("plans[1].down_payment_cents", "out_of_range")]),
-        ),
-        // Reported once, not also as a missing down payment.
-        compare(
-            "an unreadable percentage",
-            admin,
-            unreadable,
-            InvalidExactly(&[("down_payment_percent", "out_of_range")]),
-        ),
-        compare(
-            "no plans",
-            admin,
-            with(&body, json!({"plans": []})),
-            Invalid(&[("plans", "out_of_range")]),
-        ),
-        compare(
-            "21 plans",
-            admin,
-            with(&body, json!({"plans": many})),
-            Invalid(&[("plans", "out_of_range")]),
-        ),
+    #[rustfmt::skip]
+    let calls = [
+        // A missing or malformed product is a field error naming the plan.
+        compare("an unknown product", admin, &missing, Invalid(&[("plans[1].product_id", "not_found")])),
+        compare("a malformed product id", admin, &malformed, Invalid(&[("plans[1].product_id", "not_found")])),
+        // An ad-hoc plan needs a rate; a product plan must respect the product's limits.
+        compare("an ad-hoc plan without a rate, a product plan beyond its term", admin, &beyond,
+                Invalid(&[("plans[0].annual_rate_percent", "required"), ("plans[3].term_months", ANY)])),
+        compare("below the product's minimum down payment", admin, &too_little_down,
+                Invalid(&[("plans[1].down_payment_cents", "out_of_range")])),
+        // An unreadable percentage is reported once, not also as a missing down payment.
+        compare("an unreadable percentage", admin, &unreadable,
+                InvalidExactly(&[("down_payment_percent", "out_of_range")])),
+        compare("no plans", admin, &no_plans, Invalid(&[("plans", "out_of_range")])),
+        compare("21 plans", admin, &too_many, Invalid(&[("plans", "out_of_range")])),
         // Another organisation's product does not exist for this one.
-        compare(
-            "another organisation's product",
-            &other,
-            body.clone(),
-            Invalid(&[("plans[1].product_id", "not_found")]),
-        ),
+        compare("another organisation's product", &other, &body, Invalid(&[("plans[1].product_id", "not_found")])),
         // A deactivated product can no longer be compared.
-        Call::patch(
-            "deactivate the product",
-            admin,
-            format!("{PRODUCTS}/{product_id}"),
-            json!({"active": false}),
-        )
-        .expect(Status(200)),
-        compare(
-            "a deactivated product",
-            admin,
-            body.clone(),
-            Invalid(&[("plans[1].product_id", "not_found")]),
-        ),
-    ])
-    .await;
+        Call::patch("deactivate the product", admin, format!("{PRODUCTS}/{product_id}"), json!({"active": false}))
+            .expect(Status(200)),
+        compare("a deactivated product", admin, &body, Invalid(&[("plans[1].product_id", "not_found")])),
+    ];
+    app.check_calls(calls).await;
 }

@@ -3,7 +3,9 @@
 use serde_json::{Value, json};
 
 use super::{PRODUCTS, create_product, product_body, with};
-use crate::helpers::{Call, Expect, TestApp, assert_problem};
+use crate::helpers::{
+    Call, Expect, FORBIDDEN, NO_ITEMS, NOT_FOUND, TestApp, VALIDATION_FAILED, assert_problem,
+};
 
 #[tokio::test]
 async fn finance_products_are_created_listed_and_patched_with_versions() {
@@ -121,7 +123,7 @@ async fn finance_products_are_created_listed_and_patched_with_versions() {
 /// organisations see nothing.
 #[tokio::test]
 async fn finance_products_are_written_by_finance_and_read_by_sales_of_this_organisation() {
-    use Expect::{Count, Ids, Problem, Status};
+    use Expect::{Count, Status};
     let app = TestApp::spawn().await;
     let product = create_product(&app, &app.admin_token, &product_body("36期低息贷")).await;
     let path = format!("{PRODUCTS}/{}", product["id"].as_str().unwrap());
@@ -130,57 +132,31 @@ async fn finance_products_are_written_by_finance_and_read_by_sales_of_this_organ
     let (_, consultant) = app.user_with_role("sales_consultant", Some(&store)).await;
     let (_, advisor) = app.user_with_role("service_advisor", Some(&store)).await;
     let other = app.other_tenant().await;
-    app.check_calls([
-        Call::post(
-            "finance creates a product",
-            &finance,
-            PRODUCTS,
-            product_body("60期标准贷"),
-        )
-        .expect(Status(201)),
-        Call::post(
-            "a consultant creates a product",
-            &consultant,
-            PRODUCTS,
-            product_body("顾问的产品"),
-        )
-        .expect(Problem(403, "forbidden")),
-        Call::patch(
-            "a consultant deactivates a product",
-            &consultant,
-            &path,
-            json!({"active": false}),
-        )
-        .expect(Problem(403, "forbidden")),
-        Call::get("a consultant lists the products", &consultant, PRODUCTS).expect(Count(2)),
-        Call::get("an advisor lists the products", &advisor, PRODUCTS)
-            .expect(Problem(403, "forbidden")),
-        Call::get("another organisation reads ours", &other, &path)
-            .expect(Problem(404, "not_found")),
-        Call::patch(
-            "another organisation activates ours",
-            &other,
-            &path,
-            json!({"active": true}),
-        )
-        .expect(Problem(404, "not_found")),
-        Call::get("another organisation lists products", &other, PRODUCTS).expect(Ids(vec![])),
-    ])
-    .await;
+    #[rustfmt::skip]
+    let calls = [
+        Call::post("finance creates one", &finance, PRODUCTS, product_body("60期标准贷")).expect(Status(201)),
+        Call::post("a consultant creates one", &consultant, PRODUCTS, product_body("顾问的产品")).expect(FORBIDDEN),
+        Call::patch("a consultant deactivates one", &consultant, &path, json!({"active": false})).expect(FORBIDDEN),
+        Call::get("a consultant lists them", &consultant, PRODUCTS).expect(Count(2)),
+        Call::get("an advisor lists them", &advisor, PRODUCTS).expect(FORBIDDEN),
+        Call::get("another organisation reads ours", &other, &path).expect(NOT_FOUND),
+        Call::patch("another organisation activates ours", &other, &path, json!({"active": true})).expect(NOT_FOUND),
+        Call::get("another organisation lists them", &other, PRODUCTS).expect(NO_ITEMS),
+    ];
+    app.check_calls(calls).await;
 }
 
 #[tokio::test]
 async fn invalid_finance_products_are_422_with_field_errors() {
-    use Expect::{Ids, Invalid, Problem};
     let app = TestApp::spawn().await;
     let admin = app.admin_token.as_str();
     // A product whose terms differ from `product_body` by `changes`, named by them.
-    let product = |changes: Value, error: &'static [(&'static str, &'static str)]| {
+    let terms = |changes: Value, error: &'static [(&'static str, &'static str)]| {
         let mut body = product_body("校验");
         for (k, v) in changes.as_object().unwrap() {
             body["terms"][k] = v.clone();
         }
-        Call::post(format!("terms {changes}"), admin, PRODUCTS, body).expect(Invalid(error))
+        Call::post(format!("terms {changes}"), admin, PRODUCTS, body).expect(Expect::Invalid(error))
     };
     let mut unsorted = product_body("乱序");
     unsorted["terms"]["rate_bands"] = json!([
@@ -188,63 +164,28 @@ async fn invalid_finance_products_are_422_with_field_errors() {
         {"max_term_months": 12, "annual_rate_percent": 3.5},
         {"max_term_months": 60, "annual_rate_percent": 5.5}
     ]);
-    app.check_calls([
+    let blank_name = with(&product_body("x"), json!({"name": "  "}));
+    #[rustfmt::skip]
+    let calls = [
         // Unsorted bands, bands not covering the term, bad promotion, bad rates.
-        Call::post("unsorted rate bands", admin, PRODUCTS, unsorted).expect(Invalid(&[(
-            "terms.rate_bands[1].max_term_months",
-            "not_sorted",
-        )])),
-        product(
-            json!({"rate_bands": [{"max_term_months": 36, "annual_rate_percent": 4.85}]}),
-            &[("terms.rate_bands", "out_of_range")],
-        ),
-        product(
-            json!({"rate_bands": []}),
-            &[("terms.rate_bands", "required")],
-        ),
-        product(
-            json!({"rate_bands": [{"max_term_months": 60, "annual_rate_percent": 4.12345}]}),
-            &[(
-                "terms.rate_bands[0].annual_rate_percent",
-                "too_many_decimals",
-            )],
-        ),
-        product(
-            json!({"allowed_methods": []}),
-            &[("terms.allowed_methods", "required")],
-        ),
-        product(
-            json!({"max_term_months": 121}),
-            &[("terms.max_term_months", "out_of_range")],
-        ),
-        product(
-            json!({"min_down_payment_percent": 100}),
-            &[("terms.min_down_payment_percent", "out_of_range")],
-        ),
-        product(
-            json!({"fees_cents": -1}),
-            &[("terms.fees_cents", "out_of_range")],
-        ),
-        product(
-            json!({"promotion": {"customer_annual_rate_percent": 6, "valid_terms_months": [36]}}),
-            &[(
-                "terms.promotion.customer_annual_rate_percent",
-                "out_of_range",
-            )],
-        ),
-        product(
-            json!({"promotion": {"customer_annual_rate_percent": 0, "valid_terms_months": [72]}}),
-            &[("terms.promotion.valid_terms_months[0]", "out_of_range")],
-        ),
-        Call::post(
-            "a blank name",
-            admin,
-            PRODUCTS,
-            with(&product_body("x"), json!({"name": "  "})),
-        )
-        .expect(Problem(422, "validation_failed")),
+        Call::post("unsorted rate bands", admin, PRODUCTS, unsorted)
+            .expect(Expect::Invalid(&[("terms.rate_bands[1].max_term_months", "not_sorted")])),
+        terms(json!({"rate_bands": [{"max_term_months": 36, "annual_rate_percent": 4.85}]}),
+              &[("terms.rate_bands", "out_of_range")]),
+        terms(json!({"rate_bands": []}), &[("terms.rate_bands", "required")]),
+        terms(json!({"rate_bands": [{"max_term_months": 60, "annual_rate_percent": 4.12345}]}),
+              &[("terms.rate_bands[0].annual_rate_percent", "too_many_decimals")]),
+        terms(json!({"allowed_methods": []}), &[("terms.allowed_methods", "required")]),
+        terms(json!({"max_term_months": 121}), &[("terms.max_term_months", "out_of_range")]),
+        terms(json!({"min_down_payment_percent": 100}), &[("terms.min_down_payment_percent", "out_of_range")]),
+        terms(json!({"fees_cents": -1}), &[("terms.fees_cents", "out_of_range")]),
+        terms(json!({"promotion": {"customer_annual_rate_percent": 6, "valid_terms_months": [36]}}),
+              &[("terms.promotion.customer_annual_rate_percent", "out_of_range")]),
+        terms(json!({"promotion": {"customer_annual_rate_percent": 0, "valid_terms_months": [72]}}),
+              &[("terms.promotion.valid_terms_months[0]", "out_of_range")]),
+        Call::post("a blank name", admin, PRODUCTS, blank_name).expect(VALIDATION_FAILED),
         // Nothing half-written.
-        Call::get("the products after it all", admin, PRODUCTS).expect(Ids(vec![])),
-    ])
-    .await;
+        Call::get("the products after it all", admin, PRODUCTS).expect(NO_ITEMS),
+    ];
+    app.check_calls(calls).await;
 }
