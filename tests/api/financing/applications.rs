@@ -303,7 +303,7 @@ async fn a_funded_application_shows_its_history_and_left_one_event_and_audit_ent
         audited.len(),
         7,
     );
-    if let [.., fifth, _, seventh] = audited.as_slice() {
+    if let [_, _, _, _, fifth, _, seventh] = audited.as_slice() {
         m.eq(
             "the fifth audit entry",
             fifth.actor_role.as_str(),
