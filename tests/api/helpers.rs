@@ -354,18 +354,17 @@ pub async fn with_status(res: Response, status: u16) -> Result<Value, String> {
 }
 
 /// The (field, code) pairs of a validation problem.
-pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
-    problem["errors"]
+pub fn field_errors(problem: &Value) -> Result<Vec<(String, String)>, String> {
+    let errors = problem["errors"]
         .as_array()
-        .unwrap_or_else(|| panic!("no errors in {problem}"))
+        .ok_or_else(|| format!("no errors in {problem}"))?;
+    Ok(errors
         .iter()
         .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
+            let text = |key: &str| e[key].as_str().unwrap_or_default().to_owned();
+            (text("field"), text("code"))
         })
-        .collect()
+        .collect())
 }
 
 /// The ids of a page's items.
@@ -487,7 +486,7 @@ impl Expect {
             Expect::Problem(status, code) => problem(res, *status, code).await,
             Expect::Invalid(expected) => {
                 let body = problem(res, 422, "validation_failed").await?;
-                let errors = field_errors(&body);
+                let errors = field_errors(&body)?;
                 match expected.iter().find(|(field, code)| {
                     !errors
                         .iter()
@@ -499,7 +498,7 @@ impl Expect {
             }
             Expect::InvalidExactly(expected) => {
                 let body = problem(res, 422, "validation_failed").await?;
-                let errors = field_errors(&body);
+                let errors = field_errors(&body)?;
                 let same = errors.len() == expected.len()
                     && errors
                         .iter()
