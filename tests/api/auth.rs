@@ -6,7 +6,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_EMAIL, JWT_SECRET, PASSWORD, TestApp, assert_problem};
+use crate::helpers::{
+    ADMIN_EMAIL, JWT_SECRET, Mismatches, PASSWORD, TestApp, assert_problem, problem,
+};
 
 /// The claims of a JWT, read without verifying it.
 fn claims_of(token: &str) -> Value {
@@ -59,16 +61,22 @@ async fn assert_bad_credentials(res: reqwest::Response) -> Value {
 }
 
 async fn assert_401(res: reqwest::Response, code: &str) -> Value {
+    a_401(res, code)
+        .await
+        .unwrap_or_else(|mismatch| panic!("{mismatch}"))
+}
+
+/// A 401 problem with this code and `WWW-Authenticate: Bearer`, or what was answered instead.
+async fn a_401(res: reqwest::Response, code: &str) -> Result<Value, String> {
     let challenge = res
         .headers()
         .get("www-authenticate")
         .map(|v| v.to_str().unwrap().to_owned());
-    assert_eq!(
-        challenge.as_deref(),
-        Some("Bearer"),
-        "401 without WWW-Authenticate"
-    );
-    assert_problem(res, 401, code).await
+    let problem = problem(res, 401, code).await?;
+    match challenge.as_deref() {
+        Some("Bearer") => Ok(problem),
+        other => Err(format!("401 without WWW-Authenticate: Bearer ({other:?})")),
+    }
 }
 
 async fn login_pair(app: &TestApp, login: &str, password: &str) -> Value {
@@ -652,24 +660,26 @@ async fn bad_tokens_are_all_401() {
     );
     let unknown_role = sign(&claims_for(&app, &admin_id, "root", 600), JWT_SECRET);
 
-    for token in [
-        expired.as_str(),
-        &forged,
-        &alg_none,
-        &tampered,
-        &wrong_issuer,
-        &unknown_subject,
-        &unknown_role,
-        "garbage",
-        "a.b.c",
+    let mut m = Mismatches::new();
+    for (case, token) in [
+        ("expired", expired.as_str()),
+        ("forged", &forged),
+        ("alg none", &alg_none),
+        ("tampered", &tampered),
+        ("wrong issuer", &wrong_issuer),
+        ("unknown subject", &unknown_subject),
+        ("unknown role", &unknown_role),
+        ("garbage", "garbage"),
+        ("a.b.c", "a.b.c"),
     ] {
         let res = app.get("/api/v1/customers", token).await;
-        assert_unauthorized(res).await;
+        m.check(case, a_401(res, "unauthorized").await);
     }
     // The consultant's untampered token still works (as a consultant).
-    assert_eq!(
+    m.eq(
+        "the consultant's own token",
         app.get("/api/v1/customers", &consultant).await.status(),
-        200
+        200,
     );
 
     // No header, another scheme, an empty bearer.
@@ -680,12 +690,14 @@ async fn bad_tokens_are_all_401() {
         Some("Bearer ".into()),
         Some(good.clone()),
     ] {
+        let case = format!("Authorization: {auth:?}");
         let mut req = app.request(Method::GET, url, None);
         if let Some(value) = auth {
             req = req.header("Authorization", value);
         }
-        assert_unauthorized(req.send().await.unwrap()).await;
+        m.check(case, a_401(req.send().await.unwrap(), "unauthorized").await);
     }
+    m.assert_none();
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! Starts the real server on port 0 over a fresh database, and talks HTTP to it.
 
+use std::collections::HashSet;
+use std::fmt::{Debug, Display};
 use std::sync::{Arc, OnceLock};
 
 use autocrm_api::auth::password::PasswordHasher;
@@ -292,21 +294,384 @@ impl TestApp {
 
 /// Asserts an RFC 9457 problem with this status and code, and returns it.
 pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
-    assert_eq!(res.status().as_u16(), status, "unexpected status");
+    problem(res, status, code)
+        .await
+        .unwrap_or_else(|mismatch| panic!("{mismatch}"))
+}
+
+/// An RFC 9457 problem with this status and code (its body), or what was answered instead.
+pub async fn problem(res: Response, status: u16, code: &str) -> Result<Value, String> {
     let content_type = res
         .headers()
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    assert!(
-        content_type.starts_with("application/problem+json"),
-        "content type {content_type}"
-    );
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    assert_eq!(body["code"], code, "problem {body}");
-    assert!(body["title"].is_string() && body["type"].is_string());
-    body
+    let (got, body) = status_and_body(res).await;
+    if got != status {
+        return Err(format!("status {got}, expected {status} ({code}): {body}"));
+    }
+    if !content_type.starts_with("application/problem+json") {
+        return Err(format!("content type {content_type}: {body}"));
+    }
+    if body["status"] != status {
+        return Err(format!(
+            "problem status {}, expected {status}: {body}",
+            body["status"]
+        ));
+    }
+    if body["code"] != code {
+        return Err(format!(
+            "problem code {}, expected {code}: {body}",
+            body["code"]
+        ));
+    }
+    if !(body["title"].is_string() && body["type"].is_string()) {
+        return Err(format!("a problem needs a title and a type: {body}"));
+    }
+    Ok(body)
+}
+
+/// The status and the JSON body (null when there is none, a string when it is not JSON).
+pub async fn status_and_body(res: Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// The body of a response with this status, or what was answered instead.
+pub async fn with_status(res: Response, status: u16) -> Result<Value, String> {
+    let (got, body) = status_and_body(res).await;
+    if got == status {
+        Ok(body)
+    } else {
+        Err(format!("status {got}, expected {status}: {body}"))
+    }
+}
+
+/// The (field, code) pairs of a validation problem.
+pub fn field_errors(problem: &Value) -> Result<Vec<(String, String)>, String> {
+    let errors = problem["errors"]
+        .as_array()
+        .ok_or_else(|| format!("no errors in {problem}"))?;
+    Ok(errors
+        .iter()
+        .map(|e| {
+            let text = |key: &str| e[key].as_str().unwrap_or_default().to_owned();
+            (text("field"), text("code"))
+        })
+        .collect())
+}
+
+/// The ids of a page's items.
+pub fn page_ids(page: &Value) -> Result<HashSet<String>, String> {
+    let items = page["items"]
+        .as_array()
+        .ok_or_else(|| format!("not a page: {page}"))?;
+    Ok(items
+        .iter()
+        .map(|item| item["id"].as_str().unwrap_or_default().to_owned())
+        .collect())
+}
+
+// Table-driven checks: every case runs, then the test fails once, naming each case that
+// did not go as expected, so that one failure does not hide the rest.
+
+/// Collects what did not go as expected, each under the name of its case; `assert_none`
+/// fails once with all of them. Dropping it with mismatches unreported fails too.
+#[derive(Default)]
+pub struct Mismatches(Vec<String>);
+
+impl Mismatches {
+    pub fn new() -> Mismatches {
+        Mismatches::default()
+    }
+
+    /// Records the error of `outcome` under `case`; gives back its value when there was none.
+    pub fn check<T>(&mut self, case: impl Display, outcome: Result<T, String>) -> Option<T> {
+        match outcome {
+            Ok(value) => Some(value),
+            Err(mismatch) => {
+                self.0.push(format!("{case}: {mismatch}"));
+                None
+            }
+        }
+    }
+
+    /// Records a mismatch under `case` unless `actual == expected`.
+    pub fn eq<A, E>(&mut self, case: impl Display, actual: A, expected: E) -> bool
+    where
+        A: PartialEq<E> + Debug,
+        E: Debug,
+    {
+        let same = actual == expected;
+        if !same {
+            self.0
+                .push(format!("{case}: got {actual:?}, expected {expected:?}"));
+        }
+        same
+    }
+
+    /// Records `detail` under `case` unless `ok`.
+    pub fn that(&mut self, case: impl Display, ok: bool, detail: impl Display) -> bool {
+        if !ok {
+            self.0.push(format!("{case}: {detail}"));
+        }
+        ok
+    }
+
+    /// Fails once, listing every mismatch, if there was any.
+    #[track_caller]
+    pub fn assert_none(mut self) {
+        let found = std::mem::take(&mut self.0);
+        assert!(
+            found.is_empty(),
+            "{} mismatch(es):\n  - {}",
+            found.len(),
+            found.join("\n  - ")
+        );
+    }
+}
+
+impl Drop for Mismatches {
+    fn drop(&mut self) {
+        if self.0.is_empty() {
+            return;
+        }
+        let list = self.0.join("\n  - ");
+        if std::thread::panicking() {
+            // Something else failed first: still show what had been found.
+            eprintln!("mismatches before the failure:\n  - {list}");
+        } else {
+            panic!("mismatches never reported (assert_none):\n  - {list}");
+        }
+    }
+}
+
+/// Matches any code in `Expect::Invalid` and `Expect::InvalidExactly`.
+pub const ANY: &str = "*";
+
+/// The common answers of tables, as constants (each use is a fresh value).
+pub const FORBIDDEN: Expect = Expect::Problem(403, "forbidden");
+pub const NOT_FOUND: Expect = Expect::Problem(404, "not_found");
+pub const VALIDATION_FAILED: Expect = Expect::Problem(422, "validation_failed");
+pub const NO_ITEMS: Expect = Expect::Ids(Vec::new());
+
+/// What a call must answer.
+#[derive(Clone, Debug)]
+pub enum Expect {
+    /// This status, whatever the body.
+    Status(u16),
+    /// An RFC 9457 problem with this status and code.
+    Problem(u16, &'static str),
+    /// A 422 `validation_failed` naming at least these (field, code) pairs.
+    Invalid(&'static [(&'static str, &'static str)]),
+    /// A 422 `validation_failed` naming exactly these (field, code) pairs, in this order.
+    InvalidExactly(&'static [(&'static str, &'static str)]),
+    /// A 200 page whose items are exactly these ids.
+    Ids(Vec<String>),
+    /// A 200 page of this many items.
+    Count(usize),
+}
+
+impl Expect {
+    /// Checks `res`: its body when it is as expected, else what it was.
+    pub async fn check(&self, res: Response) -> Result<Value, String> {
+        match self {
+            Expect::Status(status) => with_status(res, *status).await,
+            Expect::Problem(status, code) => problem(res, *status, code).await,
+            Expect::Invalid(expected) => {
+                let body = problem(res, 422, "validation_failed").await?;
+                let errors = field_errors(&body)?;
+                match expected.iter().find(|(field, code)| {
+                    !errors
+                        .iter()
+                        .any(|(f, c)| f == field && (*code == ANY || c == code))
+                }) {
+                    None => Ok(body),
+                    Some((field, code)) => Err(format!("no {field}/{code} in {errors:?}")),
+                }
+            }
+            Expect::InvalidExactly(expected) => {
+                let body = problem(res, 422, "validation_failed").await?;
+                let errors = field_errors(&body)?;
+                let same = errors.len() == expected.len()
+                    && errors
+                        .iter()
+                        .zip(expected.iter())
+                        .all(|((f, c), (field, code))| f == field && (*code == ANY || c == code));
+                if same {
+                    Ok(body)
+                } else {
+                    Err(format!("errors {errors:?}, expected {expected:?}"))
+                }
+            }
+            Expect::Ids(ids) => {
+                let page = with_status(res, 200).await?;
+                let expected: HashSet<String> = ids.iter().cloned().collect();
+                let got = page_ids(&page)?;
+                if got == expected {
+                    Ok(page)
+                } else {
+                    Err(format!("ids {got:?}, expected {expected:?}"))
+                }
+            }
+            Expect::Count(count) => {
+                let page = with_status(res, 200).await?;
+                let got = page_ids(&page)?.len();
+                if got == *count {
+                    Ok(page)
+                } else {
+                    Err(format!("{got} items, expected {count}: {page}"))
+                }
+            }
+        }
+    }
+}
+
+/// A check for `Call::and`: the body has these values at these keys (others may differ).
+pub fn has(expected: Value) -> impl Fn(&Value) -> Result<(), String> {
+    move |body| {
+        let wrong: Vec<String> = expected
+            .as_object()
+            .expect("an object of expected values")
+            .iter()
+            .filter(|(key, value)| &body[key.as_str()] != *value)
+            .map(|(key, value)| format!("{key} is {}, expected {value}", body[key.as_str()]))
+            .collect();
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(wrong.join(", "))
+        }
+    }
+}
+
+type BodyCheck = Box<dyn Fn(&Value) -> Result<(), String>>;
+
+/// One row of a table of calls: its name, who calls, what is sent and what must come back.
+pub struct Call {
+    name: String,
+    method: Method,
+    path: String,
+    token: Option<String>,
+    body: Option<Value>,
+    if_match: Option<i64>,
+    expect: Option<Expect>,
+    and: Option<BodyCheck>,
+}
+
+impl Call {
+    pub fn new(
+        name: impl Into<String>,
+        token: &str,
+        method: Method,
+        path: impl Into<String>,
+    ) -> Call {
+        Call {
+            name: name.into(),
+            method,
+            path: path.into(),
+            token: Some(token.to_owned()),
+            body: None,
+            if_match: None,
+            expect: None,
+            and: None,
+        }
+    }
+
+    pub fn get(name: impl Into<String>, token: &str, path: impl Into<String>) -> Call {
+        Call::new(name, token, Method::GET, path)
+    }
+
+    pub fn post(
+        name: impl Into<String>,
+        token: &str,
+        path: impl Into<String>,
+        body: Value,
+    ) -> Call {
+        Call::new(name, token, Method::POST, path).json(body)
+    }
+
+    pub fn patch(
+        name: impl Into<String>,
+        token: &str,
+        path: impl Into<String>,
+        body: Value,
+    ) -> Call {
+        Call::new(name, token, Method::PATCH, path).json(body)
+    }
+
+    /// Sends no bearer token.
+    pub fn anonymous(mut self) -> Call {
+        self.token = None;
+        self
+    }
+
+    pub fn json(mut self, body: Value) -> Call {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn if_match(mut self, version: i64) -> Call {
+        self.if_match = Some(version);
+        self
+    }
+
+    pub fn expect(mut self, expect: Expect) -> Call {
+        self.expect = Some(expect);
+        self
+    }
+
+    /// A further check of the body, once the expectation is met.
+    pub fn and(mut self, check: impl Fn(&Value) -> Result<(), String> + 'static) -> Call {
+        self.and = Some(Box::new(check));
+        self
+    }
+}
+
+impl TestApp {
+    /// Makes the calls one after another and checks each, recording a mismatch under the
+    /// call's name; gives back each call's body, or `None` where it was not as expected.
+    pub async fn run_calls(
+        &self,
+        mismatches: &mut Mismatches,
+        calls: impl IntoIterator<Item = Call>,
+    ) -> Vec<Option<Value>> {
+        let mut bodies = Vec::new();
+        for call in calls {
+            let case = format!("{} ({} {})", call.name, call.method, call.path);
+            let expect = call
+                .expect
+                .unwrap_or_else(|| panic!("{case}: no expectation"));
+            let mut req = self.request(call.method, &call.path, call.token.as_deref());
+            if let Some(body) = &call.body {
+                req = req.json(body);
+            }
+            if let Some(version) = call.if_match {
+                req = req.header("If-Match", format!("\"{version}\""));
+            }
+            let res = req.send().await.unwrap();
+            let outcome = match (expect.check(res).await, &call.and) {
+                (Ok(body), Some(check)) => check(&body).map(|()| body),
+                (outcome, _) => outcome,
+            };
+            bodies.push(mismatches.check(case, outcome));
+        }
+        bodies
+    }
+
+    /// Makes the calls one after another, then fails once naming every call that did not
+    /// answer as expected.
+    pub async fn check_calls(&self, calls: impl IntoIterator<Item = Call>) {
+        let mut mismatches = Mismatches::new();
+        self.run_calls(&mut mismatches, calls).await;
+        mismatches.assert_none();
+    }
 }
 
 impl TestApp {

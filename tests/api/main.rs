@@ -6,7 +6,6 @@ mod auth;
 mod customers;
 mod errors;
 mod financing;
-mod financing_scope;
 mod helpers;
 mod idempotency;
 mod jobs;

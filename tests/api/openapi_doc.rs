@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Mismatches, TestApp};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
@@ -104,65 +104,67 @@ async fn the_document_is_openapi_3_1_and_covers_the_api() {
 async fn every_operation_declares_security_success_and_problem_errors() {
     let app = TestApp::spawn().await;
     let spec = spec(&app).await;
+    let mut m = Mismatches::new();
     for (name, op) in operations(&spec) {
-        assert!(op["security"].is_array(), "{name}: no security declared");
-        let responses = op["responses"]
-            .as_object()
-            .unwrap_or_else(|| panic!("{name}: no responses"));
-        assert!(
+        m.that(&name, op["security"].is_array(), "no security declared");
+        let Some(responses) = op["responses"].as_object() else {
+            m.that(&name, false, "no responses");
+            continue;
+        };
+        m.that(
+            &name,
             responses.keys().any(|s| s.starts_with('2')),
-            "{name}: no 2xx response"
+            "no 2xx response",
         );
         let errors: Vec<&String> = responses
             .keys()
             .filter(|s| s.starts_with('4') || s.starts_with('5'))
             .collect();
-        assert!(!errors.is_empty(), "{name}: no error responses");
+        m.that(&name, !errors.is_empty(), "no error responses");
         for status in errors {
+            let case = format!("{name} {status}");
             let response = resolve(&spec, &responses[status]);
-            let content = response["content"]
-                .as_object()
-                .unwrap_or_else(|| panic!("{name} {status}: no content"));
-            assert!(
+            let Some(content) = response["content"].as_object() else {
+                m.that(&case, false, "no content");
+                continue;
+            };
+            m.that(
+                &case,
                 content.contains_key("application/problem+json"),
-                "{name} {status}: {:?}",
-                content.keys().collect::<Vec<_>>()
+                format!("{:?}", content.keys().collect::<Vec<_>>()),
             );
             let schema = &content["application/problem+json"]["schema"];
-            assert_eq!(
-                schema["$ref"], "#/components/schemas/Problem",
-                "{name} {status}"
-            );
+            m.eq(&case, &schema["$ref"], "#/components/schemas/Problem");
         }
         if is_secured(&op) {
-            assert!(responses.contains_key("401"), "{name}: secured but no 401");
-            assert!(responses.contains_key("403"), "{name}: secured but no 403");
+            m.that(&name, responses.contains_key("401"), "secured but no 401");
+            m.that(&name, responses.contains_key("403"), "secured but no 403");
         }
         if name.contains('{') {
-            assert!(
-                responses.contains_key("404"),
-                "{name}: has an id but no 404"
-            );
+            m.that(&name, responses.contains_key("404"), "has an id but no 404");
         }
         if let Some(body) = op.get("requestBody") {
             let body = resolve(&spec, body);
-            let content = body["content"]
-                .as_object()
-                .unwrap_or_else(|| panic!("{name}: empty body"));
-            assert!(!content.is_empty());
+            let Some(content) = body["content"].as_object() else {
+                m.that(&name, false, "empty body");
+                continue;
+            };
+            m.that(&name, !content.is_empty(), "a body without content");
             for (media, entry) in content {
-                assert!(
+                m.that(
+                    &name,
                     media == "application/json" || media.ends_with("+json"),
-                    "{name}: body as {media}"
+                    format!("body as {media}"),
                 );
                 let schema = resolve(&spec, &entry["schema"]);
-                assert!(
+                m.that(
+                    &name,
                     schema.get("type").is_some() || schema.get("properties").is_some(),
-                    "{name}: body without a JSON schema: {schema}"
+                    format!("body without a JSON schema: {schema}"),
                 );
             }
-            assert!(responses.contains_key("422"), "{name}: a body but no 422");
-            assert!(responses.contains_key("415"), "{name}: a body but no 415");
+            m.that(&name, responses.contains_key("422"), "a body but no 422");
+            m.that(&name, responses.contains_key("415"), "a body but no 415");
         }
     }
     // Operations nobody needs a token for say so explicitly.
@@ -172,15 +174,21 @@ async fn every_operation_declares_security_success_and_problem_errors() {
         .map(|(n, _)| n)
         .collect::<Vec<_>>();
     for name in &public {
-        assert!(
+        m.that(
+            name,
             name.contains("/auth/")
                 || ["GET /health", "GET /ready", "GET /metrics"].contains(&name.as_str()),
-            "{name} is public"
+            "is public",
         );
     }
     // The customer writes name the scope a machine client needs.
     let create = &spec["paths"]["/api/v1/customers"]["post"];
-    assert_eq!(create["security"], json!([{"bearer": ["customers:write"]}]));
+    m.eq(
+        "POST /api/v1/customers",
+        &create["security"],
+        &json!([{"bearer": ["customers:write"]}]),
+    );
+    m.assert_none();
 }
 
 #[tokio::test]
