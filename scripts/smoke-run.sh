@@ -11,7 +11,7 @@ base="http://127.0.0.1:$port"
 log="$work/run.log"
 
 cd "$REPO_ROOT"
-setsid make run DATABASE_URL="sqlite://$work/demo.db" LISTEN="127.0.0.1:$port" DEMO_CUSTOMERS=50 \
+AUTOCRM_DATA_DIR="$work/data" setsid make run DATABASE_URL="sqlite://$work/demo.db" LISTEN="127.0.0.1:$port" DEMO_CUSTOMERS=50 \
     >"$log" 2>&1 </dev/null &
 pid=$!
 stop() {
@@ -34,4 +34,16 @@ token="$(curl -fsS --max-time 10 "$base/api/v1/auth/login" -H 'Content-Type: app
 count="$(curl -fsS --max-time 10 "$base/api/v1/customers?limit=200" -H "Authorization: Bearer $token" |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
 [ "$count" -eq 50 ] || { echo "expected the 50 demo customers, got $count" >&2; exit 1; }
-echo "make run: demo server on $base answered the login and listed $count customers"
+# The newest demo customer has a contract and an ID photo; the contract comes back as a PDF.
+first="$(curl -fsS --max-time 10 "$base/api/v1/customers?limit=1" -H "Authorization: Bearer $token" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')"
+files="$(curl -fsS --max-time 10 "$base/api/v1/attachments?owner_type=customer&owner_id=$first" \
+    -H "Authorization: Bearer $token")"
+pdf="$(python3 -c 'import json, sys; print([i["content_url"] for i in json.loads(sys.argv[1])["items"] if i["content_type"] == "application/pdf"][0])' "$files")"
+curl -fsS --max-time 10 "$base$pdf" -H "Authorization: Bearer $token" -o "$work/contract.pdf"
+head="$(head -c 5 "$work/contract.pdf")"
+[ "$head" = "%PDF-" ] || { echo "the demo contract did not come back as a PDF" >&2; exit 1; }
+entries="$(curl -fsS --max-time 10 "$base/api/v1/audit-log?limit=200" -H "Authorization: Bearer $token" |
+    python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
+[ "$entries" -gt 50 ] || { echo "expected the demo audit trail, got $entries entries" >&2; exit 1; }
+echo "make run: demo server on $base answered the login, listed $count customers, served a demo attachment and $entries audit entries"

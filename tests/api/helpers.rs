@@ -29,7 +29,28 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The server's job runner, which runs only when a test says so (`run_jobs`).
     pub runner: Arc<autocrm_api::jobs::Runner>,
+    /// The server's data directory (attachments live under `attachments/`).
+    pub data_dir: std::path::PathBuf,
+    _files: TempDir,
     _db: TestDatabase,
+}
+
+/// A directory of the test's own, removed with it.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(what: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("autocrm-{what}-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// One bootstrap password hash per process: argon2 is slow on purpose.
@@ -66,7 +87,9 @@ impl TestApp {
     pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         tracing_once();
         let db = TestDatabase::create();
+        let files = TempDir::new("data");
         let mut settings = settings(&db.url);
+        settings.data_dir = files.0.display().to_string();
         customise(&mut settings);
         let db_url = db.url.clone();
         let clock = Arc::new(ManualClock::new());
@@ -107,6 +130,8 @@ impl TestApp {
             db_url,
             clock,
             runner,
+            data_dir: files.0.clone(),
+            _files: files,
             _db: db,
         };
         test_app.admin_token = test_app.login_ok(ADMIN_EMAIL, PASSWORD).await;

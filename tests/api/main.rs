@@ -2,6 +2,8 @@
 //! Set AUTOCRM_TEST_BACKEND=postgres (and AUTOCRM_TEST_POSTGRES_URL) to run them on PostgreSQL.
 
 mod access;
+mod attachments;
+mod audit_log;
 mod auth;
 mod customers;
 mod errors;
@@ -12,4 +14,5 @@ mod jobs;
 mod openapi_doc;
 mod organization;
 mod rate_limits;
+mod s3;
 mod smoke;

@@ -45,7 +45,60 @@ pub struct Settings {
     /// Whether `autocrm serve` also runs background jobs (turn it off for API-only nodes
     /// beside `autocrm worker` nodes).
     pub run_jobs: bool,
+    /// Where files live on local disk (attachments, unless an S3 store is configured).
+    pub data_dir: String,
+    /// The largest attachment accepted, in bytes (uploads stream: this is not held in memory).
+    pub max_upload_bytes: u64,
+    /// The kinds of file an attachment may be, by name (`pdf`, `png`) or media type
+    /// (`image/png`); see `autocrm_domain::attachment::FileKind`.
+    pub upload_types: Vec<String>,
+    /// An S3-compatible store (AWS S3, MinIO, Aliyun OSS, Tencent COS) for attachments;
+    /// local disk under `data_dir` when its endpoint is unset.
+    pub s3: S3Settings,
 }
+
+/// Where an S3-compatible store is and how to sign for it. The secret key comes from the
+/// environment only (`AUTOCRM_S3_SECRET_KEY`), never from a file.
+#[derive(Clone, Deserialize, Default, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Settings {
+    /// e.g. `https://oss-cn-shanghai.aliyuncs.com`, `http://127.0.0.1:9000`; empty: no S3.
+    pub endpoint: String,
+    pub bucket: String,
+    /// Signing region (`us-east-1` for MinIO unless set otherwise; `oss-cn-shanghai`, `ap-shanghai`...).
+    pub region: String,
+    pub access_key: String,
+    #[serde(skip)]
+    pub secret_key: String,
+    /// `https://endpoint/bucket/key` (MinIO) instead of `https://bucket.endpoint/key` (OSS, COS).
+    pub path_style: bool,
+    /// Prepended to every object key, e.g. `autocrm/`.
+    pub prefix: String,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"***")
+            .field("path_style", &self.path_style)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl S3Settings {
+    pub fn is_configured(&self) -> bool {
+        !self.endpoint.trim().is_empty()
+    }
+}
+
+/// The default `upload_types`: documents and scans, photos, call recordings.
+pub const DEFAULT_UPLOAD_TYPES: [&str; 8] =
+    ["pdf", "jpeg", "png", "webp", "heic", "mp3", "m4a", "amr"];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -73,6 +126,13 @@ impl Default for Settings {
             log_json: false,
             log_filter: "info".into(),
             run_jobs: true,
+            data_dir: "data".into(),
+            max_upload_bytes: 20 * 1024 * 1024,
+            upload_types: DEFAULT_UPLOAD_TYPES
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
+            s3: S3Settings::default(),
         }
     }
 }
@@ -112,6 +172,8 @@ impl Settings {
             None => Settings::default(),
         };
         settings.apply_env(env)?;
+        settings.upload_kinds()?;
+        settings.check_s3()?;
         if let Some(name) = &settings.client_ip_header
             && actix_web::http::header::HeaderName::try_from(name.as_str()).is_err()
         {
@@ -215,6 +277,36 @@ impl Settings {
         if let Some(v) = env("AUTOCRM_LOG").or_else(|| env("RUST_LOG")) {
             self.log_filter = v;
         }
+        if let Some(v) = env("AUTOCRM_DATA_DIR") {
+            self.data_dir = v;
+        }
+        if let Some(v) = env("AUTOCRM_MAX_UPLOAD_BYTES") {
+            self.max_upload_bytes = parse("AUTOCRM_MAX_UPLOAD_BYTES", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_UPLOAD_TYPES") {
+            self.upload_types = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        let s3 = &mut self.s3;
+        for (name, field) in [
+            ("AUTOCRM_S3_ENDPOINT", &mut s3.endpoint),
+            ("AUTOCRM_S3_BUCKET", &mut s3.bucket),
+            ("AUTOCRM_S3_REGION", &mut s3.region),
+            ("AUTOCRM_S3_ACCESS_KEY", &mut s3.access_key),
+            ("AUTOCRM_S3_SECRET_KEY", &mut s3.secret_key),
+            ("AUTOCRM_S3_PREFIX", &mut s3.prefix),
+        ] {
+            if let Some(v) = env(name) {
+                *field = v.trim().to_owned();
+            }
+        }
+        if let Some(v) = env("AUTOCRM_S3_PATH_STYLE") {
+            self.s3.path_style = flag("AUTOCRM_S3_PATH_STYLE", v)?;
+        }
         Ok(())
     }
 
@@ -222,6 +314,51 @@ impl Settings {
     pub fn pii_cipher(&self) -> Result<crate::pii::PiiCipher, ConfigError> {
         crate::pii::PiiCipher::with_old_keys(&self.pii_key_id, &self.pii_key, &self.pii_old_keys)
             .map_err(|e| ConfigError::Insecure(e.to_string()))
+    }
+
+    /// The file kinds `upload_types` names; an unknown name is a configuration error.
+    pub fn upload_kinds(&self) -> Result<Vec<autocrm_domain::attachment::FileKind>, ConfigError> {
+        use autocrm_domain::attachment::FileKind;
+        let mut kinds = Vec::new();
+        for name in &self.upload_types {
+            let kind = FileKind::from_setting(name).ok_or_else(|| {
+                ConfigError::Env(
+                    "AUTOCRM_UPLOAD_TYPES",
+                    format!("{name} (known: {})", FileKind::NAMES.join(", ")),
+                )
+            })?;
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        Ok(kinds)
+    }
+
+    fn check_s3(&self) -> Result<(), ConfigError> {
+        let s3 = &self.s3;
+        if !s3.is_configured() {
+            return Ok(());
+        }
+        let missing = [
+            ("AUTOCRM_S3_BUCKET", &s3.bucket),
+            ("AUTOCRM_S3_ACCESS_KEY", &s3.access_key),
+            ("AUTOCRM_S3_SECRET_KEY", &s3.secret_key),
+        ]
+        .into_iter()
+        .find(|(_, v)| v.is_empty());
+        if let Some((name, _)) = missing {
+            return Err(ConfigError::Env(
+                name,
+                "required when AUTOCRM_S3_ENDPOINT is set".into(),
+            ));
+        }
+        match s3.endpoint.parse::<actix_web::http::Uri>() {
+            Ok(uri) if matches!(uri.scheme_str(), Some("http" | "https")) => Ok(()),
+            _ => Err(ConfigError::Env(
+                "AUTOCRM_S3_ENDPOINT",
+                format!("{} (an http or https URL)", s3.endpoint),
+            )),
+        }
     }
 
     /// Refuses the built-in secrets, or weak ones, outside dev mode.
@@ -321,6 +458,52 @@ mod tests {
             clash.pii_cipher().is_err(),
             "an old key cannot reuse the current id"
         );
+    }
+
+    #[test]
+    fn uploads_and_the_file_store_are_configured_from_the_environment() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.max_upload_bytes, 20 * 1024 * 1024);
+        assert_eq!(s.upload_kinds().unwrap().len(), 8);
+        assert!(!s.s3.is_configured());
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("AUTOCRM_UPLOAD_TYPES", "pdf, image/png,png"),
+                ("AUTOCRM_MAX_UPLOAD_BYTES", "1048576"),
+                ("AUTOCRM_DATA_DIR", "/var/lib/autocrm"),
+                ("AUTOCRM_S3_ENDPOINT", "http://127.0.0.1:9000"),
+                ("AUTOCRM_S3_BUCKET", "crm"),
+                ("AUTOCRM_S3_ACCESS_KEY", "minio"),
+                ("AUTOCRM_S3_SECRET_KEY", "minio-secret"),
+                ("AUTOCRM_S3_PATH_STYLE", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.upload_kinds().unwrap().len(), 2);
+        assert_eq!(s.max_upload_bytes, 1_048_576);
+        assert_eq!(s.data_dir, "/var/lib/autocrm");
+        assert!(s.s3.is_configured() && s.s3.path_style);
+        assert!(!format!("{s:?}").contains("minio-secret"));
+        for bad in [
+            vec![("AUTOCRM_UPLOAD_TYPES", "pdf,exe")],
+            vec![("AUTOCRM_MAX_UPLOAD_BYTES", "20MB")],
+            vec![("AUTOCRM_S3_ENDPOINT", "http://127.0.0.1:9000")],
+            vec![
+                ("AUTOCRM_S3_ENDPOINT", "ftp://x"),
+                ("AUTOCRM_S3_BUCKET", "b"),
+                ("AUTOCRM_S3_ACCESS_KEY", "a"),
+                ("AUTOCRM_S3_SECRET_KEY", "s"),
+            ],
+        ] {
+            assert!(
+                matches!(
+                    Settings::load_from(None, env(&bad)),
+                    Err(ConfigError::Env(..))
+                ),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

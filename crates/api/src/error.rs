@@ -375,6 +375,9 @@ fn localise_field_message(error: &FieldError, lang: Lang) -> String {
         "duplicate" => "取值重复",
         "not_found" => "引用的记录不存在",
         "idempotency_key_reused" => "幂等键已用于其他请求",
+        "content_type_mismatch" => "声明的类型与文件内容不符",
+        "extension_mismatch" => "文件扩展名与文件内容不符",
+        "too_many_parts" => "每次请求只能上传一个文件",
         _ => return error.message.clone(),
     };
     zh.to_owned()

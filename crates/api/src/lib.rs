@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod app;
+pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod customers;

@@ -119,14 +119,15 @@ fn main() -> ExitCode {
                 Ok(pii) => pii,
                 Err(e) => return fail(e),
             };
-            let result = startup::open_database(&settings)
-                .map_err(|e| e.to_string())
-                .and_then(|pool| pool.get().map_err(|e| e.to_string()))
-                .and_then(|mut conn| {
-                    let hasher = PasswordHasher::production();
-                    let now = SystemClock.now().naive_utc();
-                    demo::seed(&mut conn, &pii, &hasher, now, customers).map_err(|e| e.to_string())
-                });
+            let pool = match startup::open_database(&settings) {
+                Ok(pool) => pool,
+                Err(e) => return fail(e),
+            };
+            let result = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                let hasher = PasswordHasher::production();
+                let now = SystemClock.now().naive_utc();
+                demo::seed(&mut conn, &pii, &hasher, now, customers).map_err(|e| e.to_string())
+            });
             match result {
                 Ok(summary) => {
                     if summary.created {
@@ -135,6 +136,12 @@ fn main() -> ExitCode {
                             demo::DEMO_ORG,
                             summary.customers
                         );
+                        match seed_demo_records(&settings, pool) {
+                            Ok((trail, files)) => println!(
+                                "  with an audit trail of {trail} entries and {files} attachments"
+                            ),
+                            Err(e) => return fail(e),
+                        }
                     } else {
                         println!("demo organisation {:?} already exists", demo::DEMO_ORG);
                     }
@@ -177,11 +184,10 @@ fn worker(settings: Settings) -> ExitCode {
         Ok(pool) => pool,
         Err(e) => return fail(e),
     };
-    let pii = match settings.pii_cipher() {
-        Ok(pii) => std::sync::Arc::new(pii),
+    let app = match startup::application(&settings, pool, std::sync::Arc::new(SystemClock)) {
+        Ok(app) => app,
         Err(e) => return fail(e),
     };
-    let app = autocrm_api::app::App::new(pool, std::sync::Arc::new(SystemClock), pii);
     let runner = startup::job_runner(app);
     tracing::info!("AutoCRM worker running background jobs");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -194,6 +200,34 @@ fn worker(settings: Settings) -> ExitCode {
     runtime.block_on(runner.run(startup::shutdown_signal()));
     tracing::info!("worker stopped");
     ExitCode::SUCCESS
+}
+
+/// The demo's audit trail and attachments (uploaded through the real pipeline, so they land
+/// in the configured file store, encrypted).
+fn seed_demo_records(
+    settings: &Settings,
+    pool: autocrm_persistence::DbPool,
+) -> Result<(usize, usize), String> {
+    let org = {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        let org =
+            autocrm_persistence::models::Organization::find_by_name(&mut conn, demo::DEMO_ORG)
+                .map_err(|e| e.to_string())?
+                .ok_or("the demo organisation is missing")?;
+        let trail =
+            autocrm_api::audit::demo::seed_trail(&mut conn, &org.id).map_err(|e| e.to_string())?;
+        (org.id, trail)
+    };
+    let app = startup::application(settings, pool, std::sync::Arc::new(SystemClock))
+        .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let files = runtime
+        .block_on(autocrm_api::attachments::demo::seed(&app, &org.0))
+        .map_err(|e| e.to_string())?;
+    Ok((org.1, files))
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {

@@ -30,6 +30,8 @@ Money is integer minor units (fen) in `_cents` fields; times are RFC 3339 UTC; e
         (name = "financing", description = "Instalment calculators: schedules, APR, affordability, comparison"),
         (name = "finance products", description = "Lender offers with rates by term and promotions"),
         (name = "financing applications", description = "Applications from draft to funded"),
+        (name = "attachments", description = "Files of records (ID scans, contracts, photos, call recordings): encrypted at rest, typed by their content"),
+        (name = "audit log", description = "Who saw or changed what, and when: read and export (CSV)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -36,6 +36,8 @@ struct Key {
     id: String,
     cipher: Aes256Gcm,
     index_key: [u8; 32],
+    /// The root of further keys derived from the same secret ([`PiiCipher::subkey`]).
+    subkey_root: [u8; 32],
 }
 
 impl Key {
@@ -44,6 +46,7 @@ impl Key {
             id: id.to_owned(),
             cipher: Aes256Gcm::new(&derive(secret, "autocrm:pii:encryption:v1").into()),
             index_key: derive(secret, "autocrm:pii:blind-index:v1"),
+            subkey_root: derive(secret, "autocrm:pii:subkeys:v1"),
         }
     }
 
@@ -173,6 +176,15 @@ impl PiiCipher {
         }
     }
 
+    /// A key for another use of the current secret (attachment contents, ...), distinct from
+    /// the field key and from every other label's: HMAC-SHA256(root, label).
+    pub fn subkey(&self, label: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.current.subkey_root)
+            .expect("HMAC accepts keys of any length");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// A deterministic keyed hash under the current key, for exact lookups and dedupe
     /// without decrypting. Stored indexes are always made with it.
     pub fn blind_index(&self, normalised: &str) -> String {
@@ -208,6 +220,9 @@ mod tests {
             pii.blind_index("x"),
             PiiCipher::new("other").blind_index("x")
         );
+        assert_eq!(pii.subkey("files"), PiiCipher::new("k").subkey("files"));
+        assert_ne!(pii.subkey("files"), pii.subkey("other"));
+        assert_ne!(pii.subkey("files"), PiiCipher::new("other").subkey("files"));
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::organization::endpoints(),
         crate::customers::endpoints(),
         crate::financing::endpoints(),
+        crate::attachments::endpoints(),
+        crate::audit::endpoints(),
     ]
     .concat()
 }

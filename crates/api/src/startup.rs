@@ -34,6 +34,17 @@ pub enum StartError {
     Listen(String, std::io::Error),
 }
 
+/// The application of these settings on this pool and clock: PII cipher and file stores.
+pub fn application(
+    settings: &Settings,
+    pool: DbPool,
+    clock: Arc<dyn Clock>,
+) -> Result<App, StartError> {
+    let pii = Arc::new(settings.pii_cipher()?);
+    let files = Arc::new(crate::attachments::Files::from_settings(settings, &pii)?);
+    Ok(App::new(pool, clock, pii, files))
+}
+
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {
     let options = PoolOptions {
         max_size: settings.pool_size,
@@ -123,7 +134,7 @@ impl Application {
             .port();
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
-            app: App::new(pool, runtime.clock, Arc::new(settings.pii_cipher()?)),
+            app: application(&settings, pool, runtime.clock)?,
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_secs),
             passwords: runtime.passwords,
             settings: settings.clone(),
@@ -231,7 +242,15 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         ])
         .allowed_header("idempotency-key")
         .allowed_header("x-request-id")
-        .expose_headers(["etag", "x-request-id", "retry-after"])
+        // Downloads name their file and digest; uploads answer with their location.
+        .expose_headers([
+            "etag",
+            "x-request-id",
+            "retry-after",
+            "content-disposition",
+            "location",
+            "repr-digest",
+        ])
         .max_age(3600);
     for origin in origins {
         cors = cors.allowed_origin(origin);

@@ -66,6 +66,17 @@ fn fixture() -> Fixture {
             pool,
             clock.clone(),
             Arc::new(PiiCipher::new("job-runner-test-key-0123456789abcdef")),
+            // These tests store no files: a store nothing writes to.
+            Arc::new(autocrm_api::attachments::Files::new(
+                vec![Arc::new(
+                    autocrm_api::attachments::storage::LocalStore::new(
+                        std::env::temp_dir().join("autocrm-no-files"),
+                    ),
+                )],
+                &PiiCipher::new("job-runner-test-key-0123456789abcdef"),
+                0,
+                Vec::new(),
+            )),
         ),
         clock,
         org_id: org.id,

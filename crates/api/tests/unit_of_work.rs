@@ -34,6 +34,17 @@ fn fixture() -> Fixture {
             pool,
             Arc::new(SystemClock),
             Arc::new(PiiCipher::new("unit-of-work-test-key-0123456789abcdef")),
+            // These tests store no files: a store nothing writes to.
+            Arc::new(autocrm_api::attachments::Files::new(
+                vec![Arc::new(
+                    autocrm_api::attachments::storage::LocalStore::new(
+                        std::env::temp_dir().join("autocrm-no-files"),
+                    ),
+                )],
+                &PiiCipher::new("unit-of-work-test-key-0123456789abcdef"),
+                0,
+                Vec::new(),
+            )),
         ),
         org_id: org.id,
         _db: db,

@@ -1,6 +1,7 @@
 //! AutoCRM domain rules and value types: pure functions, no I/O.
 
 pub mod access;
+pub mod attachment;
 pub mod contact;
 pub mod customer;
 pub mod financing;

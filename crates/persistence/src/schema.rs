@@ -209,6 +209,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        org_id -> Text,
+        owner_type -> Text,
+        owner_id -> Text,
+        status -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Nullable<Text>,
+        filename_ciphertext -> Nullable<Text>,
+        storage -> Text,
+        storage_key -> Text,
+        key_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        stored_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<Text>,
+        purged_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(stores -> organizations (org_id));
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(customers -> organizations (org_id));
@@ -228,4 +251,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     financing_applications,
     financing_application_events,
     jobs,
+    attachments,
 );

@@ -127,6 +127,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         financing_applications,
         financing_application_events,
         jobs,
+        attachments,
     )
 }
 

@@ -18,14 +18,17 @@ use autocrm_persistence::{DbConn, DbPool};
 pub use context::{Actor, Change, Ctx, RequestMeta};
 pub use error::{FieldError, Invalid, Limit, ServiceError, ServiceResult};
 
+use crate::attachments::Files;
 use crate::pii::PiiCipher;
 
-/// What every use case needs from the process: the pool, the clock and the PII cipher.
+/// What every use case needs from the process: the pool, the clock, the PII cipher, and the
+/// file stores (attachment contents live outside the database).
 #[derive(Clone)]
 pub struct App {
     pub pool: DbPool,
     pub clock: Arc<dyn Clock>,
     pub pii: Arc<PiiCipher>,
+    pub files: Arc<Files>,
     /// One permit per pooled connection: database work waits for a permit on the async
     /// side, so no more blocking threads wake than there are connections to give them (a
     /// crowd of threads parked on the pool's lock costs more than the queries).
@@ -39,12 +42,18 @@ enum Mode {
 }
 
 impl App {
-    pub fn new(pool: DbPool, clock: Arc<dyn Clock>, pii: Arc<PiiCipher>) -> Self {
+    pub fn new(
+        pool: DbPool,
+        clock: Arc<dyn Clock>,
+        pii: Arc<PiiCipher>,
+        files: Arc<crate::attachments::Files>,
+    ) -> Self {
         let permits = pool.max_size() as usize;
         Self {
             pool,
             clock,
             pii,
+            files,
             db_permits: Arc::new(tokio::sync::Semaphore::new(permits.max(1))),
         }
     }

@@ -54,6 +54,9 @@ pub mod perm {
         FinancingApplicationsRead,
         FinancingApplicationsWrite,
         FinancingStatusChange,
+        AttachmentsRead,
+        AttachmentsWrite,
+        AuditRead,
     );
 }
 
@@ -69,6 +72,17 @@ impl Caller {
     /// The shared state, to move into a use case that needs the token keys.
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// Who acts: for use cases run beyond the handler (a streamed answer's later pages, an
+    /// upload's steps), through `App::read` and `App::write`.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The request the use cases serve (for their audit lines).
+    pub fn request(&self) -> &RequestMeta {
+        &self.request
     }
 
     /// Runs a read use case on one connection.

@@ -48,9 +48,16 @@ pub trait Job: Send + Sync + 'static {
 
 /// The jobs every node knows, and the periodic ones among them.
 pub fn catalogue() -> (Vec<std::sync::Arc<dyn Job>>, Vec<Periodic>) {
+    use crate::attachments::sweep::SweepOrphans;
     (
-        vec![std::sync::Arc::new(housekeeping::Housekeeping)],
-        vec![housekeeping::Housekeeping::every_hour()],
+        vec![
+            std::sync::Arc::new(housekeeping::Housekeeping),
+            std::sync::Arc::new(SweepOrphans),
+        ],
+        vec![
+            housekeeping::Housekeeping::every_hour(),
+            SweepOrphans::every_hour(),
+        ],
     )
 }
 

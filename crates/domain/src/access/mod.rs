@@ -56,6 +56,9 @@ crate::text_enum! {
         CustomersWrite = "customers:write",
         FinancingRead = "financing:read",
         FinancingWrite = "financing:write",
+        AttachmentsRead = "attachments:read",
+        AttachmentsWrite = "attachments:write",
+        AuditRead = "audit:read",
     }
 }
 

@@ -79,6 +79,16 @@ matrix! {
     /// (`financing::ApplicationStatus::transition`).
     FinancingStatusChange = "financing_status_change", MachineAccess::Scope(Scope::FinancingWrite),
         [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
+    /// Attachments (files) of records: besides this, the caller needs the owning record's
+    /// own read permission and must see that record (`attachments::owners` in the API).
+    AttachmentsRead = "attachments_read", MachineAccess::Scope(Scope::AttachmentsRead),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
+    /// Uploading and deleting attachments: besides this, the owning record's own write
+    /// permission, on a record the caller sees.
+    AttachmentsWrite = "attachments_write", MachineAccess::Scope(Scope::AttachmentsWrite),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
+    /// The audit log (who saw or changed what), and its export. Nothing changes an entry.
+    AuditRead = "audit_read", MachineAccess::Scope(Scope::AuditRead), [Admin, GeneralManager];
 }
 
 impl Permission {

@@ -22,7 +22,58 @@ pub struct AuditEntry {
     pub idempotency_key: Option<String>,
 }
 
+/// What the audit-log list reads: the organisation's entries matching every filter given,
+/// newest first, before the keyset position `before_id`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    /// Inclusive.
+    pub from: Option<chrono::NaiveDateTime>,
+    /// Exclusive.
+    pub to: Option<chrono::NaiveDateTime>,
+    /// Entries older than this id (UUIDv7: time order).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
 impl AuditEntry {
+    /// A page of the organisation's audit log, newest first. There is no update or delete:
+    /// the log is only ever appended to.
+    pub fn list(conn: &mut DbConn, org_id: &str, filter: &AuditFilter) -> QueryResult<Vec<Self>> {
+        let mut query = audit_log::table
+            .filter(audit_log::org_id.eq(org_id))
+            .select(Self::as_select())
+            .into_boxed();
+        if let Some(actor) = &filter.actor_id {
+            query = query.filter(audit_log::actor_id.eq(actor.clone()));
+        }
+        if let Some(action) = &filter.action {
+            query = query.filter(audit_log::action.eq(action.clone()));
+        }
+        if let Some(kind) = &filter.entity_type {
+            query = query.filter(audit_log::entity_type.eq(kind.clone()));
+        }
+        if let Some(id) = &filter.entity_id {
+            query = query.filter(audit_log::entity_id.eq(id.clone()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(audit_log::created_at.ge(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(audit_log::created_at.lt(to));
+        }
+        if let Some(before) = &filter.before_id {
+            query = query.filter(audit_log::id.lt(before.clone()));
+        }
+        query
+            .order(audit_log::id.desc())
+            .limit(filter.limit)
+            .load(conn)
+    }
+
     pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
         diesel::insert_into(audit_log::table)
             .values(self)
@@ -48,6 +99,31 @@ impl AuditEntry {
             .select(Self::as_select())
             .first(conn)
             .optional()
+    }
+
+    /// The names of these actors (users and API clients of the organisation), by id.
+    pub fn actor_names(
+        conn: &mut DbConn,
+        org_id: &str,
+        ids: &[String],
+    ) -> QueryResult<Vec<(String, String)>> {
+        use crate::schema::{api_clients, users};
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut names: Vec<(String, String)> = users::table
+            .filter(users::org_id.eq(org_id))
+            .filter(users::id.eq_any(ids))
+            .select((users::id, users::name))
+            .load(conn)?;
+        names.extend(
+            api_clients::table
+                .filter(api_clients::org_id.eq(org_id))
+                .filter(api_clients::id.eq_any(ids))
+                .select((api_clients::id, api_clients::name))
+                .load::<(String, String)>(conn)?,
+        );
+        Ok(names)
     }
 
     pub fn list_for_entity(

@@ -56,6 +56,21 @@ impl IdempotencyRecord {
             .map(drop)
     }
 
+    /// The fingerprint of a request whose body was hashed as it streamed, known only once
+    /// the handler had read it.
+    pub fn set_fingerprint(
+        conn: &mut DbConn,
+        org_id: &str,
+        principal_id: &str,
+        key: &str,
+        fingerprint: &str,
+    ) -> QueryResult<()> {
+        diesel::update(idempotency_keys::table.find((org_id, principal_id, key)))
+            .set(idempotency_keys::request_fingerprint.eq(fingerprint))
+            .execute(conn)
+            .map(drop)
+    }
+
     /// Frees a claim whose request did not finish, so the client can retry it.
     pub fn release(
         conn: &mut DbConn,

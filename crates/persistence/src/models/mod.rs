@@ -1,6 +1,7 @@
 //! Row models and their queries, one file per table group.
 
 mod api_client;
+mod attachment;
 mod audit;
 mod customer;
 mod financing;
@@ -15,7 +16,8 @@ mod store;
 mod user;
 
 pub use api_client::ApiClient;
-pub use audit::AuditEntry;
+pub use attachment::{Attachment, AttachmentStatus};
+pub use audit::{AuditEntry, AuditFilter};
 pub use customer::{Customer, CustomerFilter, CustomerSort};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use idempotency::IdempotencyRecord;

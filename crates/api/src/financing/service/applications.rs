@@ -77,7 +77,7 @@ fn admits(
 }
 
 /// One application in the caller's scope; `NotFound` for anything else.
-fn find_visible(ctx: &mut Ctx, id: &str) -> ServiceResult<FinancingApplication> {
+pub fn find_visible(ctx: &mut Ctx, id: &str) -> ServiceResult<FinancingApplication> {
     let scope = scope(ctx)?;
     let application = records::find(ctx, id, |_: &FinancingApplication| true)?;
     if !admits(ctx, &scope, &application)? {
