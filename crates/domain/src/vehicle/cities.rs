@@ -6,7 +6,112 @@
 //! administer directly (济源, 仙桃, the Xinjiang corps cities) are not listed: locate a store
 //! there by its own coordinates.
 
-use super::geo::City;
+/// A prefecture-level city or municipality from the built-in table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct City {
+    /// The administrative division code (行政区划代码, e.g. 330100 for 杭州市): the stable key
+    /// to store.
+    pub code: u32,
+    /// Official name: `杭州市`, `延边朝鲜族自治州`.
+    pub name_zh: &'static str,
+    /// The name in speech: `杭州`, `延边`.
+    pub short_zh: &'static str,
+    pub name_en: &'static str,
+    /// Latitude and longitude of the government seat, to 0.01°.
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl City {
+    pub fn province(&self) -> &'static Province {
+        let prefix = self.code / 10_000;
+        PROVINCES
+            .iter()
+            .find(|p| p.code_prefix == prefix)
+            .unwrap_or(&PROVINCES[0])
+    }
+
+    pub fn is_municipality(&self) -> bool {
+        matches!(self.code, 110000 | 120000 | 310000 | 500000)
+    }
+}
+
+/// A province-level division.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Province {
+    /// The first two digits of its division codes.
+    pub code_prefix: u32,
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+}
+
+const fn p(code_prefix: u32, name_zh: &'static str, name_en: &'static str) -> Province {
+    Province {
+        code_prefix,
+        name_zh,
+        name_en,
+    }
+}
+
+#[rustfmt::skip]
+static PROVINCES: &[Province] = &[
+    p(11, "北京市", "Beijing"), p(12, "天津市", "Tianjin"), p(13, "河北省", "Hebei"),
+    p(14, "山西省", "Shanxi"), p(15, "内蒙古自治区", "Inner Mongolia"), p(21, "辽宁省", "Liaoning"),
+    p(22, "吉林省", "Jilin"), p(23, "黑龙江省", "Heilongjiang"), p(31, "上海市", "Shanghai"),
+    p(32, "江苏省", "Jiangsu"), p(33, "浙江省", "Zhejiang"), p(34, "安徽省", "Anhui"),
+    p(35, "福建省", "Fujian"), p(36, "江西省", "Jiangxi"), p(37, "山东省", "Shandong"),
+    p(41, "河南省", "Henan"), p(42, "湖北省", "Hubei"), p(43, "湖南省", "Hunan"),
+    p(44, "广东省", "Guangdong"), p(45, "广西壮族自治区", "Guangxi"), p(46, "海南省", "Hainan"),
+    p(50, "重庆市", "Chongqing"), p(51, "四川省", "Sichuan"), p(52, "贵州省", "Guizhou"),
+    p(53, "云南省", "Yunnan"), p(54, "西藏自治区", "Tibet"), p(61, "陕西省", "Shaanxi"),
+    p(62, "甘肃省", "Gansu"), p(63, "青海省", "Qinghai"), p(64, "宁夏回族自治区", "Ningxia"),
+    p(65, "新疆维吾尔自治区", "Xinjiang"),
+];
+
+pub fn cities() -> &'static [City] {
+    CITIES
+}
+
+pub fn city_by_code(code: u32) -> Option<&'static City> {
+    CITIES
+        .binary_search_by_key(&code, |c| c.code)
+        .ok()
+        .map(|i| &CITIES[i])
+}
+
+/// A city by the name people give it: `杭州市`, `杭州`, `延边州`, `Hangzhou`, `xi'an`. English
+/// names several cities share (Suzhou, Taizhou, Fuzhou, Yichun, Yulin) find none: ask for the
+/// Chinese name.
+pub fn find_city(name: &str) -> Option<&'static City> {
+    let name: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    if name.is_empty() {
+        return None;
+    }
+    let by_chinese = CITIES.iter().find(|c| {
+        c.name_zh == name
+            || c.short_zh == name
+            || (c.name_zh.ends_with("自治州") && name.strip_suffix('州') == Some(c.short_zh))
+    });
+    if by_chinese.is_some() {
+        return by_chinese;
+    }
+    let fold = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .map(|c| {
+                if c == 'ü' {
+                    'v'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    };
+    let wanted = fold(&name);
+    let mut english = CITIES.iter().filter(|c| fold(c.name_en) == wanted);
+    let first = english.next()?;
+    english.next().is_none().then_some(first)
+}
 
 const fn c(
     code: u32,

@@ -13,9 +13,10 @@ mod status;
 mod vin;
 mod wmi;
 
+pub use cities::{City, Province, cities, city_by_code, find_city};
 pub use geo::{
-    BoundingBox, City, GeoError, GeoPoint, Location, Province, TransferCostModel, TransferEstimate,
-    TransferModelError, cities, city_by_code, find_city,
+    BoundingBox, GeoError, GeoPoint, Location, TransferCostModel, TransferEstimate,
+    TransferModelError,
 };
 pub use kinds::{
     BodyType, ColourFamily, Condition, Drivetrain, EmissionStandard, EnergyType, Paint,
