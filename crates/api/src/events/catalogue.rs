@@ -167,7 +167,9 @@ mod tests {
         for name in names {
             assert!(
                 name.split('.').count() == 2
-                    && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_'),
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_'),
                 "{name}"
             );
         }
@@ -177,7 +179,10 @@ mod tests {
     fn every_payload_schema_has_an_example() {
         for (name, _, _, schema) in payload_schemas() {
             let json = serde_json::to_value(&schema).unwrap();
-            assert!(json.get("example").is_some() || json.get("examples").is_some(), "{name}");
+            assert!(
+                json.get("example").is_some() || json.get("examples").is_some(),
+                "{name}"
+            );
         }
     }
 
@@ -216,7 +221,10 @@ mod tests {
         }
         assert!(!emitted.is_empty());
         for (file, action) in emitted {
-            assert!(is_known(&action), "{file} emits {action}, which is not catalogued");
+            assert!(
+                is_known(&action),
+                "{file} emits {action}, which is not catalogued"
+            );
         }
     }
 }

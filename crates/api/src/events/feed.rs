@@ -71,7 +71,11 @@ pub async fn list_events(
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(SORT, q.cursor.as_deref())?;
     let after_position = match &after {
-        Some(a) => Some(a.key.parse::<i64>().map_err(|_| pagination::invalid_cursor())?),
+        Some(a) => Some(
+            a.key
+                .parse::<i64>()
+                .map_err(|_| pagination::invalid_cursor())?,
+        ),
         None => None,
     };
     let filter = FeedFilter {
@@ -86,10 +90,7 @@ pub async fn list_events(
         .await?;
     // The cursor always moves to the last event read, or stays where it was: a poller keeps
     // it and sees only what is new.
-    let last = rows
-        .last()
-        .and_then(|e| e.feed_position)
-        .or(after_position);
+    let last = rows.last().and_then(|e| e.feed_position).or(after_position);
     let next_cursor = last.map(|p| {
         pagination::encode_cursor(
             SORT,

@@ -81,7 +81,12 @@ enum Target {
     Gone(&'static str),
 }
 
-fn target(app: &App, delivery: &Delivery, sub: Option<WebhookSubscription>, now: NaiveDateTime) -> Target {
+fn target(
+    app: &App,
+    delivery: &Delivery,
+    sub: Option<WebhookSubscription>,
+    now: NaiveDateTime,
+) -> Target {
     let Some(sub) = sub else {
         return Target::Gone("the subscription was deleted");
     };
@@ -245,7 +250,13 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
     let target_id = delivery.target_id.clone();
     app.connection(move |conn| {
         write_tx(conn, |conn| {
-            Delivery::record_attempt(conn, &attempt.delivery_id, status, attempt.next_attempt_at, &attempt)?;
+            Delivery::record_attempt(
+                conn,
+                &attempt.delivery_id,
+                status,
+                attempt.next_attempt_at,
+                &attempt,
+            )?;
             if disable {
                 WebhookSubscription::disable(
                     conn,

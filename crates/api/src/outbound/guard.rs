@@ -107,9 +107,8 @@ impl Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = addrs
                 .iter()
                 .copied()
@@ -134,9 +133,20 @@ mod tests {
     #[test]
     fn private_and_special_addresses_are_not_public() {
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-            "100.64.0.1", "::1", "fc00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-            "224.0.0.1", "255.255.255.255",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -148,9 +158,17 @@ mod tests {
     #[test]
     fn only_https_unless_private_targets_are_allowed() {
         assert!(check_url("https://erp.example.cn/hooks", false).is_ok());
-        assert_eq!(check_url("http://erp.example.cn/hooks", false), Err(Refused::Scheme));
+        assert_eq!(
+            check_url("http://erp.example.cn/hooks", false),
+            Err(Refused::Scheme)
+        );
         assert!(check_url("http://127.0.0.1:9000/h", true).is_ok());
-        for bad in ["ftp://x.cn/a", "file:///etc/passwd", "gopher://x.cn", "javascript:alert(1)"] {
+        for bad in [
+            "ftp://x.cn/a",
+            "file:///etc/passwd",
+            "gopher://x.cn",
+            "javascript:alert(1)",
+        ] {
             assert!(check_url(bad, true).is_err(), "{bad}");
         }
         assert_eq!(

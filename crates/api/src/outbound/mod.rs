@@ -59,8 +59,13 @@ pub fn parse_schedule(text: &str) -> Result<Vec<Duration>, String> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|part| {
-            let (digits, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit()).unwrap_or(part.len()));
-            let n: u64 = digits.parse().map_err(|_| format!("{part}: not a duration"))?;
+            let (digits, unit) = part.split_at(
+                part.find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(part.len()),
+            );
+            let n: u64 = digits
+                .parse()
+                .map_err(|_| format!("{part}: not a duration"))?;
             let secs = match unit {
                 "ms" => return Ok(Duration::from_millis(n)),
                 "s" | "" => n,
@@ -155,11 +160,19 @@ mod tests {
     fn schedules_parse() {
         assert_eq!(
             parse_schedule("1s,2s,5s").unwrap(),
-            vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(5)]
+            vec![
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+                Duration::from_secs(5)
+            ]
         );
         assert_eq!(
             parse_schedule("5s, 5m, 2h").unwrap(),
-            vec![Duration::from_secs(5), Duration::from_secs(300), Duration::from_secs(7200)]
+            vec![
+                Duration::from_secs(5),
+                Duration::from_secs(300),
+                Duration::from_secs(7200)
+            ]
         );
         assert!(parse_schedule("").is_err());
         assert!(parse_schedule("5x").is_err());

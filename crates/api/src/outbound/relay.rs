@@ -53,7 +53,9 @@ pub fn publish_batch(conn: &mut DbConn, now: NaiveDateTime) -> ServiceResult<usi
             };
             positions.insert(event.org_id.clone(), position);
             if !OutboxEvent::publish(conn, &event.id, position, now)? {
-                return Err(ServiceError::internal("an outbox event was published twice"));
+                return Err(ServiceError::internal(
+                    "an outbox event was published twice",
+                ));
             }
             if !subscriptions.contains_key(&event.org_id) {
                 let active = WebhookSubscription::active_of(conn, &event.org_id)?;

@@ -2,7 +2,9 @@
 //! rotate the secret, send a test, replay events, read the delivery log.
 
 use autocrm_persistence::db::new_id;
-use autocrm_persistence::models::{DeliveryAttempt, OutboxEvent, TenantRecord, WebhookSubscription};
+use autocrm_persistence::models::{
+    DeliveryAttempt, OutboxEvent, TenantRecord, WebhookSubscription,
+};
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::app::{Change, Ctx, Invalid, ServiceError, ServiceResult, records};
@@ -96,10 +98,9 @@ pub fn create(ctx: &mut Ctx, new: NewWebhook) -> ServiceResult<(WebhookSubscript
         updated_at: at,
     };
     sub.insert(ctx.conn)?;
-    ctx.record(
-        Change::new("webhook.created", "webhook", &sub.id)
-            .detail(serde_json::json!({"url": sub.url, "event_types": sub.types(), "active": sub.active})),
-    )?;
+    ctx.record(Change::new("webhook.created", "webhook", &sub.id).detail(
+        serde_json::json!({"url": sub.url, "event_types": sub.types(), "active": sub.active}),
+    ))?;
     Ok((sub, secret))
 }
 
@@ -158,10 +159,9 @@ pub fn update(
             Ok(())
         },
     )?;
-    ctx.record(
-        Change::new("webhook.updated", "webhook", &sub.id)
-            .detail(serde_json::json!({"url": sub.url, "event_types": sub.types(), "active": sub.active})),
-    )?;
+    ctx.record(Change::new("webhook.updated", "webhook", &sub.id).detail(
+        serde_json::json!({"url": sub.url, "event_types": sub.types(), "active": sub.active}),
+    ))?;
     Ok(sub)
 }
 

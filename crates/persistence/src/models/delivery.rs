@@ -109,8 +109,10 @@ impl Delivery {
             .filter(deliveries::status.ne(DeliveryStatus::Pending.as_str()))
             .filter(deliveries::updated_at.lt(cutoff))
             .select(deliveries::id);
-        diesel::delete(delivery_attempts::table.filter(delivery_attempts::delivery_id.eq_any(finished)))
-            .execute(conn)?;
+        diesel::delete(
+            delivery_attempts::table.filter(delivery_attempts::delivery_id.eq_any(finished)),
+        )
+        .execute(conn)?;
         diesel::delete(
             deliveries::table
                 .filter(deliveries::status.ne(DeliveryStatus::Pending.as_str()))

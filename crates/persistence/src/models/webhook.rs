@@ -50,11 +50,7 @@ impl WebhookSubscription {
         if let Some(after) = after_id {
             query = query.filter(webhook_subscriptions::id.gt(after.to_owned()));
         }
-        crate::db::first_rows(
-            conn,
-            query.order(webhook_subscriptions::id.asc()),
-            limit,
-        )
+        crate::db::first_rows(conn, query.order(webhook_subscriptions::id.asc()), limit)
     }
 
     /// Every active subscription of the organisation.
