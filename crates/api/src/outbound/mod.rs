@@ -150,6 +150,25 @@ impl Outbound {
     pub fn failed(&self) -> u64 {
         self.metrics.failed.load(Ordering::Relaxed)
     }
+
+    /// Prometheus text: deliveries sent and failed by this node.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        out.push_str(
+            "# HELP autocrm_webhook_deliveries_total Webhook delivery attempts by this node, by outcome.\n",
+        );
+        out.push_str("# TYPE autocrm_webhook_deliveries_total counter\n");
+        let _ = writeln!(
+            out,
+            "autocrm_webhook_deliveries_total{{outcome=\"succeeded\"}} {}",
+            self.sent()
+        );
+        let _ = writeln!(
+            out,
+            "autocrm_webhook_deliveries_total{{outcome=\"failed\"}} {}",
+            self.failed()
+        );
+    }
 }
 
 #[cfg(test)]
