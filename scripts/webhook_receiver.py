@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A webhook receiver for scripts: verifies each delivery's Standard Webhooks signature with
 the standard library (HMAC-SHA256 of "id.timestamp.body" under the base64-decoded whsec_
-secret), appends "<webhook-id> <ok|bad>" to a log file, and answers 204.
+secret) and, when it is installed (`pip install standardwebhooks`), with the reference
+verifier too; appends "<webhook-id> <ok|bad>" to a log file, and answers 204.
 
     webhook_receiver.py PORT SECRET LOGFILE
 """
@@ -15,6 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 port, secret, log_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 key = base64.b64decode(secret.removeprefix("whsec_"))
 lock = threading.Lock()
+try:
+    from standardwebhooks.webhooks import Webhook
+
+    reference = Webhook(secret)
+except ImportError:
+    reference = None
 log = open(log_path, "a", buffering=1)
 
 
@@ -32,6 +39,11 @@ class Handler(BaseHTTPRequestHandler):
             s.startswith("v1,") and hmac.compare_digest(s[3:], expected)
             for s in self.headers["webhook-signature"].split(" ")
         )
+        if ok and reference is not None:
+            try:
+                reference.verify(body, {k.lower(): v for k, v in self.headers.items()})
+            except Exception:
+                ok = False
         with lock:
             log.write(f"{msg_id} {'ok' if ok else 'bad'}\n")
         self.send_response(204)
