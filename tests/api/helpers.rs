@@ -734,3 +734,28 @@ impl TestApp {
         .await
     }
 }
+
+/// Webhooks and the events feed.
+impl TestApp {
+    /// The server's time.
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// A second node's job runner on the same database and clock, with webhooks allowed to
+    /// reach loopback (as the apps of the webhook tests are).
+    pub async fn second_runner(&self) -> Arc<autocrm_api::jobs::Runner> {
+        let mut settings = settings(&self.db_url);
+        settings.data_dir = self.data_dir.display().to_string();
+        settings.webhook_allow_private_targets = true;
+        settings.webhook_retry_schedule = "5s,5m".into();
+        let clock: Arc<dyn Clock> = self.clock.clone();
+        tokio::task::spawn_blocking(move || {
+            let pool = open_database(&settings).expect("open the database");
+            let app = autocrm_api::startup::application(&settings, pool, clock).expect("app");
+            autocrm_api::startup::job_runner(app)
+        })
+        .await
+        .unwrap()
+    }
+}

@@ -42,11 +42,15 @@ async fn housekeeping_forgets_idempotency_keys_after_their_retention() {
 async fn a_periodic_job_runs_once_per_period() {
     let app = TestApp::spawn().await;
     // Each periodic job of the catalogue (housekeeping, the attachment sweep, ...) runs once
-    // per period; none has a period longer than an hour.
+    // per period; none has a period longer than an hour (the webhook relay's is a second).
     let periodic = autocrm_api::jobs::catalogue().1.len();
     let first = app.run_jobs().await;
     assert_eq!(first, periodic, "this hour's periodic jobs");
-    assert_eq!(app.run_jobs().await, 0, "not again within the hour");
+    // The clock runs on in real time: the webhook relay (every second) may have a new period.
+    assert!(
+        app.run_jobs().await <= 1,
+        "within the hour, nothing again but the per-second relay"
+    );
     app.clock.advance(chrono::TimeDelta::hours(1));
     assert_eq!(app.run_jobs().await, periodic, "the next hour's");
     let metrics = app

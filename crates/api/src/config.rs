@@ -55,6 +55,12 @@ pub struct Settings {
     /// An S3-compatible store (AWS S3, MinIO, Aliyun OSS, Tencent COS) for attachments;
     /// local disk under `data_dir` when its endpoint is unset.
     pub s3: S3Settings,
+    /// Waits between webhook delivery attempts, e.g. `5s,5m,30m,2h,5h,10h,10h` (the Standard
+    /// Webhooks schedule, used when empty); after the last one a delivery is dead.
+    pub webhook_retry_schedule: String,
+    /// Lets webhooks reach loopback and private addresses and plain `http` (on-premises
+    /// receivers, tests), in or out of dev mode. Other schemes are always refused.
+    pub webhook_allow_private_targets: bool,
 }
 
 /// Where an S3-compatible store is and how to sign for it. The secret key comes from the
@@ -133,6 +139,8 @@ impl Default for Settings {
                 .map(|t| (*t).to_owned())
                 .collect(),
             s3: S3Settings::default(),
+            webhook_retry_schedule: String::new(),
+            webhook_allow_private_targets: false,
         }
     }
 }
@@ -174,6 +182,7 @@ impl Settings {
         settings.apply_env(env)?;
         settings.upload_kinds()?;
         settings.check_s3()?;
+        settings.outbound()?;
         if let Some(name) = &settings.client_ip_header
             && actix_web::http::header::HeaderName::try_from(name.as_str()).is_err()
         {
@@ -307,7 +316,27 @@ impl Settings {
         if let Some(v) = env("AUTOCRM_S3_PATH_STYLE") {
             self.s3.path_style = flag("AUTOCRM_S3_PATH_STYLE", v)?;
         }
+        if let Some(v) = env("AUTOCRM_WEBHOOK_RETRY_SCHEDULE") {
+            self.webhook_retry_schedule = v.trim().to_owned();
+        }
+        if let Some(v) = env("AUTOCRM_WEBHOOK_ALLOW_PRIVATE_TARGETS") {
+            self.webhook_allow_private_targets = flag("AUTOCRM_WEBHOOK_ALLOW_PRIVATE_TARGETS", v)?;
+        }
         Ok(())
+    }
+
+    /// The webhook delivery settings; a malformed schedule is a configuration error.
+    pub fn outbound(&self) -> Result<crate::outbound::OutboundSettings, ConfigError> {
+        let retry_schedule = if self.webhook_retry_schedule.trim().is_empty() {
+            crate::outbound::DEFAULT_RETRY_SCHEDULE.to_vec()
+        } else {
+            crate::outbound::parse_schedule(&self.webhook_retry_schedule)
+                .map_err(|e| ConfigError::Env("AUTOCRM_WEBHOOK_RETRY_SCHEDULE", e))?
+        };
+        Ok(crate::outbound::OutboundSettings {
+            retry_schedule,
+            allow_private_targets: self.webhook_allow_private_targets,
+        })
     }
 
     /// The personal-data key ring: the current key and the old ones still readable.

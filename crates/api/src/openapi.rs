@@ -32,6 +32,8 @@ Money is integer minor units (fen) in `_cents` fields; times are RFC 3339 UTC; e
         (name = "financing applications", description = "Applications from draft to funded"),
         (name = "attachments", description = "Files of records (ID scans, contracts, photos, call recordings): encrypted at rest, typed by their content"),
         (name = "audit log", description = "Who saw or changed what, and when: read and export (CSV)"),
+        (name = "events", description = "The events feed: every published event, oldest first, for integrators that cannot receive webhooks"),
+        (name = "webhooks", description = "Webhook subscriptions (Standard Webhooks): signed deliveries of events, delivery log, tests and replays. Each event type's body is in the top-level `webhooks` section"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -212,6 +214,7 @@ pub fn document_of(endpoints: &[Endpoint]) -> utoipa::openapi::OpenApi {
     }
     BearerAuth.modify(&mut doc);
     StandardErrors.modify(&mut doc);
+    crate::events::openapi::add_webhooks(&mut doc);
     doc
 }
 

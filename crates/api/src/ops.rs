@@ -85,6 +85,7 @@ pub async fn metrics(
         .await?;
     let mut body = metrics.render(&state.app.pool);
     jobs.render(&mut body, depth, now);
+    state.app.outbound.render(&mut body);
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(body))

@@ -12,6 +12,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::financing::endpoints(),
         crate::attachments::endpoints(),
         crate::audit::endpoints(),
+        crate::events::endpoints(),
+        crate::webhooks::endpoints(),
     ]
     .concat()
 }

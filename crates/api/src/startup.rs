@@ -42,7 +42,7 @@ pub fn application(
 ) -> Result<App, StartError> {
     let pii = Arc::new(settings.pii_cipher()?);
     let files = Arc::new(crate::attachments::Files::from_settings(settings, &pii)?);
-    Ok(App::new(pool, clock, pii, files))
+    Ok(App::new(pool, clock, pii, files).with_outbound(settings.outbound()?))
 }
 
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartError> {

@@ -126,6 +126,7 @@ diesel::table! {
         payload -> Text,
         created_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        feed_position -> Nullable<BigInt>,
     }
 }
 
@@ -237,6 +238,62 @@ diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(customers -> organizations (org_id));
 diesel::joinable!(api_clients -> organizations (org_id));
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        org_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        secret_ciphertext -> Text,
+        previous_secret_ciphertext -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        org_id -> Text,
+        target_kind -> Text,
+        target_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        org_id -> Text,
+        target_kind -> Text,
+        target_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        attempt -> Integer,
+        attempted_at -> Timestamp,
+        outcome -> Text,
+        response_code -> Nullable<Integer>,
+        latency_ms -> BigInt,
+        response_body -> Nullable<Text>,
+        error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     stores,
@@ -252,4 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     financing_application_events,
     jobs,
     attachments,
+    webhook_subscriptions,
+    deliveries,
+    delivery_attempts,
 );

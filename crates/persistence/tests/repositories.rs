@@ -481,6 +481,7 @@ fn event(org: &str, aggregate_id: &str, event_type: &str) -> OutboxEvent {
         payload: "{}".into(),
         created_at: now(),
         published_at: None,
+        feed_position: None,
     }
 }
 

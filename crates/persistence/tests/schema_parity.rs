@@ -128,6 +128,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         financing_application_events,
         jobs,
         attachments,
+        webhook_subscriptions,
+        deliveries,
+        delivery_attempts,
     )
 }
 

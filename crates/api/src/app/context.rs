@@ -49,7 +49,8 @@ pub struct Change {
     entity_type: &'static str,
     entity_id: String,
     detail: serde_json::Value,
-    event: Option<serde_json::Value>,
+    /// The catalogued type of the payload, and the payload.
+    event: Option<(&'static str, serde_json::Value)>,
 }
 
 impl Change {
@@ -69,9 +70,11 @@ impl Change {
         self
     }
 
-    /// Also publish an event named after the action, with this payload.
-    pub fn event(mut self, data: serde_json::Value) -> Self {
-        self.event = Some(data);
+    /// Also publish an event named after the action, with this payload: only catalogued
+    /// payloads (`crate::events::catalogue`) can be published, and only under their own type.
+    pub fn event<E: crate::events::Event>(mut self, data: E) -> Self {
+        let value = serde_json::to_value(&data).unwrap_or(serde_json::Value::Null);
+        self.event = Some((E::TYPE, value));
         self
     }
 }
@@ -215,24 +218,27 @@ impl<'a> Ctx<'a> {
             idempotency_key: self.request.idempotency_key.clone(),
         }
         .insert(self.conn)?;
-        if let Some(data) = change.event {
+        if let Some((event_type, data)) = change.event {
+            if event_type != change.action || !crate::events::is_known(event_type) {
+                return Err(ServiceError::internal(format!(
+                    "the action {} cannot publish a {event_type} event",
+                    change.action
+                )));
+            }
             let id = new_id();
-            let payload = serde_json::json!({
-                "id": id,
-                "type": change.action,
-                "occurred_at": self.now.to_rfc3339(),
-                "org_id": self.org_id(),
-                "data": data,
-            });
+            let payload =
+                crate::events::Envelope::new(id.clone(), event_type, self.now, self.org_id(), data)
+                    .to_json();
             OutboxEvent {
                 id,
                 org_id: self.org_id().to_owned(),
                 event_type: change.action.to_owned(),
                 aggregate_type: change.entity_type.to_owned(),
                 aggregate_id: change.entity_id,
-                payload: payload.to_string(),
+                payload,
                 created_at: at,
                 published_at: None,
+                feed_position: None,
             }
             .insert(self.conn)?;
         }

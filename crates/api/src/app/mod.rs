@@ -29,6 +29,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub pii: Arc<PiiCipher>,
     pub files: Arc<Files>,
+    /// Outbound deliveries (webhooks): settings, the guarded HTTP client, counters.
+    pub outbound: Arc<crate::outbound::Outbound>,
     /// One permit per pooled connection: database work waits for a permit on the async
     /// side, so no more blocking threads wake than there are connections to give them (a
     /// crowd of threads parked on the pool's lock costs more than the queries).
@@ -54,8 +56,15 @@ impl App {
             clock,
             pii,
             files,
+            outbound: crate::outbound::Outbound::new(Default::default()),
             db_permits: Arc::new(tokio::sync::Semaphore::new(permits.max(1))),
         }
+    }
+
+    /// The same application with these outbound settings.
+    pub fn with_outbound(mut self, settings: crate::outbound::OutboundSettings) -> Self {
+        self.outbound = crate::outbound::Outbound::new(settings);
+        self
     }
 
     /// Runs blocking database work once a connection is free for it.

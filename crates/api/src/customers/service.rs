@@ -11,6 +11,7 @@ use autocrm_persistence::models::{
 use chrono::NaiveDateTime;
 
 use crate::app::{Actor, Change, Ctx, Invalid, ServiceError, ServiceResult, records};
+use crate::events::catalogue as events;
 use crate::pii::PiiCipher;
 
 /// A new customer, as its request's rules accepted it.
@@ -135,17 +136,72 @@ fn placement(
 }
 
 /// What integrators receive: no personal data beyond the masked phone.
-fn event_data(c: &Customer) -> serde_json::Value {
-    serde_json::json!({
-        "customer_id": c.id,
-        "kind": c.kind,
-        "name": c.name,
-        "owner_id": c.owner_id,
-        "store_id": c.store_id,
-        "source_channel": c.source_channel,
-        "status": c.status,
-        "version": c.version,
-    })
+/// The payload of a `customer.created` event: ids, names, the masked phone only.
+fn created_event(c: &Customer) -> events::CustomerCreated {
+    events::CustomerCreated {
+        customer_id: c.id.clone(),
+        kind: c.kind.clone(),
+        name: c.name.clone(),
+        phone_masked: c.phone_masked.clone(),
+        owner_id: c.owner_id.clone(),
+        store_id: c.store_id.clone(),
+        source_channel: c.source_channel.clone(),
+        status: c.status.clone(),
+        version: c.version,
+    }
+}
+
+fn updated_event(c: &Customer, changed_fields: Vec<String>) -> events::CustomerUpdated {
+    let e = created_event(c);
+    events::CustomerUpdated {
+        customer_id: e.customer_id,
+        kind: e.kind,
+        name: e.name,
+        phone_masked: e.phone_masked,
+        owner_id: e.owner_id,
+        store_id: e.store_id,
+        source_channel: e.source_channel,
+        status: e.status,
+        version: e.version,
+        changed_fields,
+    }
+}
+
+fn archived_event(c: &Customer) -> events::CustomerArchived {
+    let e = created_event(c);
+    events::CustomerArchived {
+        customer_id: e.customer_id,
+        kind: e.kind,
+        name: e.name,
+        phone_masked: e.phone_masked,
+        owner_id: e.owner_id,
+        store_id: e.store_id,
+        source_channel: e.source_channel,
+        status: e.status,
+        version: e.version,
+    }
+}
+
+impl CustomerChanges {
+    /// The names of the fields this patch sets.
+    fn field_names(&self) -> Vec<String> {
+        [
+            ("kind", self.kind.is_some()),
+            ("name", self.name.is_some()),
+            ("phone", self.phone.is_some()),
+            ("email", self.email.is_some()),
+            ("city", self.city.is_some()),
+            ("source_channel", self.source_channel.is_some()),
+            ("owner_id", self.owner_id.is_some()),
+            ("store_id", self.store_id.is_some()),
+            ("notes", self.notes.is_some()),
+            ("marketing_consent", self.marketing_consent.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| name.to_owned())
+        .collect()
+    }
 }
 
 /// The caller's customer scope; the system itself (jobs, importers) sees every customer.
@@ -195,7 +251,7 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
         }
     })?;
     ctx.record(
-        Change::new("customer.created", "customer", &customer.id).event(event_data(&customer)),
+        Change::new("customer.created", "customer", &customer.id).event(created_event(&customer)),
     )?;
     Ok(customer)
 }
@@ -214,6 +270,7 @@ pub fn update(
 ) -> ServiceResult<Customer> {
     let scope = scope(ctx)?;
     let principal = ctx.principal()?;
+    let changed_fields = changes.field_names();
     let customer = records::update(
         ctx,
         id,
@@ -269,7 +326,8 @@ pub fn update(
         },
     )?;
     ctx.record(
-        Change::new("customer.updated", "customer", &customer.id).event(event_data(&customer)),
+        Change::new("customer.updated", "customer", &customer.id)
+            .event(updated_event(&customer, changed_fields)),
     )?;
     Ok(customer)
 }
@@ -295,7 +353,7 @@ pub fn archive(ctx: &mut Ctx, id: &str) -> ServiceResult<Customer> {
         },
     )?;
     ctx.record(
-        Change::new("customer.archived", "customer", &customer.id).event(event_data(&customer)),
+        Change::new("customer.archived", "customer", &customer.id).event(archived_event(&customer)),
     )?;
     Ok(customer)
 }

@@ -1,7 +1,8 @@
-//! The platform's own periodic work: forgetting idempotency keys past their retention, and
-//! finished jobs past a week.
+//! The platform's own periodic work: forgetting idempotency keys past their retention,
+//! finished jobs past a week, published events past 90 days (the feed promises 30) and
+//! finished webhook deliveries past 30 days.
 
-use autocrm_persistence::models::{IdempotencyRecord, JobRow};
+use autocrm_persistence::models::{Delivery, IdempotencyRecord, JobRow, OutboxEvent};
 use chrono::TimeDelta;
 
 use super::{Job, JobFuture, Outcome, Periodic};
@@ -10,6 +11,10 @@ use crate::http::idempotency::RETENTION_HOURS;
 
 /// How long finished and dead jobs are kept for inspection.
 const FINISHED_JOBS_KEPT_DAYS: i64 = 7;
+/// How long published events stay in the feed (at least 30 days are promised).
+const PUBLISHED_EVENTS_KEPT_DAYS: i64 = 90;
+/// How long finished deliveries and their attempt log are kept.
+const FINISHED_DELIVERIES_KEPT_DAYS: i64 = 30;
 
 pub struct Housekeeping;
 
@@ -32,7 +37,7 @@ impl Job for Housekeeping {
     fn run<'a>(&'a self, app: &'a App, _job: &'a JobRow) -> JobFuture<'a> {
         Box::pin(async move {
             let now = app.clock.now().naive_utc();
-            let purged: ServiceResult<(usize, usize)> = app
+            let purged: ServiceResult<(usize, usize, usize, usize)> = app
                 .connection(move |conn| {
                     let keys = IdempotencyRecord::purge_older_than(
                         conn,
@@ -42,12 +47,20 @@ impl Job for Housekeeping {
                         conn,
                         now - TimeDelta::days(FINISHED_JOBS_KEPT_DAYS),
                     )?;
-                    Ok((keys, jobs))
+                    let events = OutboxEvent::purge_published_before(
+                        conn,
+                        now - TimeDelta::days(PUBLISHED_EVENTS_KEPT_DAYS),
+                    )?;
+                    let deliveries = Delivery::purge_finished(
+                        conn,
+                        now - TimeDelta::days(FINISHED_DELIVERIES_KEPT_DAYS),
+                    )?;
+                    Ok((keys, jobs, events, deliveries))
                 })
                 .await;
             match purged {
-                Ok((keys, jobs)) => {
-                    tracing::info!(keys, jobs, "housekeeping purged");
+                Ok((keys, jobs, events, deliveries)) => {
+                    tracing::info!(keys, jobs, events, deliveries, "housekeeping purged");
                     Outcome::Done
                 }
                 Err(e) => Outcome::Failed(e.to_string()),

@@ -207,6 +207,25 @@ pub fn seed(
             store_phone(pii, &mut customer, Some(&phone))?;
             customer.insert(conn)?;
         }
+        // An inactive webhook subscription, so the webhooks screens show one; it sends
+        // nothing until someone points it at a real receiver and turns it on.
+        let secret = crate::outbound::signing::new_secret().map_err(ServiceError::internal)?;
+        autocrm_persistence::models::WebhookSubscription {
+            id: new_id(),
+            org_id: org.id.clone(),
+            url: "https://erp.demo-motors.cn/hooks/autocrm".into(),
+            event_types: r#"["customer.created","customer.updated"]"#.into(),
+            description: Some("金蝶ERP 客户同步（演示，未启用）".into()),
+            active: false,
+            secret_ciphertext: pii.encrypt(&secret).map_err(ServiceError::internal)?,
+            previous_secret_ciphertext: None,
+            previous_secret_until: None,
+            disabled_reason: None,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+        .insert(conn)?;
         Ok::<_, ServiceError>(DemoSummary {
             created: true,
             customers,

@@ -59,6 +59,10 @@ crate::text_enum! {
         AttachmentsRead = "attachments:read",
         AttachmentsWrite = "attachments:write",
         AuditRead = "audit:read",
+        /// The events feed (`GET /api/v1/events`).
+        EventsRead = "events:read",
+        /// Webhook subscriptions: create, change, rotate, test, replay, read deliveries.
+        WebhooksManage = "webhooks:manage",
     }
 }
 

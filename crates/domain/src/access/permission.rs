@@ -89,6 +89,10 @@ matrix! {
         [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
     /// The audit log (who saw or changed what), and its export. Nothing changes an entry.
     AuditRead = "audit_read", MachineAccess::Scope(Scope::AuditRead), [Admin, GeneralManager];
+    /// The events feed: every published event of the organisation, in feed order.
+    EventsRead = "events_read", MachineAccess::Scope(Scope::EventsRead), [Admin, GeneralManager];
+    /// Webhook subscriptions, their secrets, deliveries, tests and replays.
+    WebhooksManage = "webhooks_manage", MachineAccess::Scope(Scope::WebhooksManage), [Admin];
 }
 
 impl Permission {

@@ -4,6 +4,7 @@ mod api_client;
 mod attachment;
 mod audit;
 mod customer;
+mod delivery;
 mod financing;
 mod idempotency;
 mod job;
@@ -14,21 +15,24 @@ pub(crate) mod record;
 mod refresh_token;
 mod store;
 mod user;
+mod webhook;
 
 pub use api_client::ApiClient;
 pub use attachment::{Attachment, AttachmentStatus};
 pub use audit::{AuditEntry, AuditFilter};
 pub use customer::{Customer, CustomerFilter, CustomerSort};
+pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use idempotency::IdempotencyRecord;
 pub use job::{JobRow, JobStatus, QueueDepth};
 pub use organization::Organization;
-pub use outbox::OutboxEvent;
+pub use outbox::{FeedFilter, OutboxEvent};
 pub use principal::SubjectState;
 pub use record::{CheckedFind, Subject, TenantRecord, Versioned};
 pub use refresh_token::RefreshToken;
 pub use store::{Store, StoreFilter};
 pub use user::{User, UserFilter};
+pub use webhook::WebhookSubscription;
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.
 #[derive(Debug, Clone, PartialEq, Eq)]

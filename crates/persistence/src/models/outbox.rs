@@ -12,10 +12,21 @@ pub struct OutboxEvent {
     pub event_type: String,
     pub aggregate_type: String,
     pub aggregate_id: String,
-    /// JSON.
+    /// JSON: the envelope, as webhooks send it and the feed serves it.
     pub payload: String,
     pub created_at: chrono::NaiveDateTime,
     pub published_at: Option<chrono::NaiveDateTime>,
+    /// The event's place in its organisation's feed, stamped after commit by the relay.
+    pub feed_position: Option<i64>,
+}
+
+/// A page of the events feed: the organisation's published events after `after_position`.
+#[derive(Debug, Clone, Default)]
+pub struct FeedFilter {
+    pub after_position: Option<i64>,
+    /// Empty: every type.
+    pub types: Vec<String>,
+    pub limit: i64,
 }
 
 impl OutboxEvent {
@@ -37,5 +48,107 @@ impl OutboxEvent {
             .order(outbox_events::id.asc())
             .select(Self::as_select())
             .load(conn)
+    }
+
+    /// Committed events the relay has not published yet, oldest first.
+    pub fn unpublished(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Self>> {
+        outbox_events::table
+            .filter(outbox_events::published_at.is_null())
+            .order(outbox_events::id.asc())
+            .limit(limit)
+            .select(Self::as_select())
+            .load(conn)
+    }
+
+    /// The last feed position given in the organisation (0 when none).
+    pub fn last_position(conn: &mut DbConn, org_id: &str) -> QueryResult<i64> {
+        outbox_events::table
+            .filter(outbox_events::org_id.eq(org_id))
+            .select(diesel::dsl::max(outbox_events::feed_position))
+            .get_result::<Option<i64>>(conn)
+            .map(|p| p.unwrap_or(0))
+    }
+
+    /// Marks an event published at its feed position.
+    pub fn publish(
+        conn: &mut DbConn,
+        id: &str,
+        position: i64,
+        now: chrono::NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            outbox_events::table
+                .filter(outbox_events::id.eq(id))
+                .filter(outbox_events::published_at.is_null()),
+        )
+        .set((
+            outbox_events::published_at.eq(Some(now)),
+            outbox_events::feed_position.eq(Some(position)),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
+    /// A page of the organisation's feed, in feed order.
+    pub fn feed(conn: &mut DbConn, org_id: &str, filter: &FeedFilter) -> QueryResult<Vec<Self>> {
+        let mut query = outbox_events::table
+            .filter(outbox_events::org_id.eq(org_id))
+            .filter(outbox_events::feed_position.is_not_null())
+            .select(Self::as_select())
+            .into_boxed();
+        if let Some(after) = filter.after_position {
+            query = query.filter(outbox_events::feed_position.gt(after));
+        }
+        if !filter.types.is_empty() {
+            query = query.filter(outbox_events::event_type.eq_any(filter.types.clone()));
+        }
+        crate::db::first_rows(
+            conn,
+            query.order(outbox_events::feed_position.asc()),
+            filter.limit,
+        )
+    }
+
+    /// One published event of the organisation.
+    pub fn find_published(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
+        outbox_events::table
+            .filter(outbox_events::org_id.eq(org_id))
+            .filter(outbox_events::id.eq(id))
+            .filter(outbox_events::feed_position.is_not_null())
+            .select(Self::as_select())
+            .get_result(conn)
+            .optional()
+    }
+
+    /// The organisation's published events written in `[since, until)`, in feed order.
+    pub fn published_between(
+        conn: &mut DbConn,
+        org_id: &str,
+        since: chrono::NaiveDateTime,
+        until: chrono::NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<Vec<Self>> {
+        outbox_events::table
+            .filter(outbox_events::org_id.eq(org_id))
+            .filter(outbox_events::feed_position.is_not_null())
+            .filter(outbox_events::created_at.ge(since))
+            .filter(outbox_events::created_at.lt(until))
+            .order(outbox_events::feed_position.asc())
+            .limit(limit)
+            .select(Self::as_select())
+            .load(conn)
+    }
+
+    /// Forgets published events written before `cutoff` (unpublished ones stay).
+    pub fn purge_published_before(
+        conn: &mut DbConn,
+        cutoff: chrono::NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::delete(
+            outbox_events::table
+                .filter(outbox_events::published_at.is_not_null())
+                .filter(outbox_events::created_at.lt(cutoff)),
+        )
+        .execute(conn)
     }
 }

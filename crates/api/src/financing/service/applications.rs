@@ -130,15 +130,16 @@ fn record_step(
             &application.id,
         )
         .detail(serde_json::json!({"from": from, "to": application.status}))
-        .event(serde_json::json!({
-            "application_id": application.id,
-            "customer_id": application.customer_id,
-            "product_id": application.product_id,
-            "from_status": from,
-            "to_status": application.status,
-            "actor_id": principal.id,
-            "note": note,
-        })),
+        // The note is free text and may name a person: the audit line and the
+        // application's history keep it, the event does not.
+        .event(crate::events::catalogue::FinancingStatusChanged {
+            application_id: application.id.clone(),
+            customer_id: application.customer_id.clone(),
+            product_id: application.product_id.clone(),
+            from_status: from.map(str::to_owned),
+            to_status: application.status.clone(),
+            actor_id: principal.id.clone(),
+        }),
     )
 }
 

@@ -1,0 +1,300 @@
+//! One delivery attempt: sign the stored body, POST it to the target, log the attempt, and
+//! decide what follows (done, retry on the schedule, dead; a 410 disables the subscription).
+
+use std::time::Instant;
+
+use autocrm_persistence::DbConn;
+use autocrm_persistence::db::{new_id, write_tx};
+use autocrm_persistence::models::{
+    Delivery, DeliveryAttempt, DeliveryStatus, JobRow, WebhookSubscription,
+};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::{RESPONSE_KEPT_BYTES, guard, retry_after, signing};
+use crate::app::{App, ServiceResult};
+use crate::jobs::{Job, JobFuture, Outcome};
+
+/// The kind of target a webhook delivery goes to.
+pub const WEBHOOK: &str = "webhook";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    delivery_id: String,
+}
+
+/// Queues a delivery of `body` (an event's envelope) to a webhook subscription, and the job
+/// that sends it, in the caller's transaction.
+pub fn queue(
+    conn: &mut DbConn,
+    org_id: &str,
+    subscription_id: &str,
+    event_id: &str,
+    event_type: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> ServiceResult<Delivery> {
+    let delivery = Delivery {
+        id: new_id(),
+        org_id: org_id.to_owned(),
+        target_kind: WEBHOOK.to_owned(),
+        target_id: subscription_id.to_owned(),
+        event_id: event_id.to_owned(),
+        event_type: event_type.to_owned(),
+        payload: body.to_owned(),
+        status: DeliveryStatus::Pending.as_str().to_owned(),
+        attempts: 0,
+        next_attempt_at: Some(now),
+        last_status_code: None,
+        created_at: now,
+        updated_at: now,
+    };
+    delivery.insert(conn)?;
+    let payload = serde_json::to_string(&Payload {
+        delivery_id: delivery.id.clone(),
+    })
+    .map_err(crate::app::ServiceError::internal)?;
+    JobRow::new(Some(org_id), Deliver::KIND, payload, now, 20, now).insert(conn)?;
+    Ok(delivery)
+}
+
+pub struct Deliver;
+
+impl Deliver {
+    pub const KIND: &'static str = "outbound.deliver";
+}
+
+/// What the attempt came to.
+struct Attempted {
+    code: Option<u16>,
+    body: Option<String>,
+    error: Option<String>,
+    latency_ms: i64,
+}
+
+enum Target {
+    Send {
+        url: String,
+        keys: Vec<Vec<u8>>,
+    },
+    /// The subscription is gone or off: the delivery dies without an attempt.
+    Gone(&'static str),
+}
+
+fn target(
+    app: &App,
+    delivery: &Delivery,
+    sub: Option<WebhookSubscription>,
+    now: NaiveDateTime,
+) -> Target {
+    let Some(sub) = sub else {
+        return Target::Gone("the subscription was deleted");
+    };
+    if !sub.active {
+        return Target::Gone("the subscription is inactive");
+    }
+    let _ = delivery;
+    let mut keys = Vec::new();
+    for stored in std::iter::once(Some(&sub.secret_ciphertext)).chain(std::iter::once(
+        sub.previous_secret_ciphertext
+            .as_ref()
+            .filter(|_| sub.previous_secret_until.is_some_and(|until| until > now)),
+    )) {
+        if let Some(key) = stored
+            .and_then(|s| app.pii.decrypt(s).ok())
+            .and_then(|s| signing::secret_key(&s))
+        {
+            keys.push(key);
+        }
+    }
+    if keys.is_empty() {
+        return Target::Gone("the signing secret cannot be read");
+    }
+    Target::Send { url: sub.url, keys }
+}
+
+async fn send(app: &App, url: &str, keys: &[Vec<u8>], delivery: &Delivery) -> Attempted {
+    let outbound = &app.outbound;
+    let allow_private = outbound.settings.allow_private_targets;
+    let started = Instant::now();
+    let failed = |error: String| Attempted {
+        code: None,
+        body: None,
+        error: Some(error),
+        latency_ms: 0,
+    };
+    let parsed = match guard::check_url(url, allow_private) {
+        Ok(u) => u,
+        Err(e) => return failed(e.to_string()),
+    };
+    if let Some(ip) = guard::literal_ip(&parsed)
+        && let Err(e) = guard::check_ip(ip, allow_private)
+    {
+        return failed(e.to_string());
+    }
+    let timestamp = app.clock.now().timestamp();
+    let body = delivery.payload.clone().into_bytes();
+    let signature = signing::signature_header(keys, &delivery.event_id, timestamp, &body);
+    let sent = outbound
+        .client
+        .post(parsed)
+        .header("content-type", "application/json")
+        .header("webhook-id", &delivery.event_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    let mut attempted = match sent {
+        Ok(res) => {
+            let code = res.status().as_u16();
+            let bytes = res.bytes().await.unwrap_or_default();
+            let kept = &bytes[..bytes.len().min(RESPONSE_KEPT_BYTES)];
+            Attempted {
+                code: Some(code),
+                body: Some(String::from_utf8_lossy(kept).into_owned()),
+                error: None,
+                latency_ms: 0,
+            }
+        }
+        Err(e) => {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message = format!("{message}: {s}");
+                source = s.source();
+            }
+            failed(message)
+        }
+    };
+    attempted.latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    attempted
+}
+
+async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
+    let id = delivery_id.clone();
+    let found = app
+        .connection(move |conn| {
+            let Some(delivery) = Delivery::find(conn, &id)? else {
+                return Ok(None);
+            };
+            let sub = WebhookSubscription::find_any(conn, &delivery.target_id)?;
+            Ok(Some((delivery, sub)))
+        })
+        .await?;
+    let Some((delivery, sub)) = found else {
+        return Ok(Outcome::Done);
+    };
+    if delivery.status != DeliveryStatus::Pending.as_str() {
+        return Ok(Outcome::Done);
+    }
+    let now = app.clock.now();
+    let attempt_no = delivery.attempts + 1;
+    let (status, next, attempted, disable) = match target(app, &delivery, sub, now.naive_utc()) {
+        Target::Gone(why) => (
+            DeliveryStatus::Dead,
+            None,
+            Attempted {
+                code: None,
+                body: None,
+                error: Some(why.to_owned()),
+                latency_ms: 0,
+            },
+            false,
+        ),
+        Target::Send { url, keys } => {
+            let attempted = send(app, &url, &keys, &delivery).await;
+            match attempted.code {
+                Some(code) if (200..300).contains(&code) => {
+                    (DeliveryStatus::Succeeded, None, attempted, false)
+                }
+                Some(410) => (DeliveryStatus::Dead, None, attempted, true),
+                _ => {
+                    let schedule = &app.outbound.settings.retry_schedule;
+                    match retry_after(schedule, attempt_no as usize) {
+                        Some(wait) => (DeliveryStatus::Pending, Some(now + wait), attempted, false),
+                        None => (DeliveryStatus::Dead, None, attempted, false),
+                    }
+                }
+            }
+        }
+    };
+    let metrics = &app.outbound.metrics;
+    match status {
+        DeliveryStatus::Succeeded => &metrics.sent,
+        _ => &metrics.failed,
+    }
+    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let outcome_text = match status {
+        DeliveryStatus::Succeeded => "succeeded",
+        DeliveryStatus::Pending => "failed",
+        DeliveryStatus::Dead => "dead",
+    };
+    let attempt = DeliveryAttempt {
+        id: new_id(),
+        delivery_id: delivery.id.clone(),
+        org_id: delivery.org_id.clone(),
+        target_kind: delivery.target_kind.clone(),
+        target_id: delivery.target_id.clone(),
+        event_id: delivery.event_id.clone(),
+        event_type: delivery.event_type.clone(),
+        attempt: attempt_no,
+        attempted_at: now.naive_utc(),
+        outcome: outcome_text.to_owned(),
+        response_code: attempted.code.map(i32::from),
+        latency_ms: attempted.latency_ms,
+        response_body: attempted.body,
+        error: attempted.error.map(|e| e.chars().take(1000).collect()),
+        next_attempt_at: next.map(|t| t.naive_utc()),
+    };
+    let target_id = delivery.target_id.clone();
+    app.connection(move |conn| {
+        write_tx(conn, |conn| {
+            Delivery::record_attempt(
+                conn,
+                &attempt.delivery_id,
+                status,
+                attempt.next_attempt_at,
+                &attempt,
+            )?;
+            if disable {
+                WebhookSubscription::disable(
+                    conn,
+                    &target_id,
+                    "the receiver answered 410 Gone",
+                    attempt.attempted_at,
+                )?;
+            }
+            Ok::<_, crate::app::ServiceError>(())
+        })
+    })
+    .await?;
+    Ok(match next {
+        Some(at) => Outcome::RetryAt(at),
+        None => Outcome::Done,
+    })
+}
+
+impl Job for Deliver {
+    fn kind(&self) -> &'static str {
+        Self::KIND
+    }
+
+    fn run<'a>(&'a self, app: &'a App, job: &'a JobRow) -> JobFuture<'a> {
+        Box::pin(async move {
+            let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
+                return Outcome::Failed("the job's payload names no delivery".into());
+            };
+            match deliver(app, payload.delivery_id).await {
+                Ok(outcome) => outcome,
+                Err(e) => Outcome::Failed(e.to_string()),
+            }
+        })
+    }
+
+    /// Retries on the delivery schedule come as `RetryAt`; this bounds failures of the
+    /// database itself.
+    fn max_attempts(&self) -> i32 {
+        20
+    }
+}
