@@ -89,6 +89,12 @@ matrix! {
         [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
     /// The audit log (who saw or changed what), and its export. Nothing changes an entry.
     AuditRead = "audit_read", MachineAccess::Scope(Scope::AuditRead), [Admin, GeneralManager];
+    /// One's own notifications, their live stream and one's notification preferences: people
+    /// only (a machine client has no inbox).
+    NotificationsOwn = "notifications_own", MachineAccess::Never,
+        [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
+    /// The organisation's outbound notification gateways (SMS, email, app push, WeChat).
+    NotificationGatewaysManage = "notification_gateways_manage", MachineAccess::Never, [Admin];
 }
 
 impl Permission {

@@ -7,6 +7,7 @@ mod customer;
 mod financing;
 mod idempotency;
 mod job;
+mod notification;
 mod organization;
 mod outbox;
 mod principal;
@@ -22,6 +23,10 @@ pub use customer::{Customer, CustomerFilter, CustomerSort};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use idempotency::IdempotencyRecord;
 pub use job::{JobRow, JobStatus, QueueDepth};
+pub use notification::{
+    NotificationFilter, NotificationGateway, NotificationMessage, NotificationPreferences,
+    NotificationRow, StreamTicket,
+};
 pub use organization::Organization;
 pub use outbox::OutboxEvent;
 pub use principal::SubjectState;
