@@ -12,6 +12,7 @@ pub mod error;
 pub mod financing;
 pub mod http;
 pub mod jobs;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod organization;

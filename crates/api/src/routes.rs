@@ -12,6 +12,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::financing::endpoints(),
         crate::attachments::endpoints(),
         crate::audit::endpoints(),
+        crate::notifications::endpoints(),
     ]
     .concat()
 }

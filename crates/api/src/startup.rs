@@ -242,6 +242,8 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         ])
         .allowed_header("idempotency-key")
         .allowed_header("x-request-id")
+        // EventSource sends it when it reconnects to the notification stream.
+        .allowed_header("last-event-id")
         // Downloads name their file and digest; uploads answer with their location.
         .expose_headers([
             "etag",

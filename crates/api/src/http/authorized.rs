@@ -57,6 +57,8 @@ pub mod perm {
         AttachmentsRead,
         AttachmentsWrite,
         AuditRead,
+        NotificationsOwn,
+        NotificationGatewaysManage,
     );
 }
 

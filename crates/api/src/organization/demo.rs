@@ -207,6 +207,7 @@ pub fn seed(
             store_phone(pii, &mut customer, Some(&phone))?;
             customer.insert(conn)?;
         }
+        crate::notifications::demo::seed(conn, &users, at)?;
         Ok::<_, ServiceError>(DemoSummary {
             created: true,
             customers,

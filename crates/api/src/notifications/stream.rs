@@ -1,0 +1,285 @@
+//! The live stream of a person's notifications, as Server-Sent Events.
+//!
+//! Delivery is by polling an indexed table, not by an in-memory channel: whichever node wrote
+//! a notification, each open stream reads `notifications` where `user_id = ? AND position >
+//! ?` (one range scan of the unique index) every `notification_poll_ms` (500 ms by default),
+//! so a notification reaches its stream within that time, on any node. Each tick also
+//! checks the access token's expiry against the application's clock: a test that moves the
+//! clock sees `event: reauthenticate` on the next tick. The principal itself (still active,
+//! same role) is checked against the database at every heartbeat.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use autocrm_domain::access::{Permission, Principal, PrincipalKind};
+use autocrm_persistence::models::{NotificationRow, StreamTicket, SubjectState};
+use chrono::{DateTime, Utc};
+
+use super::dto::{NotificationDto, StreamQuery};
+use crate::app::{Actor, App, RequestMeta, ServiceError};
+use crate::auth::secret;
+use crate::error::{ApiError, Code};
+use crate::http::authenticate::{Authentication, TokenExpiry};
+use crate::http::endpoint::EndpointArg;
+use crate::http::middleware::RequestId;
+use crate::state::AppState;
+
+/// Notifications read per poll; a larger backlog drains over the next ticks.
+const BATCH: i64 = 100;
+
+/// Who opened a stream, and until when it may stay open: from the bearer header, or from a
+/// single-use ticket (`?ticket=`), which carries the expiry of the token that asked for it.
+pub struct StreamAccess {
+    pub state: web::Data<AppState>,
+    pub principal: Arc<Principal>,
+    pub expires_at: DateTime<Utc>,
+    pub request: RequestMeta,
+}
+
+impl EndpointArg for StreamAccess {
+    const PERMISSION: Option<Permission> = Some(Permission::NotificationsOwn);
+}
+
+impl FromRequest for StreamAccess {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { access(&req).await })
+    }
+}
+
+async fn access(req: &HttpRequest) -> Result<StreamAccess, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let request = RequestMeta {
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        idempotency_key: None,
+    };
+    let permission = Permission::NotificationsOwn;
+    let (principal, expires_at) = match Authentication::of(req) {
+        Some(Authentication::Verified(principal)) => {
+            let expiry = TokenExpiry::of(req)
+                .ok_or_else(|| ApiError::unauthorized("the access token is invalid"))?;
+            (principal, expiry.0)
+        }
+        Some(Authentication::Refused(detail)) => return Err(ApiError::unauthorized(detail)),
+        None => {
+            let query = web::Query::<StreamQuery>::from_query(req.query_string())
+                .map_err(|e| ApiError::bad_request(Code::InvalidQuery, e.to_string()))?;
+            let Some(ticket) = query.into_inner().ticket else {
+                return Err(ApiError::unauthorized(
+                    "missing bearer token or stream ticket",
+                ));
+            };
+            redeem(&state.app, &ticket).await?
+        }
+    };
+    if !permission.allows(&principal) {
+        return Err(ApiError::new(Code::Forbidden));
+    }
+    Ok(StreamAccess {
+        state,
+        principal,
+        expires_at,
+        request,
+    })
+}
+
+/// Consumes a ticket (once, on any node: it is in the database) and names its person.
+async fn redeem(app: &App, ticket: &str) -> Result<(Arc<Principal>, DateTime<Utc>), ApiError> {
+    let refused = || ApiError::unauthorized("the stream ticket is invalid, expired or used");
+    if ticket.len() > 100 {
+        return Err(refused());
+    }
+    let digest = secret::digest(ticket);
+    let now = app.clock.now().naive_utc();
+    let redeemed = app
+        .connection(move |conn| {
+            let Some(ticket) = StreamTicket::consume(conn, &digest, now)? else {
+                return Ok(None);
+            };
+            let subject = SubjectState::of_user(conn, &ticket.org_id, &ticket.user_id)?;
+            Ok(Some((ticket, subject)))
+        })
+        .await?;
+    let Some((
+        ticket,
+        Some(SubjectState::User {
+            active: true,
+            role,
+            store_id,
+            ..
+        }),
+    )) = redeemed
+    else {
+        return Err(refused());
+    };
+    let role = role.parse().map_err(|_| refused())?;
+    let principal = Principal {
+        id: ticket.user_id,
+        org_id: ticket.org_id,
+        role,
+        store_id,
+        scopes: Vec::new(),
+        kind: PrincipalKind::User,
+    };
+    Ok((Arc::new(principal), ticket.access_expires_at.and_utc()))
+}
+
+/// Where the stream starts: after `Last-Event-ID` (header) or `?last_event_id=`; otherwise
+/// after the newest notification (only new ones are sent).
+pub fn resume_position(req: &HttpRequest, query: &StreamQuery) -> Result<Option<i64>, ApiError> {
+    if let Some(value) = req.headers().get("last-event-id") {
+        let position = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|p| *p >= 0)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    Code::InvalidHeader,
+                    "Last-Event-ID must be a notification position (a whole number)",
+                )
+            })?;
+        return Ok(Some(position));
+    }
+    match query.last_event_id {
+        Some(p) if p < 0 => Err(ApiError::bad_request(
+            Code::InvalidQuery,
+            "last_event_id must not be negative",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// One SSE event carrying a notification; its id is the notification's position.
+fn notification_event(row: NotificationRow) -> Bytes {
+    let position = row.position;
+    let data = serde_json::to_string(&NotificationDto::from(row)).unwrap_or_default();
+    Bytes::from(format!(
+        "id: {position}\nevent: notification\ndata: {data}\n\n"
+    ))
+}
+
+fn reauthenticate_event(reason: &str) -> Bytes {
+    Bytes::from(format!(
+        "event: reauthenticate\ndata: {{\"reason\":\"{reason}\"}}\n\n"
+    ))
+}
+
+/// What a stream carries between ticks.
+struct Tail {
+    app: App,
+    actor: Actor,
+    request: RequestMeta,
+    user_id: String,
+    position: i64,
+    expires_at: DateTime<Utc>,
+    ticker: tokio::time::Interval,
+    ticks_per_heartbeat: u64,
+    ticks: u64,
+    out: VecDeque<Bytes>,
+    done: bool,
+}
+
+impl Tail {
+    /// The next chunk to send; `None` ends the stream.
+    async fn next(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(chunk) = self.out.pop_front() {
+                return Some(chunk);
+            }
+            if self.done {
+                return None;
+            }
+            self.ticker.tick().await;
+            self.tick().await;
+        }
+    }
+
+    async fn tick(&mut self) {
+        if self.app.clock.now() >= self.expires_at {
+            self.out.push_back(reauthenticate_event("token_expired"));
+            self.done = true;
+            return;
+        }
+        self.ticks += 1;
+        if self.ticks >= self.ticks_per_heartbeat {
+            self.ticks = 0;
+            // Also the moment to ask whether the person still stands (deactivated, demoted).
+            let checked = self
+                .app
+                .read(self.actor.clone(), self.request.clone(), |_| Ok(()))
+                .await;
+            if let Err(ServiceError::Unauthorized(_)) = checked {
+                self.out.push_back(reauthenticate_event("access_revoked"));
+                self.done = true;
+                return;
+            }
+            self.out.push_back(Bytes::from_static(b": heartbeat\n\n"));
+        }
+        let (user_id, after) = (self.user_id.clone(), self.position);
+        let rows = self
+            .app
+            .connection(move |conn| Ok(NotificationRow::after(conn, &user_id, after, BATCH)?))
+            .await;
+        match rows {
+            Ok(rows) => {
+                for row in rows {
+                    self.position = row.position;
+                    self.out.push_back(notification_event(row));
+                }
+            }
+            // A database that is away for a moment: the next tick tries again.
+            Err(e) => tracing::warn!(error = %e, "notification stream poll failed"),
+        }
+    }
+}
+
+/// The streaming answer: headers that keep proxies from buffering, then the events.
+pub fn respond(access: StreamAccess, start_after: i64) -> HttpResponse {
+    let settings = &access.state.settings;
+    let poll = Duration::from_millis(settings.notification_poll_ms.clamp(50, 10_000));
+    let heartbeat = Duration::from_secs(settings.notification_heartbeat_secs.max(1));
+    let mut ticker = tokio::time::interval(poll);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let ticks_per_heartbeat = (heartbeat.as_millis() / poll.as_millis()).max(1) as u64;
+    let mut out = VecDeque::new();
+    // Tells EventSource how soon to reconnect after a drop.
+    out.push_back(Bytes::from_static(b"retry: 2000\n\n"));
+    let tail = Tail {
+        app: access.state.app.clone(),
+        user_id: access.principal.id.clone(),
+        actor: Actor::Principal(access.principal),
+        request: access.request,
+        position: start_after,
+        expires_at: access.expires_at,
+        ticker,
+        ticks_per_heartbeat,
+        ticks: 0,
+        out,
+        done: false,
+    };
+    let events = futures_util::stream::unfold(tail, |mut tail| async move {
+        let chunk = tail.next().await?;
+        Some((Ok::<_, Infallible>(chunk), tail))
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache, no-store"))
+        // nginx: pass each event on at once.
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(events)
+}
