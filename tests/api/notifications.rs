@@ -633,3 +633,19 @@ async fn a_stream_whose_token_expires_asks_to_reauthenticate_and_closes() {
     );
     assert!(stream.res.chunk().await.unwrap().is_none(), "closed");
 }
+
+/// The node's one poller fans out: two streams of one person both hear a notification, and
+/// one closing leaves the other listening.
+#[tokio::test]
+async fn two_streams_of_one_person_both_hear_and_outlive_each_other() {
+    let app = TestApp::spawn().await;
+    let inbox = inbox(&app).await;
+    let mut phone = Sse::open(&app, STREAM, Some(&inbox.consultant), None).await;
+    let mut desktop = Sse::open(&app, STREAM, Some(&inbox.consultant), None).await;
+    raise(&app, &inbox).await;
+    assert_eq!(phone.notification().await, 1);
+    assert_eq!(desktop.notification().await, 1);
+    drop(phone);
+    raise(&app, &inbox).await;
+    assert_eq!(desktop.notification().await, 2);
+}

@@ -138,6 +138,7 @@ impl Application {
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_secs),
             passwords: runtime.passwords,
             settings: settings.clone(),
+            notifications: Default::default(),
         });
         let runner = job_runner(state.app.clone());
         let job_metrics = web::Data::from(runner.metrics());

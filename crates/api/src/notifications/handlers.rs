@@ -159,8 +159,8 @@ pub async fn create_stream_ticket(
 /// position and whose `data:` is the notification as JSON (as in the list). It resumes after
 /// the `Last-Event-ID` header (sent by `EventSource` when it reconnects) or
 /// `?last_event_id=`, without duplicates; without either, only notifications raised from
-/// now on are sent. A notification raised on any node arrives within about 0.5 s (the
-/// server polls the indexed table; `AUTOCRM_NOTIFICATION_POLL_MS`). A comment line
+/// now on are sent. A notification raised on any node arrives within about 0.5 s (each node
+/// polls an indexed table once per tick for all its streams; `AUTOCRM_NOTIFICATION_POLL_MS`). A comment line
 /// `: heartbeat` comes every 15 s. When the access token expires (or the account is
 /// deactivated or changes role) the stream sends `event: reauthenticate` and closes:
 /// refresh the token and reconnect with `Last-Event-ID`.
@@ -192,7 +192,7 @@ pub async fn notification_stream(
     );
     // Checks the person still stands, and finds where a fresh stream starts.
     let newest = app.read(actor, request, service::last_position).await?;
-    Ok(stream::respond(access, resume.unwrap_or(newest)))
+    Ok(stream::respond(access, resume.unwrap_or(newest), newest))
 }
 
 /// The caller's notification preferences: per kind, the channels wanted.

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod handlers;
 pub mod service;
 pub mod stream;
+pub mod watch;
 
 pub use handlers::endpoints;
 pub use service::{Notification, enqueue_outbound, notify};

@@ -1,12 +1,13 @@
 //! The live stream of a person's notifications, as Server-Sent Events.
 //!
-//! Delivery is by polling an indexed table, not by an in-memory channel: whichever node wrote
-//! a notification, each open stream reads `notifications` where `user_id = ? AND position >
-//! ?` (one range scan of the unique index) every `notification_poll_ms` (500 ms by default),
-//! so a notification reaches its stream within that time, on any node. Each tick also
-//! checks the access token's expiry against the application's clock: a test that moves the
-//! clock sees `event: reauthenticate` on the next tick. The principal itself (still active,
-//! same role) is checked against the database at every heartbeat.
+//! Delivery is by polling indexed tables, not by an in-memory channel, so a notification
+//! written on any node reaches every stream: the node's one shared poller (`watch.rs`) asks
+//! every `notification_poll_ms` (500 ms by default) for the last position of each person with
+//! a stream open here, and wakes the streams whose person has something new; each of those
+//! then reads `notifications WHERE user_id = ? AND position > ?` (a range scan of the unique
+//! index). Each stream also ticks on the same period to check the access token's expiry
+//! against the application's clock (a test that moves the clock sees `event: reauthenticate`
+//! on the next tick), and at every heartbeat that the person still stands.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -24,6 +25,7 @@ use autocrm_persistence::models::{NotificationRow, StreamTicket, SubjectState};
 use chrono::{DateTime, Utc};
 
 use super::dto::{NotificationDto, StreamQuery};
+use super::watch::Subscription;
 use crate::app::{Actor, App, RequestMeta, ServiceError};
 use crate::auth::secret;
 use crate::error::{ApiError, Code};
@@ -187,6 +189,10 @@ struct Tail {
     user_id: String,
     position: i64,
     expires_at: DateTime<Utc>,
+    /// Wakes the stream when the node's poller sees a newer position.
+    watch: Subscription,
+    /// False once the poller's sender is gone (then the ticks alone drive the stream).
+    watching: bool,
     ticker: tokio::time::Interval,
     ticks_per_heartbeat: u64,
     ticks: u64,
@@ -204,52 +210,81 @@ impl Tail {
             if self.done {
                 return None;
             }
-            self.ticker.tick().await;
-            self.tick().await;
+            let latest = *self.watch.latest.borrow_and_update();
+            if latest > self.position && self.fetch().await {
+                continue;
+            }
+            let ticked = tokio::select! {
+                _ = self.ticker.tick() => true,
+                changed = self.watch.latest.changed(), if self.watching => {
+                    self.watching = changed.is_ok();
+                    false
+                }
+            };
+            // The clock first: an expired token gets nothing more.
+            if self.app.clock.now() >= self.expires_at {
+                self.out.push_back(reauthenticate_event("token_expired"));
+                self.done = true;
+                continue;
+            }
+            if ticked {
+                self.tick().await;
+            }
         }
     }
 
+    /// Heartbeat, and then whether the person still stands.
     async fn tick(&mut self) {
-        if self.app.clock.now() >= self.expires_at {
-            self.out.push_back(reauthenticate_event("token_expired"));
+        self.ticks += 1;
+        if self.ticks < self.ticks_per_heartbeat {
+            return;
+        }
+        self.ticks = 0;
+        let checked = self
+            .app
+            .read(self.actor.clone(), self.request.clone(), |_| Ok(()))
+            .await;
+        if let Err(ServiceError::Unauthorized(_)) = checked {
+            self.out.push_back(reauthenticate_event("access_revoked"));
             self.done = true;
             return;
         }
-        self.ticks += 1;
-        if self.ticks >= self.ticks_per_heartbeat {
-            self.ticks = 0;
-            // Also the moment to ask whether the person still stands (deactivated, demoted).
-            let checked = self
-                .app
-                .read(self.actor.clone(), self.request.clone(), |_| Ok(()))
-                .await;
-            if let Err(ServiceError::Unauthorized(_)) = checked {
-                self.out.push_back(reauthenticate_event("access_revoked"));
-                self.done = true;
-                return;
-            }
-            self.out.push_back(Bytes::from_static(b": heartbeat\n\n"));
-        }
+        self.out.push_back(Bytes::from_static(b": heartbeat\n\n"));
+    }
+
+    /// Reads the notifications after the stream's position; whether that went through (a
+    /// failed read waits for the next tick).
+    async fn fetch(&mut self) -> bool {
         let (user_id, after) = (self.user_id.clone(), self.position);
         let rows = self
             .app
             .connection(move |conn| Ok(NotificationRow::after(conn, &user_id, after, BATCH)?))
             .await;
         match rows {
+            Ok(rows) if rows.is_empty() => {
+                // Nothing behind the counter (cannot happen: both commit together); do not
+                // ask again for the same position.
+                self.position = self.position.max(*self.watch.latest.borrow());
+                true
+            }
             Ok(rows) => {
                 for row in rows {
                     self.position = row.position;
                     self.out.push_back(notification_event(row));
                 }
+                true
             }
-            // A database that is away for a moment: the next tick tries again.
-            Err(e) => tracing::warn!(error = %e, "notification stream poll failed"),
+            Err(e) => {
+                tracing::warn!(error = %e, "notification stream read failed");
+                false
+            }
         }
     }
 }
 
 /// The streaming answer: headers that keep proxies from buffering, then the events.
-pub fn respond(access: StreamAccess, start_after: i64) -> HttpResponse {
+/// `newest` is the person's last position now; the stream starts after `start_after`.
+pub fn respond(access: StreamAccess, start_after: i64, newest: i64) -> HttpResponse {
     let settings = &access.state.settings;
     let poll = Duration::from_millis(settings.notification_poll_ms.clamp(50, 10_000));
     let heartbeat = Duration::from_secs(settings.notification_heartbeat_secs.max(1));
@@ -259,13 +294,20 @@ pub fn respond(access: StreamAccess, start_after: i64) -> HttpResponse {
     let mut out = VecDeque::new();
     // Tells EventSource how soon to reconnect after a drop.
     out.push_back(Bytes::from_static(b"retry: 2000\n\n"));
+    let app = access.state.app.clone();
+    let watch = access
+        .state
+        .notifications
+        .subscribe(&app, poll, &access.principal.id, newest);
     let tail = Tail {
-        app: access.state.app.clone(),
+        app,
         user_id: access.principal.id.clone(),
         actor: Actor::Principal(access.principal),
         request: access.request,
         position: start_after,
         expires_at: access.expires_at,
+        watch,
+        watching: true,
         ticker,
         ticks_per_heartbeat,
         ticks: 0,

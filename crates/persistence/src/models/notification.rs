@@ -68,6 +68,22 @@ impl NotificationRow {
             .unwrap_or(0))
     }
 
+    /// The last positions of these people (those who have had a notification): one lookup by
+    /// primary key per person, in one statement (the shared stream poller's question).
+    pub fn last_positions(
+        conn: &mut DbConn,
+        user_ids: &[String],
+    ) -> QueryResult<Vec<(String, i64)>> {
+        use notification_counters::dsl as c;
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        c::notification_counters
+            .filter(c::user_id.eq_any(user_ids))
+            .select((c::user_id, c::last_position))
+            .load(conn)
+    }
+
     /// One person's notification by id.
     pub fn find_for(
         conn: &mut DbConn,
