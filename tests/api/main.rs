@@ -12,6 +12,7 @@ mod financing;
 mod helpers;
 mod idempotency;
 mod jobs;
+mod notifications;
 mod openapi_doc;
 mod organization;
 mod rate_limits;

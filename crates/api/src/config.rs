@@ -61,6 +61,13 @@ pub struct Settings {
     /// Lets webhooks reach loopback and private addresses and plain `http` (on-premises
     /// receivers, tests), in or out of dev mode. Other schemes are always refused.
     pub webhook_allow_private_targets: bool,
+    /// How often an open notification stream looks for new notifications, in milliseconds
+    /// (one indexed query per open stream and tick; also how often it checks its token).
+    pub notification_poll_ms: u64,
+    /// Seconds between the stream's heartbeat comments (keeps proxies from closing it).
+    pub notification_heartbeat_secs: u64,
+    /// Lifetime of a stream ticket (`POST /api/v1/me/notifications/stream-ticket`), seconds.
+    pub notification_ticket_ttl_secs: i64,
 }
 
 /// Where an S3-compatible store is and how to sign for it. The secret key comes from the
@@ -141,6 +148,9 @@ impl Default for Settings {
             s3: S3Settings::default(),
             webhook_retry_schedule: String::new(),
             webhook_allow_private_targets: false,
+            notification_poll_ms: 500,
+            notification_heartbeat_secs: 15,
+            notification_ticket_ttl_secs: 60,
         }
     }
 }
@@ -291,6 +301,15 @@ impl Settings {
         }
         if let Some(v) = env("AUTOCRM_MAX_UPLOAD_BYTES") {
             self.max_upload_bytes = parse("AUTOCRM_MAX_UPLOAD_BYTES", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_NOTIFICATION_POLL_MS") {
+            self.notification_poll_ms = parse("AUTOCRM_NOTIFICATION_POLL_MS", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_NOTIFICATION_HEARTBEAT_SECS") {
+            self.notification_heartbeat_secs = parse("AUTOCRM_NOTIFICATION_HEARTBEAT_SECS", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_NOTIFICATION_TICKET_TTL_SECS") {
+            self.notification_ticket_ttl_secs = parse("AUTOCRM_NOTIFICATION_TICKET_TTL_SECS", v)?;
         }
         if let Some(v) = env("AUTOCRM_UPLOAD_TYPES") {
             self.upload_types = v

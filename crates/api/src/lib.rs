@@ -13,6 +13,7 @@ pub mod events;
 pub mod financing;
 pub mod http;
 pub mod jobs;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod organization;

@@ -14,6 +14,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::audit::endpoints(),
         crate::events::endpoints(),
         crate::webhooks::endpoints(),
+        crate::notifications::endpoints(),
     ]
     .concat()
 }

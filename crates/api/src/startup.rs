@@ -138,6 +138,7 @@ impl Application {
             jwt: JwtKeys::new(&settings.jwt_secret, settings.access_token_ttl_secs),
             passwords: runtime.passwords,
             settings: settings.clone(),
+            notifications: Default::default(),
         });
         let runner = job_runner(state.app.clone());
         let job_metrics = web::Data::from(runner.metrics());
@@ -242,6 +243,8 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         ])
         .allowed_header("idempotency-key")
         .allowed_header("x-request-id")
+        // EventSource sends it when it reconnects to the notification stream.
+        .allowed_header("last-event-id")
         // Downloads name their file and digest; uploads answer with their location.
         .expose_headers([
             "etag",

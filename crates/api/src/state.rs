@@ -13,4 +13,6 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub passwords: PasswordHasher,
     pub settings: Arc<Settings>,
+    /// The node's shared poller for open notification streams.
+    pub notifications: Arc<crate::notifications::watch::Watcher>,
 }

@@ -6,6 +6,7 @@ pub mod contact;
 pub mod customer;
 pub mod financing;
 pub mod leads;
+pub mod notification;
 pub mod organization;
 pub mod sales;
 pub mod text_enum;

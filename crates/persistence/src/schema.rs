@@ -233,6 +233,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        position -> BigInt,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Nullable<Text>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_counters (user_id) {
+        user_id -> Text,
+        last_position -> BigInt,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id) {
+        user_id -> Text,
+        org_id -> Text,
+        channels -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_gateways (id) {
+        id -> Text,
+        org_id -> Text,
+        channel -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        secret_ciphertext -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_messages (id) {
+        id -> Text,
+        org_id -> Text,
+        notification_id -> Text,
+        gateway_id -> Text,
+        user_id -> Text,
+        channel -> Text,
+        message -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_stream_tickets (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        ticket_hash -> Text,
+        expires_at -> Timestamp,
+        access_expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(stores -> organizations (org_id));
 diesel::joinable!(users -> organizations (org_id));
 diesel::joinable!(customers -> organizations (org_id));
@@ -312,4 +385,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     deliveries,
     delivery_attempts,
+    notifications,
+    notification_counters,
+    notification_preferences,
+    notification_gateways,
+    notification_messages,
+    notification_stream_tickets,
 );

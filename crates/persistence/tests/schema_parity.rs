@@ -131,6 +131,12 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         webhook_subscriptions,
         deliveries,
         delivery_attempts,
+        notifications,
+        notification_counters,
+        notification_preferences,
+        notification_gateways,
+        notification_messages,
+        notification_stream_tickets,
     )
 }
 
@@ -471,6 +477,9 @@ fn assert_keys_are_sound(backend: &str, db: &DbShape) {
         "idempotency_keys",
         &["org_id", "principal_id", "idempotency_key"],
     );
+    unique("notifications", &["user_id", "position"]);
+    unique("notification_gateways", &["org_id", "channel"]);
+    unique("notification_stream_tickets", &["ticket_hash"]);
 }
 
 fn postgres_configured() -> bool {

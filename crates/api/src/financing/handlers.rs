@@ -289,7 +289,8 @@ pub async fn get_application(
 /// more_info_needed, funded) need the finance role or a client with `financing:write`; the
 /// dealership's steps need a staff role (403 otherwise). `documents` are added to the
 /// application's. With `If-Match`, a stale version answers 412. Emits
-/// `financing.status_changed`.
+/// `financing.status_changed`; when the caller is not the application's creator, the creator
+/// gets a `financing.status_changed` notification (in-app and their chosen channels).
 #[utoipa::path(
     post, path = "/api/v1/financing-applications/{id}/status", tag = "financing applications",
     params(("id" = String, Path, description = "Application id"),

@@ -36,27 +36,45 @@ impl Authentication {
     }
 }
 
+/// When the verified access token of this request expires (its `exp`), for what outlives
+/// the request's answer: the notification stream closes then.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenExpiry(pub chrono::DateTime<chrono::Utc>);
+
+impl TokenExpiry {
+    pub fn of(req: &HttpRequest) -> Option<TokenExpiry> {
+        req.extensions().get::<TokenExpiry>().copied()
+    }
+}
+
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    if let Some(outcome) = verify(&req) {
-        req.extensions_mut().insert(outcome);
+    if let Some((outcome, expiry)) = verify(&req) {
+        let mut extensions = req.extensions_mut();
+        extensions.insert(outcome);
+        if let Some(expiry) = expiry {
+            extensions.insert(expiry);
+        }
     }
     next.call(req).await
 }
 
-fn verify(req: &ServiceRequest) -> Option<Authentication> {
+fn verify(req: &ServiceRequest) -> Option<(Authentication, Option<TokenExpiry>)> {
     let value = req.headers().get(header::AUTHORIZATION)?;
     let state = req.app_data::<web::Data<AppState>>()?;
     Some(match bearer(value) {
-        Err(detail) => Authentication::Refused(detail),
+        Err(detail) => (Authentication::Refused(detail), None),
         Ok(token) => match state.jwt.verify(token, state.app.clock.now()) {
-            Err(detail) => Authentication::Refused(detail),
-            Ok(claims) => match principal_of(claims) {
-                Some(p) => Authentication::Verified(Arc::new(p)),
-                None => Authentication::Refused("the access token is invalid"),
-            },
+            Err(detail) => (Authentication::Refused(detail), None),
+            Ok(claims) => {
+                let expiry = chrono::DateTime::from_timestamp(claims.exp, 0).map(TokenExpiry);
+                match principal_of(claims) {
+                    Some(p) => (Authentication::Verified(Arc::new(p)), expiry),
+                    None => (Authentication::Refused("the access token is invalid"), None),
+                }
+            }
         },
     })
 }

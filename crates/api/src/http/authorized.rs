@@ -59,6 +59,8 @@ pub mod perm {
         AuditRead,
         EventsRead,
         WebhooksManage,
+        NotificationsOwn,
+        NotificationGatewaysManage,
     );
 }
 

@@ -226,6 +226,7 @@ pub fn seed(
             updated_at: at,
         }
         .insert(conn)?;
+        crate::notifications::demo::seed(conn, &users, at)?;
         Ok::<_, ServiceError>(DemoSummary {
             created: true,
             customers,

@@ -93,6 +93,12 @@ matrix! {
     EventsRead = "events_read", MachineAccess::Scope(Scope::EventsRead), [Admin, GeneralManager];
     /// Webhook subscriptions, their secrets, deliveries, tests and replays.
     WebhooksManage = "webhooks_manage", MachineAccess::Scope(Scope::WebhooksManage), [Admin];
+    /// One's own notifications, their live stream and one's notification preferences: people
+    /// only (a machine client has no inbox).
+    NotificationsOwn = "notifications_own", MachineAccess::Never,
+        [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
+    /// The organisation's outbound notification gateways (SMS, email, app push, WeChat).
+    NotificationGatewaysManage = "notification_gateways_manage", MachineAccess::Never, [Admin];
 }
 
 impl Permission {

@@ -8,6 +8,7 @@ mod delivery;
 mod financing;
 mod idempotency;
 mod job;
+mod notification;
 mod organization;
 mod outbox;
 mod principal;
@@ -25,6 +26,10 @@ pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use idempotency::IdempotencyRecord;
 pub use job::{JobRow, JobStatus, QueueDepth};
+pub use notification::{
+    NotificationFilter, NotificationGateway, NotificationMessage, NotificationPreferences,
+    NotificationRow, StreamTicket,
+};
 pub use organization::Organization;
 pub use outbox::{FeedFilter, OutboxEvent};
 pub use principal::SubjectState;

@@ -220,7 +220,9 @@ pub fn list(ctx: &mut Ctx, query: ApplicationQuery) -> ServiceResult<Vec<Financi
 
 /// Takes one step of the process: `InvalidTransition` for a step that is not part of it,
 /// `Forbidden` when the step is not the caller's to take (lender decisions are for finance
-/// staff and clients with `financing:write`). Emits `financing.status_changed`.
+/// staff and clients with `financing:write`). Emits `financing.status_changed`, and notifies
+/// the application's creator (`financing.status_changed` notification) when someone else
+/// took the step.
 pub fn change_status(
     ctx: &mut Ctx,
     id: &str,
@@ -266,5 +268,41 @@ pub fn change_status(
         },
     )?;
     record_step(ctx, &application, from, change.note.as_deref())?;
+    notify_creator(ctx, &application, change.status)?;
     with_history(ctx, application)
+}
+
+/// Tells the person who opened the application that someone else moved it on (in-app, and
+/// on the channels they chose), in this unit of work.
+fn notify_creator(
+    ctx: &mut Ctx,
+    application: &FinancingApplication,
+    to: ApplicationStatus,
+) -> ServiceResult<()> {
+    if application.created_by == ctx.principal()?.id {
+        return Ok(());
+    }
+    let status = match to {
+        ApplicationStatus::Draft => "草稿",
+        ApplicationStatus::Submitted => "已提交",
+        ApplicationStatus::MoreInfoNeeded => "需补充材料",
+        ApplicationStatus::Approved => "已批准",
+        ApplicationStatus::Rejected => "已拒绝",
+        ApplicationStatus::Signed => "已签约",
+        ApplicationStatus::Funded => "已放款",
+        ApplicationStatus::Cancelled => "已取消",
+    };
+    crate::notifications::notify(
+        ctx,
+        &application.created_by,
+        crate::notifications::Notification {
+            kind: autocrm_domain::notification::NotificationKind::FinancingStatusChanged,
+            title: format!("贷款申请{status}"),
+            body: format!(
+                "您提交的贷款申请状态已更新为“{status}”（{}）。",
+                to.as_str()
+            ),
+            link: Some(format!("/api/v1/financing-applications/{}", application.id)),
+        },
+    )
 }
