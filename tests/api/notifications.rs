@@ -649,3 +649,37 @@ async fn two_streams_of_one_person_both_hear_and_outlive_each_other() {
     raise(&app, &inbox).await;
     assert_eq!(desktop.notification().await, 2);
 }
+
+/// Heartbeats keep an idle stream open; a person deactivated meanwhile is told to
+/// re-authenticate at the next one (the access token alone would last 15 minutes).
+#[tokio::test]
+async fn heartbeats_flow_and_a_deactivated_person_is_asked_to_reauthenticate() {
+    let app = TestApp::spawn_with(|s| s.notification_heartbeat_secs = 1).await;
+    let store = app.create_store("浦东店", "上海").await;
+    let (id, consultant) = app.user_with_role("sales_consultant", Some(&store)).await;
+    let mut stream = Sse::open(&app, STREAM, Some(&consultant), None).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while !stream.buf.contains(": heartbeat\n\n") {
+        let chunk = tokio::time::timeout_at(deadline, stream.res.chunk())
+            .await
+            .expect("a heartbeat within 3 s")
+            .unwrap()
+            .expect("the stream is open");
+        stream.buf.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/users/{id}/deactivate"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    with_status(res, 200).await.unwrap();
+    let event = stream
+        .next(Duration::from_secs(3))
+        .await
+        .expect("reauthenticate");
+    assert_eq!(event.event, "reauthenticate");
+    assert!(event.data.contains("access_revoked"), "{event:?}");
+    assert_eq!(stream.next(Duration::from_secs(2)).await, None);
+}

@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::app::ServiceResult;
 
-/// (kind, title, body, minutes ago, read)
+/// (kind, title, body, minutes ago, read), oldest first: positions follow time.
 const CONSULTANT: [(NotificationKind, &str, &str, i64, bool); 3] = [
     (
         NotificationKind::System,
@@ -36,18 +36,18 @@ const CONSULTANT: [(NotificationKind, &str, &str, i64, bool); 3] = [
 
 const MANAGER: [(NotificationKind, &str, &str, i64, bool); 2] = [
     (
-        NotificationKind::ReservationCancelled,
-        "车辆预订已取消",
-        "一笔门店车辆预订已被客户取消，定金退款待处理。",
-        3 * 60,
-        false,
-    ),
-    (
         NotificationKind::System,
         "本周销售周报已生成",
         "门店线索转化率与顾问业绩已更新，请在报表中查看。",
         24 * 60,
         true,
+    ),
+    (
+        NotificationKind::ReservationCancelled,
+        "车辆预订已取消",
+        "一笔门店车辆预订已被客户取消，定金退款待处理。",
+        3 * 60,
+        false,
     ),
 ];
 
