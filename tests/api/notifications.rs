@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use autocrm_persistence::models::{NotificationGateway, NotificationMessage, TenantRecord};
+use autocrm_persistence::models::{NotificationGateway, TenantRecord};
 use base64::Engine;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -370,16 +370,36 @@ async fn gateways_are_for_admins_show_their_secret_once_and_keep_it_encrypted() 
 }
 
 #[tokio::test]
-async fn notify_queues_one_message_per_wanted_channel_with_an_active_gateway() {
-    let app = TestApp::spawn().await;
+async fn notify_sends_one_signed_message_per_wanted_channel_with_an_active_gateway() {
+    let app = crate::webhooks::app_with_private_targets().await;
+    let receiver = crate::webhooks::Receiver::start(200).await;
     let inbox = inbox(&app).await;
     let admin = app.admin_token.clone();
-    for (channel, active) in [("sms", true), ("email", false)] {
+    let mut email_gateway = (String::new(), String::new());
+    for (channel, active) in [("sms", false), ("email", true)] {
         let body = json!({"channel": channel, "url": format!("https://{channel}.huadong-auto.cn/hook"), "active": active});
-        with_status(app.post(GATEWAYS, &admin, &body).await, 201)
+        let created = with_status(app.post(GATEWAYS, &admin, &body).await, 201)
             .await
             .unwrap();
+        if channel == "email" {
+            email_gateway = (
+                created["id"].as_str().unwrap().to_owned(),
+                created["secret"].as_str().unwrap().to_owned(),
+            );
+        }
     }
+    // The API takes only https gateways; the test points this one at a loopback receiver.
+    let (gateway_id, secret) = email_gateway;
+    let url = receiver.url.clone();
+    app.with_db(move |conn| {
+        use autocrm_persistence::schema::notification_gateways::dsl as g;
+        use diesel::prelude::*;
+        diesel::update(g::notification_gateways.filter(g::id.eq(&gateway_id)))
+            .set(g::url.eq(&url))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
     let res = app
         .request(Method::PUT, PREFERENCES, Some(&inbox.consultant))
         .json(&json!({"channels": {"financing.status_changed": ["in_app", "sms", "email", "app_push"]}}))
@@ -391,25 +411,53 @@ async fn notify_queues_one_message_per_wanted_channel_with_an_active_gateway() {
     let list = json_ok(&app, &inbox.consultant, LIST).await;
     let notification = list["items"][0]["id"].as_str().unwrap().to_owned();
     let org = app.org_id.clone();
-    let messages = app
+    let queued = app
         .with_db(move |conn| {
-            NotificationMessage::of_notification(conn, &org, &notification).unwrap()
+            use autocrm_persistence::schema::deliveries::dsl as d;
+            use diesel::prelude::*;
+            d::deliveries
+                .filter(d::org_id.eq(&org))
+                .filter(d::target_kind.eq("gateway"))
+                .select((d::event_type, d::payload))
+                .load::<(String, String)>(conn)
+                .unwrap()
         })
         .await;
-    // sms: wanted, active gateway; email: gateway inactive; app_push: no gateway.
-    assert_eq!(messages.len(), 1, "{messages:?}");
-    let message = &messages[0];
-    assert_eq!(message.channel, "sms");
-    assert_eq!(message.status, "pending");
-    assert_eq!(message.user_id, inbox.consultant_id);
-    let payload: Value = serde_json::from_str(&message.message).unwrap();
+    // email: wanted, active gateway; sms: gateway inactive; app_push: no gateway.
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    let (event_type, stored) = &queued[0];
+    assert_eq!(event_type, "notification.email");
+    let payload: Value = serde_json::from_str(stored).unwrap();
+    assert_eq!(payload["notification_id"], notification.as_str());
     assert_eq!(payload["kind"], "financing.status_changed");
     assert_eq!(
         payload["recipient"],
         json!({"user_id": inbox.consultant_id})
     );
-    assert!(!message.message.contains("13700001111"), "no clear phone");
-    assert!(!message.message.contains("@acme.test"), "no e-mail address");
+    assert!(!stored.contains("13700001111"), "no clear phone stored");
+    assert!(!stored.contains("@acme.test"), "no e-mail address stored");
+
+    // The job runner sends it like a webhook: signed, with the e-mail added at send time.
+    crate::webhooks::tick(&app).await;
+    let got = receiver.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        crate::webhooks::verifies(&secret, &got[0]),
+        "signature verifies"
+    );
+    let sent = got[0].json();
+    assert_eq!(sent["channel"], "email");
+    assert_eq!(sent["recipient"]["user_id"], inbox.consultant_id.as_str());
+    assert!(
+        sent["recipient"]["email"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("@acme.test")),
+        "{sent}"
+    );
+    assert!(
+        sent["recipient"].get("phone").is_none(),
+        "only the contact the channel needs"
+    );
 
     // Without in-app, the outbound message still goes, and the inbox stays as it was.
     let res = app

@@ -280,20 +280,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    notification_messages (id) {
-        id -> Text,
-        org_id -> Text,
-        notification_id -> Text,
-        gateway_id -> Text,
-        user_id -> Text,
-        channel -> Text,
-        message -> Text,
-        status -> Text,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
     notification_stream_tickets (id) {
         id -> Text,
         org_id -> Text,
@@ -389,6 +375,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_counters,
     notification_preferences,
     notification_gateways,
-    notification_messages,
     notification_stream_tickets,
 );

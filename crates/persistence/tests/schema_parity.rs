@@ -135,7 +135,6 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         notification_counters,
         notification_preferences,
         notification_gateways,
-        notification_messages,
         notification_stream_tickets,
     )
 }

@@ -54,24 +54,6 @@ CREATE TABLE notification_gateways (
 );
 CREATE UNIQUE INDEX notification_gateways_channel_idx ON notification_gateways (org_id, channel);
 
--- Outbound messages waiting for their gateway, written by `notify` in the transaction of
--- the change. The message holds no contact data: the recipient's phone or e-mail is read
--- when the message is sent.
-CREATE TABLE notification_messages (
-    id TEXT PRIMARY KEY NOT NULL,
-    org_id TEXT NOT NULL REFERENCES organizations (id),
-    -- The notification's id (also when the recipient keeps no in-app copy).
-    notification_id TEXT NOT NULL,
-    gateway_id TEXT NOT NULL REFERENCES notification_gateways (id),
-    user_id TEXT NOT NULL REFERENCES users (id),
-    channel TEXT NOT NULL,
-    message TEXT NOT NULL,
-    -- pending until the delivery machinery takes it.
-    status TEXT NOT NULL,
-    created_at TIMESTAMP NOT NULL
-);
-CREATE INDEX notification_messages_status_idx ON notification_messages (status, created_at);
-
 -- Single-use tickets for browsers' EventSource (which cannot send headers): the SHA-256 of
 -- the ticket, its short expiry, and the expiry of the access token that asked for it (the
 -- stream it opens lives no longer).

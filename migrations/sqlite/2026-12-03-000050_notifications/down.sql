@@ -1,5 +1,4 @@
 DROP TABLE notification_stream_tickets;
-DROP TABLE notification_messages;
 DROP TABLE notification_gateways;
 DROP TABLE notification_preferences;
 DROP TABLE notification_counters;

@@ -9,8 +9,8 @@ use autocrm_domain::notification::{
 };
 use autocrm_persistence::db::new_id;
 use autocrm_persistence::models::{
-    NotificationFilter, NotificationGateway, NotificationMessage, NotificationPreferences,
-    NotificationRow, StreamTicket, TenantRecord, User,
+    NotificationFilter, NotificationGateway, NotificationPreferences, NotificationRow,
+    StreamTicket, TenantRecord, User,
 };
 use chrono::NaiveDateTime;
 
@@ -78,10 +78,10 @@ pub fn notify(
     enqueue_outbound(ctx, &id, &recipient.id, &notification, &outbound)
 }
 
-/// THE place where outbound messages are queued: one `notification_messages` row per wanted
-/// channel with an active gateway, in the caller's transaction. The message carries no
-/// contact data; the sender looks up the recipient's phone or e-mail when it sends. Sending
-/// belongs to the webhook delivery machinery (signing, SSRF guard, retries, attempt log).
+/// THE place where outbound messages are queued: one delivery per wanted channel with an
+/// active gateway, in the caller's transaction, sent by the same machinery as webhooks
+/// (`outbound`: signing, SSRF guard, retry schedule, attempt log). The stored message
+/// carries no contact data; the sender adds the recipient's phone and e-mail when it sends.
 pub fn enqueue_outbound(
     ctx: &mut Ctx,
     notification_id: &str,
@@ -110,18 +110,15 @@ pub fn enqueue_outbound(
             "link": notification.link,
             "created_at": ctx.now_utc().to_rfc3339(),
         });
-        NotificationMessage {
-            id: new_id(),
-            org_id: org_id.clone(),
-            notification_id: notification_id.to_owned(),
-            gateway_id: gateway.id.clone(),
-            user_id: recipient_user_id.to_owned(),
-            channel: channel.as_str().to_owned(),
-            message: message.to_string(),
-            status: "pending".to_owned(),
-            created_at: at,
-        }
-        .insert(ctx.conn)?;
+        crate::outbound::deliver::queue_to(
+            ctx.conn,
+            (crate::outbound::deliver::GATEWAY, &gateway.id),
+            &org_id,
+            &new_id(),
+            &format!("notification.{}", channel.as_str()),
+            &message.to_string(),
+            at,
+        )?;
     }
     Ok(())
 }

@@ -6,7 +6,8 @@ use std::time::Instant;
 use autocrm_persistence::DbConn;
 use autocrm_persistence::db::{new_id, write_tx};
 use autocrm_persistence::models::{
-    Delivery, DeliveryAttempt, DeliveryStatus, JobRow, WebhookSubscription,
+    Delivery, DeliveryAttempt, DeliveryStatus, JobRow, NotificationGateway, TenantRecord, User,
+    WebhookSubscription,
 };
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,9 @@ use crate::jobs::{Job, JobFuture, Outcome};
 
 /// The kind of target a webhook delivery goes to.
 pub const WEBHOOK: &str = "webhook";
+/// The kind of target a staff notification's outbound message goes to (SMS, e-mail, app
+/// push, WeChat gateways).
+pub const GATEWAY: &str = "gateway";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
@@ -34,11 +38,34 @@ pub fn queue(
     body: &str,
     now: NaiveDateTime,
 ) -> ServiceResult<Delivery> {
+    queue_to(
+        conn,
+        (WEBHOOK, subscription_id),
+        org_id,
+        event_id,
+        event_type,
+        body,
+        now,
+    )
+}
+
+/// Queues a delivery to any kind of target (`WEBHOOK` or `GATEWAY`, with its id), and the
+/// job that sends it, in the caller's transaction. `event_id` is the `webhook-id` the
+/// receiver dedupes on.
+pub fn queue_to(
+    conn: &mut DbConn,
+    (target_kind, target_id): (&str, &str),
+    org_id: &str,
+    event_id: &str,
+    event_type: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> ServiceResult<Delivery> {
     let delivery = Delivery {
         id: new_id(),
         org_id: org_id.to_owned(),
-        target_kind: WEBHOOK.to_owned(),
-        target_id: subscription_id.to_owned(),
+        target_kind: target_kind.to_owned(),
+        target_id: target_id.to_owned(),
         event_id: event_id.to_owned(),
         event_type: event_type.to_owned(),
         payload: body.to_owned(),
@@ -76,12 +103,83 @@ enum Target {
     Send {
         url: String,
         keys: Vec<Vec<u8>>,
+        body: String,
     },
-    /// The subscription is gone or off: the delivery dies without an attempt.
+    /// The target is gone or off: the delivery dies without an attempt.
     Gone(&'static str),
 }
 
-fn target(
+/// What the database says of a delivery's target, read before sending.
+enum Found {
+    Webhook(Option<WebhookSubscription>),
+    /// The gateway, and the recipient's phone and e-mail (looked up at send time, so the
+    /// stored message never holds them).
+    Gateway(Option<(NotificationGateway, Option<String>, Option<String>)>),
+}
+
+fn find_target(conn: &mut DbConn, delivery: &Delivery) -> ServiceResult<Found> {
+    if delivery.target_kind != GATEWAY {
+        return Ok(Found::Webhook(WebhookSubscription::find_any(
+            conn,
+            &delivery.target_id,
+        )?));
+    }
+    let Some(gateway) = NotificationGateway::find(conn, &delivery.org_id, &delivery.target_id)?
+    else {
+        return Ok(Found::Gateway(None));
+    };
+    let recipient = serde_json::from_str::<serde_json::Value>(&delivery.payload)
+        .ok()
+        .and_then(|m| m["recipient"]["user_id"].as_str().map(str::to_owned));
+    let user = match recipient {
+        Some(id) => User::find(conn, &delivery.org_id, &id)?,
+        None => None,
+    };
+    let (phone, email) = user.map_or((None, None), |u| (u.phone, Some(u.email)));
+    Ok(Found::Gateway(Some((gateway, phone, email))))
+}
+
+fn target(app: &App, delivery: &Delivery, found: Found, now: NaiveDateTime) -> Target {
+    match found {
+        Found::Webhook(sub) => webhook_target(app, delivery, sub, now),
+        Found::Gateway(None) => Target::Gone("the gateway was deleted"),
+        Found::Gateway(Some((gateway, phone, email))) => {
+            if !gateway.active {
+                return Target::Gone("the gateway is inactive");
+            }
+            let Some(key) = app
+                .pii
+                .decrypt(&gateway.secret_ciphertext)
+                .ok()
+                .and_then(|s| signing::secret_key(&s))
+            else {
+                return Target::Gone("the signing secret cannot be read");
+            };
+            let Ok(mut message) = serde_json::from_str::<serde_json::Value>(&delivery.payload)
+            else {
+                return Target::Gone("the stored message is not JSON");
+            };
+            // Only the contact the channel needs (data minimisation).
+            let contact = match message["channel"].as_str() {
+                Some("sms") => Some(("phone", phone)),
+                Some("email") => Some(("email", email)),
+                _ => None,
+            };
+            if let (Some(recipient), Some((field, value))) =
+                (message["recipient"].as_object_mut(), contact)
+            {
+                recipient.insert(field.into(), value.into());
+            }
+            Target::Send {
+                url: gateway.url,
+                keys: vec![key],
+                body: message.to_string(),
+            }
+        }
+    }
+}
+
+fn webhook_target(
     app: &App,
     delivery: &Delivery,
     sub: Option<WebhookSubscription>,
@@ -93,7 +191,6 @@ fn target(
     if !sub.active {
         return Target::Gone("the subscription is inactive");
     }
-    let _ = delivery;
     let mut keys = Vec::new();
     for stored in std::iter::once(Some(&sub.secret_ciphertext)).chain(std::iter::once(
         sub.previous_secret_ciphertext
@@ -110,10 +207,20 @@ fn target(
     if keys.is_empty() {
         return Target::Gone("the signing secret cannot be read");
     }
-    Target::Send { url: sub.url, keys }
+    Target::Send {
+        url: sub.url,
+        keys,
+        body: delivery.payload.clone(),
+    }
 }
 
-async fn send(app: &App, url: &str, keys: &[Vec<u8>], delivery: &Delivery) -> Attempted {
+async fn send(
+    app: &App,
+    url: &str,
+    keys: &[Vec<u8>],
+    delivery: &Delivery,
+    body: String,
+) -> Attempted {
     let outbound = &app.outbound;
     let allow_private = outbound.settings.allow_private_targets;
     let started = Instant::now();
@@ -133,7 +240,7 @@ async fn send(app: &App, url: &str, keys: &[Vec<u8>], delivery: &Delivery) -> At
         return failed(e.to_string());
     }
     let timestamp = app.clock.now().timestamp();
-    let body = delivery.payload.clone().into_bytes();
+    let body = body.into_bytes();
     let signature = signing::signature_header(keys, &delivery.event_id, timestamp, &body);
     let sent = outbound
         .client
@@ -178,11 +285,11 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
             let Some(delivery) = Delivery::find(conn, &id)? else {
                 return Ok(None);
             };
-            let sub = WebhookSubscription::find_any(conn, &delivery.target_id)?;
-            Ok(Some((delivery, sub)))
+            let found = find_target(conn, &delivery)?;
+            Ok(Some((delivery, found)))
         })
         .await?;
-    let Some((delivery, sub)) = found else {
+    let Some((delivery, found)) = found else {
         return Ok(Outcome::Done);
     };
     if delivery.status != DeliveryStatus::Pending.as_str() {
@@ -190,7 +297,7 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
     }
     let now = app.clock.now();
     let attempt_no = delivery.attempts + 1;
-    let (status, next, attempted, disable) = match target(app, &delivery, sub, now.naive_utc()) {
+    let (status, next, attempted, disable) = match target(app, &delivery, found, now.naive_utc()) {
         Target::Gone(why) => (
             DeliveryStatus::Dead,
             None,
@@ -202,8 +309,8 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
             },
             false,
         ),
-        Target::Send { url, keys } => {
-            let attempted = send(app, &url, &keys, &delivery).await;
+        Target::Send { url, keys, body } => {
+            let attempted = send(app, &url, &keys, &delivery, body).await;
             match attempted.code {
                 Some(code) if (200..300).contains(&code) => {
                     (DeliveryStatus::Succeeded, None, attempted, false)
@@ -247,7 +354,7 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
         error: attempted.error.map(|e| e.chars().take(1000).collect()),
         next_attempt_at: next.map(|t| t.naive_utc()),
     };
-    let target_id = delivery.target_id.clone();
+    let target = (delivery.target_kind.clone(), delivery.target_id.clone());
     app.connection(move |conn| {
         write_tx(conn, |conn| {
             Delivery::record_attempt(
@@ -258,12 +365,17 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
                 &attempt,
             )?;
             if disable {
-                WebhookSubscription::disable(
-                    conn,
-                    &target_id,
-                    "the receiver answered 410 Gone",
-                    attempt.attempted_at,
-                )?;
+                let (kind, id) = &target;
+                if kind == GATEWAY {
+                    NotificationGateway::deactivate(conn, id, attempt.attempted_at)?;
+                } else {
+                    WebhookSubscription::disable(
+                        conn,
+                        id,
+                        "the receiver answered 410 Gone",
+                        attempt.attempted_at,
+                    )?;
+                }
             }
             Ok::<_, crate::app::ServiceError>(())
         })

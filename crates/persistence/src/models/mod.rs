@@ -27,8 +27,7 @@ pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, Financi
 pub use idempotency::IdempotencyRecord;
 pub use job::{JobRow, JobStatus, QueueDepth};
 pub use notification::{
-    NotificationFilter, NotificationGateway, NotificationMessage, NotificationPreferences,
-    NotificationRow, StreamTicket,
+    NotificationFilter, NotificationGateway, NotificationPreferences, NotificationRow, StreamTicket,
 };
 pub use organization::Organization;
 pub use outbox::{FeedFilter, OutboxEvent};

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::DbConn;
 use crate::schema::{
-    notification_counters, notification_gateways, notification_messages, notification_preferences,
+    notification_counters, notification_gateways, notification_preferences,
     notification_stream_tickets, notifications,
 };
 
@@ -273,14 +273,25 @@ impl NotificationGateway {
             .load(conn)
     }
 
-    /// Removes a gateway and the messages still queued for it; false if there was none.
+    /// Turns a gateway off for the system (its receiver answered 410 Gone).
+    pub fn deactivate(
+        conn: &mut DbConn,
+        id: &str,
+        now: chrono::NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(notification_gateways::table.filter(notification_gateways::id.eq(id)))
+            .set((
+                notification_gateways::active.eq(false),
+                notification_gateways::version.eq(notification_gateways::version + 1),
+                notification_gateways::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(|n| n == 1)
+    }
+
+    /// Removes a gateway (its queued deliveries die at their next attempt, with the reason
+    /// in their log); false if there was none.
     pub fn delete(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<bool> {
-        diesel::delete(
-            notification_messages::table
-                .filter(notification_messages::org_id.eq(org_id))
-                .filter(notification_messages::gateway_id.eq(id)),
-        )
-        .execute(conn)?;
         diesel::delete(
             notification_gateways::table
                 .filter(notification_gateways::org_id.eq(org_id))
@@ -288,45 +299,6 @@ impl NotificationGateway {
         )
         .execute(conn)
         .map(|n| n == 1)
-    }
-}
-
-/// An outbound message waiting for its gateway.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = notification_messages)]
-pub struct NotificationMessage {
-    pub id: String,
-    pub org_id: String,
-    pub notification_id: String,
-    pub gateway_id: String,
-    pub user_id: String,
-    pub channel: String,
-    /// JSON text: the message the gateway receives, without contact data.
-    pub message: String,
-    pub status: String,
-    pub created_at: chrono::NaiveDateTime,
-}
-
-impl NotificationMessage {
-    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
-        diesel::insert_into(notification_messages::table)
-            .values(self)
-            .execute(conn)
-            .map(drop)
-    }
-
-    /// The messages queued for one notification (tests, support).
-    pub fn of_notification(
-        conn: &mut DbConn,
-        org_id: &str,
-        notification_id: &str,
-    ) -> QueryResult<Vec<Self>> {
-        notification_messages::table
-            .filter(notification_messages::org_id.eq(org_id))
-            .filter(notification_messages::notification_id.eq(notification_id))
-            .order(notification_messages::id.asc())
-            .select(Self::as_select())
-            .load(conn)
     }
 }
 
