@@ -43,7 +43,7 @@ async fn a_periodic_job_runs_once_per_period() {
     let app = TestApp::spawn().await;
     // Each periodic job of the catalogue (housekeeping, the attachment sweep, ...) runs once
     // per period; none has a period longer than an hour (the webhook relay's is a second).
-    let periodic = autocrm_api::jobs::catalogue().1.len();
+    let periodic = autocrm_api::startup::job_catalogue().1.len();
     let first = app.run_jobs().await;
     assert_eq!(first, periodic, "this hour's periodic jobs");
     // The clock runs on in real time: the webhook relay (every second) may have a new period.

@@ -101,9 +101,29 @@ pub async fn shutdown_signal() {
     interrupt.await.unwrap_or_default();
 }
 
+/// The jobs every node knows, and the periodic ones among them. They live here, where the
+/// application is assembled, so that `jobs` (the runner) imports no capability.
+pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Periodic>) {
+    use crate::attachments::sweep::SweepOrphans;
+    use crate::outbound::{deliver::Deliver, relay::Relay};
+    (
+        vec![
+            Arc::new(crate::jobs::housekeeping::Housekeeping),
+            Arc::new(SweepOrphans),
+            Arc::new(Relay),
+            Arc::new(Deliver),
+        ],
+        vec![
+            crate::jobs::housekeeping::Housekeeping::every_hour(),
+            SweepOrphans::every_hour(),
+            Relay::every_second(),
+        ],
+    )
+}
+
 /// The background-job runner of an application, on its own (for `autocrm worker`).
 pub fn job_runner(app: App) -> Arc<Runner> {
-    let (jobs, periodic) = crate::jobs::catalogue();
+    let (jobs, periodic) = job_catalogue();
     Arc::new(Runner::new(
         app,
         jobs,

@@ -46,25 +46,6 @@ pub trait Job: Send + Sync + 'static {
     }
 }
 
-/// The jobs every node knows, and the periodic ones among them.
-pub fn catalogue() -> (Vec<std::sync::Arc<dyn Job>>, Vec<Periodic>) {
-    use crate::attachments::sweep::SweepOrphans;
-    use crate::outbound::{deliver::Deliver, relay::Relay};
-    (
-        vec![
-            std::sync::Arc::new(housekeeping::Housekeeping),
-            std::sync::Arc::new(SweepOrphans),
-            std::sync::Arc::new(Relay),
-            std::sync::Arc::new(Deliver),
-        ],
-        vec![
-            housekeeping::Housekeeping::every_hour(),
-            SweepOrphans::every_hour(),
-            Relay::every_second(),
-        ],
-    )
-}
-
 /// A job that runs once per period across all nodes.
 pub struct Periodic {
     pub kind: &'static str,
