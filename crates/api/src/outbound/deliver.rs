@@ -22,9 +22,32 @@ pub const WEBHOOK: &str = "webhook";
 /// push, WeChat gateways).
 pub const GATEWAY: &str = "gateway";
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A job's deliveries: one (a retry), or a batch (the relay's, a replay's).
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Payload {
-    delivery_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    delivery_ids: Vec<String>,
+}
+
+/// Deliveries of one job sent at once.
+const IN_FLIGHT: usize = 32;
+
+/// Queues one job that sends these deliveries (a batch is claimed by one node, and each
+/// delivery in it is sent once), in the caller's transaction.
+pub fn enqueue(
+    conn: &mut DbConn,
+    org_id: &str,
+    delivery_ids: Vec<String>,
+    run_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> ServiceResult<()> {
+    if delivery_ids.is_empty() {
+        return Ok(());
+    }
+    let payload = serde_json::to_string(&Payload { delivery_ids })
+        .map_err(crate::app::ServiceError::internal)?;
+    JobRow::new(Some(org_id), Deliver::KIND, payload, run_at, 20, now).insert(conn)?;
+    Ok(())
 }
 
 /// Queues a delivery of `body` (an event's envelope) to a webhook subscription, and the job
@@ -38,7 +61,31 @@ pub fn queue(
     body: &str,
     now: NaiveDateTime,
 ) -> ServiceResult<Delivery> {
-    queue_to(
+    let delivery = insert(
+        conn,
+        org_id,
+        subscription_id,
+        event_id,
+        event_type,
+        body,
+        now,
+    )?;
+    enqueue(conn, org_id, vec![delivery.id.clone()], now, now)?;
+    Ok(delivery)
+}
+
+/// A delivery row to a webhook subscription, without its job (the caller queues a batch
+/// with [`enqueue`]).
+pub fn insert(
+    conn: &mut DbConn,
+    org_id: &str,
+    subscription_id: &str,
+    event_id: &str,
+    event_type: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> ServiceResult<Delivery> {
+    insert_to(
         conn,
         (WEBHOOK, subscription_id),
         org_id,
@@ -49,10 +96,24 @@ pub fn queue(
     )
 }
 
-/// Queues a delivery to any kind of target (`WEBHOOK` or `GATEWAY`, with its id), and the
+/// Queues a delivery to any kind of target (`WEBHOOK` or `GATEWAY`, with its id) and the
 /// job that sends it, in the caller's transaction. `event_id` is the `webhook-id` the
 /// receiver dedupes on.
 pub fn queue_to(
+    conn: &mut DbConn,
+    target: (&str, &str),
+    org_id: &str,
+    event_id: &str,
+    event_type: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> ServiceResult<Delivery> {
+    let delivery = insert_to(conn, target, org_id, event_id, event_type, body, now)?;
+    enqueue(conn, org_id, vec![delivery.id.clone()], now, now)?;
+    Ok(delivery)
+}
+
+fn insert_to(
     conn: &mut DbConn,
     (target_kind, target_id): (&str, &str),
     org_id: &str,
@@ -77,11 +138,6 @@ pub fn queue_to(
         updated_at: now,
     };
     delivery.insert(conn)?;
-    let payload = serde_json::to_string(&Payload {
-        delivery_id: delivery.id.clone(),
-    })
-    .map_err(crate::app::ServiceError::internal)?;
-    JobRow::new(Some(org_id), Deliver::KIND, payload, now, 20, now).insert(conn)?;
     Ok(delivery)
 }
 
@@ -278,7 +334,7 @@ async fn send(
     attempted
 }
 
-async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
+async fn deliver(app: &App, delivery_id: String) -> ServiceResult<()> {
     let id = delivery_id.clone();
     let found = app
         .connection(move |conn| {
@@ -290,12 +346,18 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
         })
         .await?;
     let Some((delivery, found)) = found else {
-        return Ok(Outcome::Done);
+        return Ok(());
     };
-    if delivery.status != DeliveryStatus::Pending.as_str() {
-        return Ok(Outcome::Done);
-    }
     let now = app.clock.now();
+    // Sent already, given up, or waiting for its retry (a batch claimed again after its
+    // node died finds these).
+    if delivery.status != DeliveryStatus::Pending.as_str()
+        || delivery
+            .next_attempt_at
+            .is_some_and(|at| delivery.attempts > 0 && at > now.naive_utc())
+    {
+        return Ok(());
+    }
     let attempt_no = delivery.attempts + 1;
     let (status, next, attempted, disable) = match target(app, &delivery, found, now.naive_utc()) {
         Target::Gone(why) => (
@@ -364,6 +426,16 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
                 attempt.next_attempt_at,
                 &attempt,
             )?;
+            // The retry is a job of its own, at its time.
+            if let Some(at) = attempt.next_attempt_at {
+                enqueue(
+                    conn,
+                    &attempt.org_id,
+                    vec![attempt.delivery_id.clone()],
+                    at,
+                    attempt.attempted_at,
+                )?;
+            }
             if disable {
                 let (kind, id) = &target;
                 if kind == GATEWAY {
@@ -381,10 +453,7 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<Outcome> {
         })
     })
     .await?;
-    Ok(match next {
-        Some(at) => Outcome::RetryAt(at),
-        None => Outcome::Done,
-    })
+    Ok(())
 }
 
 impl Job for Deliver {
@@ -394,17 +463,33 @@ impl Job for Deliver {
 
     fn run<'a>(&'a self, app: &'a App, job: &'a JobRow) -> JobFuture<'a> {
         Box::pin(async move {
+            use futures_util::StreamExt;
             let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
                 return Outcome::Failed("the job's payload names no delivery".into());
             };
-            match deliver(app, payload.delivery_id).await {
-                Ok(outcome) => outcome,
-                Err(e) => Outcome::Failed(e.to_string()),
+            let failures = std::sync::Mutex::new(Vec::new());
+            futures_util::stream::iter(payload.delivery_ids)
+                .for_each_concurrent(IN_FLIGHT, |id| {
+                    let failures = &failures;
+                    async move {
+                        if let Err(e) = deliver(app, id).await {
+                            failures
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(e.to_string());
+                        }
+                    }
+                })
+                .await;
+            // A database failure: the job runs again and skips what it already sent.
+            match failures.into_inner().unwrap_or_default().first() {
+                Some(e) => Outcome::Failed(e.clone()),
+                None => Outcome::Done,
             }
         })
     }
 
-    /// Retries on the delivery schedule come as `RetryAt`; this bounds failures of the
+    /// Retries on the delivery schedule are jobs of their own; this bounds failures of the
     /// database itself.
     fn max_attempts(&self) -> i32 {
         20

@@ -46,6 +46,7 @@ pub fn publish_batch(conn: &mut DbConn, now: NaiveDateTime) -> ServiceResult<usi
         let events = OutboxEvent::unpublished(conn, BATCH)?;
         let mut positions: HashMap<String, i64> = HashMap::new();
         let mut subscriptions: HashMap<String, Vec<WebhookSubscription>> = HashMap::new();
+        let mut batches: HashMap<String, Vec<String>> = HashMap::new();
         for event in &events {
             let position = match positions.get(&event.org_id) {
                 Some(p) => *p + 1,
@@ -65,7 +66,7 @@ pub fn publish_batch(conn: &mut DbConn, now: NaiveDateTime) -> ServiceResult<usi
                 .iter()
                 .filter(|s| s.wants(&event.event_type))
             {
-                deliver::queue(
+                let delivery = deliver::insert(
                     conn,
                     &event.org_id,
                     &sub.id,
@@ -74,7 +75,15 @@ pub fn publish_batch(conn: &mut DbConn, now: NaiveDateTime) -> ServiceResult<usi
                     &event.payload,
                     now,
                 )?;
+                batches
+                    .entry(event.org_id.clone())
+                    .or_default()
+                    .push(delivery.id);
             }
+        }
+        // One job per organisation and batch: one node sends the batch.
+        for (org_id, ids) in batches {
+            deliver::enqueue(conn, &org_id, ids, now, now)?;
         }
         Ok(events.len())
     })

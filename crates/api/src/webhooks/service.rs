@@ -260,8 +260,9 @@ pub fn replay(ctx: &mut Ctx, id: &str, what: Replay) -> ServiceResult<Vec<String
     };
     let now = ctx.now();
     let mut ids = Vec::with_capacity(events.len());
+    let mut deliveries = Vec::with_capacity(events.len());
     for event in events {
-        deliver::queue(
+        let delivery = deliver::insert(
             ctx.conn,
             &sub.org_id,
             &sub.id,
@@ -270,8 +271,10 @@ pub fn replay(ctx: &mut Ctx, id: &str, what: Replay) -> ServiceResult<Vec<String
             &event.payload,
             now,
         )?;
+        deliveries.push(delivery.id);
         ids.push(event.id);
     }
+    deliver::enqueue(ctx.conn, &sub.org_id, deliveries, now, now)?;
     ctx.record(
         Change::new("webhook.replayed", "webhook", &sub.id)
             .detail(serde_json::json!({"events": ids.len()})),
