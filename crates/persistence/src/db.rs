@@ -284,6 +284,18 @@ where
     }
 }
 
+/// Lets the current transaction commit without waiting for its WAL flush (PostgreSQL's
+/// `synchronous_commit = off` for this transaction only). For bookkeeping whose loss in a
+/// crash only makes work run again, such as a delivery attempt's log line (delivery is at
+/// least once): a crash loses at most the last few hundred milliseconds of such commits,
+/// never corrupts anything. SQLite's WAL with `synchronous=NORMAL` already behaves so.
+pub fn relaxed_durability(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Postgres(_) = conn {
+        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Locks one row until the end of the current transaction, so that a read-modify-write
 /// cannot lose a concurrent update (PostgreSQL runs READ COMMITTED: without the lock, two
 /// PATCHes read the same version and the second one fails its version check). SQLite needs

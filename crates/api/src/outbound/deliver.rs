@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use autocrm_persistence::DbConn;
-use autocrm_persistence::db::{new_id, write_tx};
+use autocrm_persistence::db::{new_id, relaxed_durability, write_tx};
 use autocrm_persistence::models::{
     Delivery, DeliveryAttempt, DeliveryStatus, JobRow, NotificationGateway, TenantRecord, User,
     WebhookSubscription,
@@ -419,6 +419,8 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<()> {
     let target = (delivery.target_kind.clone(), delivery.target_id.clone());
     app.connection(move |conn| {
         write_tx(conn, |conn| {
+            // Losing this line in a crash only sends the delivery again.
+            relaxed_durability(conn)?;
             Delivery::record_attempt(
                 conn,
                 &attempt.delivery_id,
