@@ -301,17 +301,6 @@ pub struct GatewayChange {
     pub active: Option<bool>,
 }
 
-/// The signing secret's form: `whsec_` and the base64 of 32 random bytes (Standard Webhooks).
-pub fn new_signing_secret() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    format!(
-        "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
-}
-
 /// Creates the organisation's gateway for a channel (one per channel: a second is
 /// `Duplicate`); answers it with its secret, which is stored only encrypted. Audited
 /// (`notification_gateway.created`).
@@ -319,7 +308,7 @@ pub fn create_gateway(
     ctx: &mut Ctx,
     new: NewGateway,
 ) -> ServiceResult<(NotificationGateway, String)> {
-    let secret = new_signing_secret();
+    let secret = crate::outbound::signing::new_secret().map_err(ServiceError::internal)?;
     let at = ctx.now();
     let gateway = NotificationGateway {
         id: new_id(),
