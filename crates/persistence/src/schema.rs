@@ -97,6 +97,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         archived_at -> Nullable<Timestamp>,
+        needs -> Nullable<Text>,
     }
 }
 

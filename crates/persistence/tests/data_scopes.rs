@@ -122,6 +122,7 @@ fn seed(
             created_at: at,
             updated_at: at,
             archived_at: None,
+            needs: None,
         })
         .collect();
     for c in &rows {

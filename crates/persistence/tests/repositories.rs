@@ -80,6 +80,7 @@ fn customer(org_id: &str, name: &str) -> Customer {
         created_at: at,
         updated_at: at,
         archived_at: None,
+        needs: None,
     }
 }
 

@@ -240,6 +240,7 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
         created_at: at,
         updated_at: at,
         archived_at: None,
+        needs: None,
     };
     store_phone(ctx.pii(), &mut customer, new.phone.as_ref())?;
     customer.insert(ctx.conn).map_err(|e| {

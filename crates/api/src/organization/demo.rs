@@ -203,6 +203,7 @@ pub fn seed(
                 created_at: created,
                 updated_at: created,
                 archived_at: None,
+                needs: None,
             };
             store_phone(pii, &mut customer, Some(&phone))?;
             customer.insert(conn)?;

@@ -30,6 +30,8 @@ pub struct Customer {
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub archived_at: Option<chrono::NaiveDateTime>,
+    /// JSON of [`autocrm_domain::customer::Needs`]; `None` until anything is stated.
+    pub needs: Option<String>,
 }
 
 super::record::versioned_record!(Customer, customers);
@@ -102,6 +104,12 @@ diesel::define_sql_function! {
 const TIMESTAMP_KEY: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 impl Customer {
+    /// What the customer wants, as last stated (written only through the customer service,
+    /// which checks it; a value that no longer parses reads as nothing stated).
+    pub fn stated_needs(&self) -> Option<autocrm_domain::customer::Needs> {
+        serde_json::from_str(self.needs.as_deref()?).ok()
+    }
+
     /// The customer whose phone has one of these blind indexes (one per key of the ring).
     pub fn find_by_phone(
         conn: &mut DbConn,
