@@ -42,11 +42,11 @@ login() {
         -d '{"login": "admin@bench.test", "password": "bench-pass-123"}' |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
 }
-creates() { # N label -> prints requests/s
-    python3 - "$base" "$token" "$1" "$2" <<'PY'
+creates() { # N label [clients] -> prints requests/s
+    python3 - "$base" "$token" "$1" "$2" "${3:-8}" <<'PY'
 import json, sys, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
-base, token, n, label = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+base, token, n, label, clients = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 def create(i):
     req = urllib.request.Request(f"{base}/api/v1/customers", method="POST",
         data=json.dumps({"name": f"{label}客户{i}"}).encode(),
@@ -54,7 +54,7 @@ def create(i):
     with urllib.request.urlopen(req, timeout=30) as r:
         assert r.status == 201
 t = time.time()
-with ThreadPoolExecutor(8) as pool:
+with ThreadPoolExecutor(clients) as pool:
     list(pool.map(create, range(n)))
 print(round(n / (time.time() - t), 1))
 PY
@@ -67,6 +67,22 @@ receiver_pid=$!
 AUTOCRM_RUN_JOBS=false start_server
 token="$(login)"
 creates 200 warm >/dev/null
+metric() { curl -fsS "$base/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+route='autocrm_http_request_duration_seconds_sum{route="/api/v1/customers"}'
+route_n='autocrm_http_request_duration_seconds_count{route="/api/v1/customers"}'
+before=("$(metric autocrm_event_write_seconds_total)" "$(metric autocrm_event_writes_total)" "$(metric "$route")" "$(metric "$route_n")")
+creates 1000 s 1 >/dev/null
+after=("$(metric autocrm_event_write_seconds_total)" "$(metric autocrm_event_writes_total)" "$(metric "$route")" "$(metric "$route_n")")
+# The event's share of a create request, measured inside the server: the envelope and the
+# outbox row (timed around both in the change's transaction) against the request's latency.
+python3 - "${before[@]}" "${after[@]}" <<'PY'
+import sys
+b, a = [float(x) for x in sys.argv[1:5]], [float(x) for x in sys.argv[5:9]]
+ev_s, ev_n, rq_s, rq_n = (a[i] - b[i] for i in range(4))
+print(f"event write: {1e6 * ev_s / ev_n:.0f} µs per event ({ev_n:.0f} events); create request: "
+      f"{1e6 * rq_s / rq_n:.0f} µs mean ({rq_n:.0f} requests, one client); "
+      f"the event's share: {100 * ev_s / rq_s:.1f} %")
+PY
 plain="$(creates "$CREATES" a)"
 stop_server
 

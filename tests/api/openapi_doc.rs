@@ -250,3 +250,34 @@ async fn metrics_count_requests_by_route() {
     assert!(!text.contains(&id.to_string()));
     assert!(text.contains("autocrm_http_request_duration_seconds_bucket"));
 }
+
+/// What the outbox adds to a write is measured in the server (the bench reads it).
+#[tokio::test]
+async fn metrics_time_the_event_writes() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            "/api/v1/customers",
+            &app.admin_token,
+            &serde_json::json!({"name": "周晓梅"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name}:\n{text}"))
+    };
+    // The counters are per process, and tests share it: at least this create's event.
+    assert!(value("autocrm_event_writes_total") >= 1.0);
+    assert!(value("autocrm_event_write_seconds_total") > 0.0);
+}

@@ -225,6 +225,7 @@ impl<'a> Ctx<'a> {
                     change.action
                 )));
             }
+            let started = std::time::Instant::now();
             let id = new_id();
             let payload =
                 crate::events::Envelope::new(id.clone(), event_type, self.now, self.org_id(), data)
@@ -241,6 +242,7 @@ impl<'a> Ctx<'a> {
                 feed_position: None,
             }
             .insert(self.conn)?;
+            crate::events::WRITE_COST.add(started.elapsed());
         }
         Ok(())
     }

@@ -5,12 +5,40 @@ pub mod catalogue;
 pub mod feed;
 pub mod openapi;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use catalogue::{Event, is_known};
 pub use feed::endpoints;
+
+/// Time spent writing events (the envelope and its outbox row) inside the transactions of
+/// the changes that raise them: what the outbox adds to a write request (`/metrics`).
+pub static WRITE_COST: WriteCost = WriteCost {
+    nanos: AtomicU64::new(0),
+    count: AtomicU64::new(0),
+};
+
+pub struct WriteCost {
+    nanos: AtomicU64,
+    count: AtomicU64,
+}
+
+impl WriteCost {
+    pub fn add(&self, elapsed: std::time::Duration) {
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Seconds spent and events written, since the process started.
+    pub fn totals(&self) -> (f64, u64) {
+        let nanos = self.nanos.load(Ordering::Relaxed);
+        (nanos as f64 / 1e9, self.count.load(Ordering::Relaxed))
+    }
+}
 
 /// The envelope of an event, Standard Webhooks-shaped: what a webhook's body and a feed
 /// item are, byte for byte the same JSON.

@@ -101,6 +101,15 @@ impl Metrics {
                 );
             }
         }
+        let (seconds, events) = crate::events::WRITE_COST.totals();
+        out.push_str(
+            "# HELP autocrm_event_write_seconds_total Time spent writing events (envelope and outbox row) inside the transactions of the changes that raise them.\n",
+        );
+        out.push_str("# TYPE autocrm_event_write_seconds_total counter\n");
+        let _ = writeln!(out, "autocrm_event_write_seconds_total {seconds}");
+        out.push_str("# HELP autocrm_event_writes_total Events written to the outbox.\n");
+        out.push_str("# TYPE autocrm_event_writes_total counter\n");
+        let _ = writeln!(out, "autocrm_event_writes_total {events}");
         let state = pool.state();
         out.push_str("# HELP autocrm_db_pool_connections Database pool connections by state.\n");
         out.push_str("# TYPE autocrm_db_pool_connections gauge\n");

@@ -1,6 +1,7 @@
 //! One delivery attempt: sign the stored body, POST it to the target, log the attempt, and
 //! decide what follows (done, retry on the schedule, dead; a 410 disables the subscription).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use autocrm_persistence::DbConn;
@@ -165,87 +166,112 @@ enum Target {
     Gone(&'static str),
 }
 
-/// What the database says of a delivery's target, read before sending.
-enum Found {
-    Webhook(Option<WebhookSubscription>),
-    /// The gateway, and the recipient's phone and e-mail (looked up at send time, so the
-    /// stored message never holds them).
-    Gateway(Option<(NotificationGateway, Option<String>, Option<String>)>),
+/// A webhook subscription's side of a send, worked out once per batch: where to, and the keys
+/// to sign with (the current secret, and the previous one during a rotation).
+type WebhookSide = Result<(String, Vec<Vec<u8>>), &'static str>;
+
+/// Reads the targets of a batch's deliveries, each subscription and recipient once.
+#[derive(Default)]
+struct Targets {
+    webhooks: HashMap<String, WebhookSide>,
+    gateways: HashMap<String, Option<NotificationGateway>>,
+    /// A recipient's phone and e-mail, looked up at send time so that the stored message
+    /// never holds them.
+    contacts: HashMap<(String, String), (Option<String>, Option<String>)>,
 }
 
-fn find_target(conn: &mut DbConn, delivery: &Delivery) -> ServiceResult<Found> {
-    if delivery.target_kind != GATEWAY {
-        return Ok(Found::Webhook(WebhookSubscription::find_any(
-            conn,
-            &delivery.target_id,
-        )?));
-    }
-    let Some(gateway) = NotificationGateway::find(conn, &delivery.org_id, &delivery.target_id)?
-    else {
-        return Ok(Found::Gateway(None));
-    };
-    let recipient = serde_json::from_str::<serde_json::Value>(&delivery.payload)
-        .ok()
-        .and_then(|m| m["recipient"]["user_id"].as_str().map(str::to_owned));
-    let user = match recipient {
-        Some(id) => User::find(conn, &delivery.org_id, &id)?,
-        None => None,
-    };
-    let (phone, email) = user.map_or((None, None), |u| (u.phone, Some(u.email)));
-    Ok(Found::Gateway(Some((gateway, phone, email))))
-}
-
-fn target(app: &App, delivery: &Delivery, found: Found, now: NaiveDateTime) -> Target {
-    match found {
-        Found::Webhook(sub) => webhook_target(app, delivery, sub, now),
-        Found::Gateway(None) => Target::Gone("the gateway was deleted"),
-        Found::Gateway(Some((gateway, phone, email))) => {
-            if !gateway.active {
-                return Target::Gone("the gateway is inactive");
+impl Targets {
+    fn of(
+        &mut self,
+        app: &App,
+        conn: &mut DbConn,
+        delivery: &Delivery,
+        now: NaiveDateTime,
+    ) -> ServiceResult<Target> {
+        if delivery.target_kind != GATEWAY {
+            if !self.webhooks.contains_key(&delivery.target_id) {
+                let sub = WebhookSubscription::find_any(conn, &delivery.target_id)?;
+                let side = webhook_side(app, sub, now);
+                self.webhooks.insert(delivery.target_id.clone(), side);
             }
-            let Some(key) = app
-                .pii
-                .decrypt(&gateway.secret_ciphertext)
-                .ok()
-                .and_then(|s| signing::secret_key(&s))
-            else {
-                return Target::Gone("the signing secret cannot be read");
-            };
-            let Ok(mut message) = serde_json::from_str::<serde_json::Value>(&delivery.payload)
-            else {
-                return Target::Gone("the stored message is not JSON");
-            };
-            // Only the contact the channel needs (data minimisation).
-            let contact = match message["channel"].as_str() {
-                Some("sms") => Some(("phone", phone)),
-                Some("email") => Some(("email", email)),
-                _ => None,
-            };
-            if let (Some(recipient), Some((field, value))) =
-                (message["recipient"].as_object_mut(), contact)
-            {
-                recipient.insert(field.into(), value.into());
-            }
-            Target::Send {
-                url: gateway.url,
-                keys: vec![key],
-                body: message.to_string(),
-            }
+            return Ok(match &self.webhooks[&delivery.target_id] {
+                Ok((url, keys)) => Target::Send {
+                    url: url.clone(),
+                    keys: keys.clone(),
+                    body: delivery.payload.clone(),
+                },
+                Err(why) => Target::Gone(why),
+            });
         }
+        if !self.gateways.contains_key(&delivery.target_id) {
+            let gateway = NotificationGateway::find(conn, &delivery.org_id, &delivery.target_id)?;
+            self.gateways.insert(delivery.target_id.clone(), gateway);
+        }
+        let Some(gateway) = &self.gateways[&delivery.target_id] else {
+            return Ok(Target::Gone("the gateway was deleted"));
+        };
+        let recipient = serde_json::from_str::<serde_json::Value>(&delivery.payload)
+            .ok()
+            .and_then(|m| m["recipient"]["user_id"].as_str().map(str::to_owned));
+        let contact = match recipient {
+            Some(user_id) => {
+                let key = (delivery.org_id.clone(), user_id);
+                if !self.contacts.contains_key(&key) {
+                    let user = User::find(conn, &key.0, &key.1)?;
+                    let found = user.map_or((None, None), |u| (u.phone, Some(u.email)));
+                    self.contacts.insert(key.clone(), found);
+                }
+                self.contacts[&key].clone()
+            }
+            None => (None, None),
+        };
+        Ok(gateway_target(app, delivery, gateway, contact))
     }
 }
 
-fn webhook_target(
+fn gateway_target(
     app: &App,
     delivery: &Delivery,
-    sub: Option<WebhookSubscription>,
-    now: NaiveDateTime,
+    gateway: &NotificationGateway,
+    (phone, email): (Option<String>, Option<String>),
 ) -> Target {
+    if !gateway.active {
+        return Target::Gone("the gateway is inactive");
+    }
+    let Some(key) = app
+        .pii
+        .decrypt(&gateway.secret_ciphertext)
+        .ok()
+        .and_then(|s| signing::secret_key(&s))
+    else {
+        return Target::Gone("the signing secret cannot be read");
+    };
+    let Ok(mut message) = serde_json::from_str::<serde_json::Value>(&delivery.payload) else {
+        return Target::Gone("the stored message is not JSON");
+    };
+    // Only the contact the channel needs (data minimisation).
+    let contact = match message["channel"].as_str() {
+        Some("sms") => Some(("phone", phone)),
+        Some("email") => Some(("email", email)),
+        _ => None,
+    };
+    if let (Some(recipient), Some((field, value))) = (message["recipient"].as_object_mut(), contact)
+    {
+        recipient.insert(field.into(), value.into());
+    }
+    Target::Send {
+        url: gateway.url.clone(),
+        keys: vec![key],
+        body: message.to_string(),
+    }
+}
+
+fn webhook_side(app: &App, sub: Option<WebhookSubscription>, now: NaiveDateTime) -> WebhookSide {
     let Some(sub) = sub else {
-        return Target::Gone("the subscription was deleted");
+        return Err("the subscription was deleted");
     };
     if !sub.active {
-        return Target::Gone("the subscription is inactive");
+        return Err("the subscription is inactive");
     }
     let mut keys = Vec::new();
     for stored in std::iter::once(Some(&sub.secret_ciphertext)).chain(std::iter::once(
@@ -261,13 +287,9 @@ fn webhook_target(
         }
     }
     if keys.is_empty() {
-        return Target::Gone("the signing secret cannot be read");
+        return Err("the signing secret cannot be read");
     }
-    Target::Send {
-        url: sub.url,
-        keys,
-        body: delivery.payload.clone(),
-    }
+    Ok((sub.url, keys))
 }
 
 async fn send(
@@ -334,32 +356,49 @@ async fn send(
     attempted
 }
 
-async fn deliver(app: &App, delivery_id: String) -> ServiceResult<()> {
-    let id = delivery_id.clone();
-    let found = app
-        .connection(move |conn| {
-            let Some(delivery) = Delivery::find(conn, &id)? else {
-                return Ok(None);
-            };
-            let found = find_target(conn, &delivery)?;
-            Ok(Some((delivery, found)))
-        })
-        .await?;
-    let Some((delivery, found)) = found else {
-        return Ok(());
-    };
+/// Deliveries read per query when a batch is loaded.
+const LOAD_CHUNK: usize = 500;
+
+/// A batch's deliveries that are due, each with its target, read on one connection.
+async fn prepare(app: &App, ids: Vec<String>) -> ServiceResult<Vec<(Delivery, Target)>> {
+    let now = app.clock.now().naive_utc();
+    let reader = app.clone();
+    app.connection(move |conn| {
+        let mut targets = Targets::default();
+        let mut due = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(LOAD_CHUNK) {
+            for delivery in Delivery::find_many(conn, chunk)? {
+                // Sent already, given up, or waiting for its retry (a batch claimed again
+                // after its node died finds these).
+                if delivery.status != DeliveryStatus::Pending.as_str()
+                    || delivery
+                        .next_attempt_at
+                        .is_some_and(|at| delivery.attempts > 0 && at > now)
+                {
+                    continue;
+                }
+                let target = targets.of(&reader, conn, &delivery, now)?;
+                due.push((delivery, target));
+            }
+        }
+        Ok(due)
+    })
+    .await
+}
+
+/// An attempt made, waiting to be written.
+struct Recorded {
+    status: DeliveryStatus,
+    attempt: DeliveryAttempt,
+    /// The target to switch off (it answered 410 Gone).
+    disable: Option<(String, String)>,
+}
+
+/// Makes one attempt and decides what follows: done, retry on the schedule, or dead.
+async fn attempt(app: &App, delivery: Delivery, target: Target) -> Recorded {
     let now = app.clock.now();
-    // Sent already, given up, or waiting for its retry (a batch claimed again after its
-    // node died finds these).
-    if delivery.status != DeliveryStatus::Pending.as_str()
-        || delivery
-            .next_attempt_at
-            .is_some_and(|at| delivery.attempts > 0 && at > now.naive_utc())
-    {
-        return Ok(());
-    }
     let attempt_no = delivery.attempts + 1;
-    let (status, next, attempted, disable) = match target(app, &delivery, found, now.naive_utc()) {
+    let (status, next, attempted, disable) = match target {
         Target::Gone(why) => (
             DeliveryStatus::Dead,
             None,
@@ -399,63 +438,72 @@ async fn deliver(app: &App, delivery_id: String) -> ServiceResult<()> {
         DeliveryStatus::Pending => "failed",
         DeliveryStatus::Dead => "dead",
     };
-    let attempt = DeliveryAttempt {
-        id: new_id(),
-        delivery_id: delivery.id.clone(),
-        org_id: delivery.org_id.clone(),
-        target_kind: delivery.target_kind.clone(),
-        target_id: delivery.target_id.clone(),
-        event_id: delivery.event_id.clone(),
-        event_type: delivery.event_type.clone(),
-        attempt: attempt_no,
-        attempted_at: now.naive_utc(),
-        outcome: outcome_text.to_owned(),
-        response_code: attempted.code.map(i32::from),
-        latency_ms: attempted.latency_ms,
-        response_body: attempted.body,
-        error: attempted.error.map(|e| e.chars().take(1000).collect()),
-        next_attempt_at: next.map(|t| t.naive_utc()),
-    };
-    let target = (delivery.target_kind.clone(), delivery.target_id.clone());
+    Recorded {
+        status,
+        disable: disable.then(|| (delivery.target_kind.clone(), delivery.target_id.clone())),
+        attempt: DeliveryAttempt {
+            id: new_id(),
+            delivery_id: delivery.id,
+            org_id: delivery.org_id,
+            target_kind: delivery.target_kind,
+            target_id: delivery.target_id,
+            event_id: delivery.event_id,
+            event_type: delivery.event_type,
+            attempt: attempt_no,
+            attempted_at: now.naive_utc(),
+            outcome: outcome_text.to_owned(),
+            response_code: attempted.code.map(i32::from),
+            latency_ms: attempted.latency_ms,
+            response_body: attempted.body,
+            error: attempted.error.map(|e| e.chars().take(1000).collect()),
+            next_attempt_at: next.map(|t| t.naive_utc()),
+        },
+    }
+}
+
+/// Writes a chunk of attempts in one transaction: each delivery's new state, its log line,
+/// the retry's job, and a 410's switch-off.
+async fn record(app: &App, recorded: Vec<Recorded>) -> ServiceResult<()> {
     app.connection(move |conn| {
         write_tx(conn, |conn| {
-            // Losing this line in a crash only sends the delivery again.
+            // Losing these lines in a crash only sends the deliveries again.
             relaxed_durability(conn)?;
-            Delivery::record_attempt(
-                conn,
-                &attempt.delivery_id,
+            for Recorded {
                 status,
-                attempt.next_attempt_at,
-                &attempt,
-            )?;
-            // The retry is a job of its own, at its time.
-            if let Some(at) = attempt.next_attempt_at {
-                enqueue(
-                    conn,
-                    &attempt.org_id,
-                    vec![attempt.delivery_id.clone()],
-                    at,
-                    attempt.attempted_at,
-                )?;
-            }
-            if disable {
-                let (kind, id) = &target;
-                if kind == GATEWAY {
-                    NotificationGateway::deactivate(conn, id, attempt.attempted_at)?;
-                } else {
-                    WebhookSubscription::disable(
+                attempt,
+                disable,
+            } in &recorded
+            {
+                Delivery::record_state(conn, &attempt.delivery_id, *status, attempt)?;
+                // The retry is a job of its own, at its time.
+                if let Some(at) = attempt.next_attempt_at {
+                    enqueue(
                         conn,
-                        id,
-                        "the receiver answered 410 Gone",
+                        &attempt.org_id,
+                        vec![attempt.delivery_id.clone()],
+                        at,
                         attempt.attempted_at,
                     )?;
                 }
+                if let Some((kind, id)) = disable {
+                    if kind == GATEWAY {
+                        NotificationGateway::deactivate(conn, id, attempt.attempted_at)?;
+                    } else {
+                        WebhookSubscription::disable(
+                            conn,
+                            id,
+                            "the receiver answered 410 Gone",
+                            attempt.attempted_at,
+                        )?;
+                    }
+                }
             }
+            let attempts: Vec<_> = recorded.iter().map(|r| &r.attempt).collect();
+            DeliveryAttempt::insert_all(conn, &attempts)?;
             Ok::<_, crate::app::ServiceError>(())
         })
     })
-    .await?;
-    Ok(())
+    .await
 }
 
 impl Job for Deliver {
@@ -469,23 +517,24 @@ impl Job for Deliver {
             let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
                 return Outcome::Failed("the job's payload names no delivery".into());
             };
-            let failures = std::sync::Mutex::new(Vec::new());
-            futures_util::stream::iter(payload.delivery_ids)
-                .for_each_concurrent(IN_FLIGHT, |id| {
-                    let failures = &failures;
-                    async move {
-                        if let Err(e) = deliver(app, id).await {
-                            failures
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .push(e.to_string());
-                        }
-                    }
-                })
-                .await;
-            // A database failure: the job runs again and skips what it already sent.
-            match failures.into_inner().unwrap_or_default().first() {
-                Some(e) => Outcome::Failed(e.clone()),
+            let due = match prepare(app, payload.delivery_ids).await {
+                Ok(due) => due,
+                Err(e) => return Outcome::Failed(e.to_string()),
+            };
+            // Up to IN_FLIGHT sends at once; what has finished is written together.
+            let mut finished = futures_util::stream::iter(due)
+                .map(|(delivery, target)| attempt(app, delivery, target))
+                .buffer_unordered(IN_FLIGHT)
+                .ready_chunks(IN_FLIGHT);
+            let mut failure = None;
+            while let Some(chunk) = finished.next().await {
+                if let Err(e) = record(app, chunk).await {
+                    failure.get_or_insert(e.to_string());
+                }
+            }
+            // A database failure: the job runs again and skips what it already recorded.
+            match failure {
+                Some(e) => Outcome::Failed(e),
                 None => Outcome::Done,
             }
         })

@@ -70,25 +70,30 @@ impl Delivery {
             .optional()
     }
 
-    /// Records how an attempt went: the delivery's new state and the attempt's log line.
-    pub fn record_attempt(
+    /// Deliveries by id (those that still exist).
+    pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Self>> {
+        deliveries::table
+            .filter(deliveries::id.eq_any(ids))
+            .select(Self::as_select())
+            .load(conn)
+    }
+
+    /// Records a delivery's state after an attempt (its log line is written with
+    /// [`DeliveryAttempt::insert_all`]).
+    pub fn record_state(
         conn: &mut DbConn,
         id: &str,
         status: DeliveryStatus,
-        next_attempt_at: Option<chrono::NaiveDateTime>,
         attempt: &DeliveryAttempt,
     ) -> QueryResult<()> {
         diesel::update(deliveries::table.filter(deliveries::id.eq(id)))
             .set((
                 deliveries::status.eq(status.as_str()),
                 deliveries::attempts.eq(attempt.attempt),
-                deliveries::next_attempt_at.eq(next_attempt_at),
+                deliveries::next_attempt_at.eq(attempt.next_attempt_at),
                 deliveries::last_status_code.eq(attempt.response_code),
                 deliveries::updated_at.eq(attempt.attempted_at),
             ))
-            .execute(conn)?;
-        diesel::insert_into(delivery_attempts::table)
-            .values(attempt)
             .execute(conn)
             .map(drop)
     }
@@ -123,6 +128,17 @@ impl Delivery {
 }
 
 impl DeliveryAttempt {
+    /// Writes attempt log lines (one statement each: the multi-backend connection has no
+    /// batch insert), in the caller's transaction.
+    pub fn insert_all(conn: &mut DbConn, attempts: &[&Self]) -> QueryResult<()> {
+        for attempt in attempts {
+            diesel::insert_into(delivery_attempts::table)
+                .values(*attempt)
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
     /// A page of one target's attempt log, newest first, before the attempt `before_id`.
     pub fn list_for_target(
         conn: &mut DbConn,
