@@ -570,13 +570,13 @@ async fn a_withdrawn_consent_takes_the_customer_out_of_marketing() {
     assert_eq!(consents["status"][0]["allowed"], true);
     assert_eq!(
         listed(&app, t, "marketing_consent=true").await,
-        [id.clone()]
+        [id.as_str()]
     );
     assert_eq!(
         listed(&app, t, "marketing_consent=false").await,
-        [other.clone()]
+        [other.as_str()]
     );
-    assert_eq!(listed(&app, &marketing, "").await, [id.clone()]);
+    assert_eq!(listed(&app, &marketing, "").await, [id.as_str()]);
 
     app.clock.advance(TimeDelta::minutes(1));
     let withdrawal = json!({"purpose": "marketing", "action": "withdrawn", "channel": "sms",
@@ -607,7 +607,7 @@ async fn a_withdrawn_consent_takes_the_customer_out_of_marketing() {
         .patch(&base, t, &json!({"marketing_consent": true}), None)
         .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(listed(&app, &marketing, "").await, [id.clone()]);
+    assert_eq!(listed(&app, &marketing, "").await, [id.as_str()]);
     let consents = json_of(app.get(&format!("{base}/consents"), t).await, 200).await;
     let records = consents["records"].as_array().unwrap();
     assert_eq!(records.len(), 3);
@@ -848,10 +848,10 @@ async fn tags_are_set_by_hand_and_by_rules_and_filter_the_list() {
         .clone();
     assert_eq!(suv_count, 1);
     // The list filters by tag name, manual or dynamic.
-    assert_eq!(listed(&app, t, "tag=VIP客户").await, [id.clone()]);
+    assert_eq!(listed(&app, t, "tag=VIP客户").await, [id.as_str()]);
     assert_eq!(
         listed(&app, t, &format!("tag={}", urlencode("偏好SUV"))).await,
-        [id.clone()]
+        [id.as_str()]
     );
     assert!(listed(&app, t, "tag=nothing").await.is_empty());
     assert_eq!(listed(&app, t, "").await.len(), 2);

@@ -183,7 +183,8 @@ pub fn add_mileage(
             "a reading cannot be taken later than now",
         ));
     }
-    let earlier = MileageReading::for_vehicles(ctx.conn, ctx.org_id(), &[vehicle.id.clone()])?;
+    let earlier =
+        MileageReading::for_vehicles(ctx.conn, ctx.org_id(), std::slice::from_ref(&vehicle.id))?;
     let inconsistent = earlier.iter().any(|r| {
         (r.read_at <= read_at && r.mileage_km > mileage_km)
             || (r.read_at >= read_at && r.mileage_km < mileage_km)
