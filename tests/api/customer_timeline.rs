@@ -882,3 +882,60 @@ fn urlencode(text: &str) -> String {
         .trim_start_matches("v=")
         .to_owned()
 }
+
+#[tokio::test]
+async fn activities_refer_to_the_customers_own_attachments() {
+    let app = TestApp::spawn().await;
+    let t = &app.admin_token;
+    let id = customer(&app, t, json!({"name": "钱进"})).await;
+    let other = customer(&app, t, json!({"name": "韩梅"})).await;
+    let pdf = autocrm_api::attachments::demo::pdf("chat screenshot");
+    let mine =
+        crate::attachments::upload_ok(&app, t, &id, "聊天记录.pdf", "application/pdf", pdf.clone())
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let theirs = crate::attachments::upload_ok(&app, t, &other, "合同.pdf", "application/pdf", pdf)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let base = format!("/api/v1/customers/{id}/activities");
+    let res = app
+        .post(
+            &base,
+            t,
+            &json!({"kind": "wechat", "outcome": "reached", "attachment_ids": [theirs]}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let activity = json_of(
+        app.post(&base, t, &json!({"kind": "wechat", "outcome": "reached", "content": "发送了车型配置表", "attachment_ids": [mine]}))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(activity["attachment_ids"], json!([mine]));
+    let list = json_of(app.get(&base, t).await, 200).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["content"], "发送了车型配置表");
+    // The event carries ids and counts, never the free text.
+    let actions = app
+        .audit_actions("activity", activity["id"].as_str().unwrap())
+        .await;
+    assert_eq!(actions, ["activity.created"]);
+    let payload = app
+        .with_db(|conn| {
+            use autocrm_persistence::schema::outbox_events;
+            use diesel::prelude::*;
+            outbox_events::table
+                .filter(outbox_events::event_type.eq("activity.created"))
+                .select(outbox_events::payload)
+                .first::<String>(conn)
+                .unwrap()
+        })
+        .await;
+    assert!(payload.contains("\"attachment_count\":1"), "{payload}");
+    assert!(!payload.contains("配置表"), "{payload}");
+}
