@@ -2,15 +2,19 @@
 //! identity, the HTTP plumbing, the capabilities, the OpenAPI document and the server.
 
 pub mod account;
+pub mod activities;
 pub mod app;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod behavior;
 pub mod config;
+pub mod consents;
 pub mod customers;
 pub mod error;
 pub mod events;
 pub mod financing;
+pub mod garage;
 pub mod http;
 pub mod jobs;
 pub mod notifications;
@@ -22,6 +26,8 @@ pub mod pii;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod tags;
 pub mod telemetry;
+pub mod timeline;
 pub mod validate;
 pub mod webhooks;

@@ -35,6 +35,12 @@ Money is integer minor units (fen) in `_cents` fields; times are RFC 3339 UTC; e
         (name = "events", description = "The events feed: every published event, oldest first, for integrators that cannot receive webhooks"),
         (name = "webhooks", description = "Webhook subscriptions (Standard Webhooks): signed deliveries of events, delivery log, tests and replays. Each event type's body is in the top-level `webhooks` section"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "activities", description = "Calls, WeChat, SMS, email, store visits, test drives and notes with a customer"),
+        (name = "behavior events", description = "Events posted by apps and mini-programs, linked to customers through their devices, summarised per customer"),
+        (name = "timeline", description = "Everything that happened with a customer, newest first"),
+        (name = "consents", description = "PIPL consent records: grants and withdrawals per purpose"),
+        (name = "garage", description = "Vehicles a customer owns, and their mileage over time"),
+        (name = "tags", description = "Manual tags (the organisation's vocabulary) and dynamic tags set by rules"),
     )
 )]
 pub struct ApiDoc;

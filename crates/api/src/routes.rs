@@ -15,6 +15,12 @@ pub fn all() -> Vec<Endpoint> {
         crate::events::endpoints(),
         crate::webhooks::endpoints(),
         crate::notifications::endpoints(),
+        crate::activities::endpoints(),
+        crate::behavior::endpoints(),
+        crate::timeline::endpoints(),
+        crate::consents::endpoints(),
+        crate::garage::endpoints(),
+        crate::tags::endpoints(),
     ]
     .concat()
 }

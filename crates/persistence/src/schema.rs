@@ -354,6 +354,128 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_activities (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Text,
+        kind -> Text,
+        outcome -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        next_follow_up_at -> Nullable<Timestamp>,
+        content -> Nullable<Text>,
+        attachment_ids -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    behavior_events (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Nullable<Text>,
+        device_id -> Nullable<Text>,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        local_date -> Text,
+        models -> Text,
+        page -> Nullable<Text>,
+        posted_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_links (id) {
+        id -> Text,
+        org_id -> Text,
+        device_id -> Text,
+        customer_id -> Text,
+        linked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consent_records (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Text,
+        purpose -> Text,
+        action -> Text,
+        channel -> Text,
+        method -> Text,
+        given_at -> Timestamp,
+        text_version -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_vehicles (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Text,
+        vin -> Nullable<Text>,
+        plate -> Nullable<Text>,
+        brand -> Text,
+        model -> Text,
+        model_year -> Nullable<Integer>,
+        purchase_date -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vehicle_mileage_readings (id) {
+        id -> Text,
+        org_id -> Text,
+        vehicle_id -> Text,
+        mileage_km -> BigInt,
+        read_at -> Timestamp,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        colour -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_tags (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Text,
+        tag_id -> Text,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_dynamic_tags (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Text,
+        name -> Text,
+        rule_id -> Text,
+        reasons -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     stores,
@@ -377,4 +499,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_preferences,
     notification_gateways,
     notification_stream_tickets,
+    customer_activities,
+    behavior_events,
+    device_links,
+    consent_records,
+    customer_vehicles,
+    vehicle_mileage_readings,
+    tags,
+    customer_tags,
+    customer_dynamic_tags,
 );

@@ -136,6 +136,15 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         notification_preferences,
         notification_gateways,
         notification_stream_tickets,
+        customer_activities,
+        behavior_events,
+        device_links,
+        consent_records,
+        customer_vehicles,
+        vehicle_mileage_readings,
+        tags,
+        customer_tags,
+        customer_dynamic_tags,
     )
 }
 
@@ -479,6 +488,14 @@ fn assert_keys_are_sound(backend: &str, db: &DbShape) {
     unique("notifications", &["user_id", "position"]);
     unique("notification_gateways", &["org_id", "channel"]);
     unique("notification_stream_tickets", &["ticket_hash"]);
+    unique("device_links", &["org_id", "device_id"]);
+    unique("customer_vehicles", &["customer_id", "vin"]);
+    unique("tags", &["org_id", "name"]);
+    unique("customer_tags", &["customer_id", "tag_id"]);
+    unique("customer_dynamic_tags", &["customer_id", "rule_id"]);
+    index("customer_activities", &["customer_id", "occurred_at", "id"]);
+    index("behavior_events", &["customer_id", "occurred_at", "id"]);
+    index("consent_records", &["customer_id", "given_at", "id"]);
 }
 
 fn postgres_configured() -> bool {

@@ -13,7 +13,8 @@ use crate::http::pagination::Cursor;
 use crate::validate::patch_field;
 use crate::validate::rules::{self, Required};
 use crate::validate::schema::{
-    self, Id, OptionalEmail, OptionalText, SearchText, Text, UuidText, schema_marker, string_enum,
+    self, Id, OptionalEmail, OptionalText, QueryText, SearchText, Text, UuidText, schema_marker,
+    string_enum,
 };
 use autocrm_persistence::models::CustomerSort;
 
@@ -203,6 +204,11 @@ pub struct CustomerListQuery {
     pub created_from: Option<DateTime<Utc>>,
     /// RFC 3339; exclusive.
     pub created_to: Option<DateTime<Utc>>,
+    /// Only customers whose marketing consent is granted (`true`) or is not (`false`).
+    pub marketing_consent: Option<bool>,
+    /// Only customers carrying this tag (manual or dynamic), by name.
+    #[param(value_type = Option<QueryText>, inline)]
+    pub tag: Option<String>,
     /// created_at, -created_at (default), name, -name, updated_at, -updated_at.
     #[param(value_type = Option<ListSortSchema>, inline)]
     pub sort: Option<String>,

@@ -82,6 +82,8 @@ pub async fn list_customers(
         status,
         created_from: q.created_from.map(|t| t.naive_utc()),
         created_to: q.created_to.map(|t| t.naive_utc()),
+        marketing_consent: q.marketing_consent,
+        tag: crate::validate::query_text("tag", q.tag)?.filter(|t| !t.trim().is_empty()),
         sort,
         after,
         limit: limit + 1,

@@ -53,6 +53,9 @@ pub struct CustomerQuery {
     pub status: Option<CustomerStatus>,
     pub created_from: Option<NaiveDateTime>,
     pub created_to: Option<NaiveDateTime>,
+    pub marketing_consent: Option<bool>,
+    /// A tag name, manual or dynamic.
+    pub tag: Option<String>,
     pub sort: CustomerSort,
     pub after: Option<KeysetAfter>,
     /// Rows to read: the page size and one more, to learn whether another page follows.
@@ -254,6 +257,9 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
     ctx.record(
         Change::new("customer.created", "customer", &customer.id).event(created_event(&customer)),
     )?;
+    if customer.marketing_consent {
+        crate::consents::service::record_marketing_flag(ctx, &customer.id, true)?;
+    }
     Ok(customer)
 }
 
@@ -272,6 +278,7 @@ pub fn update(
     let scope = scope(ctx)?;
     let principal = ctx.principal()?;
     let changed_fields = changes.field_names();
+    let marketing_flag = changes.marketing_consent;
     let customer = records::update(
         ctx,
         id,
@@ -330,6 +337,9 @@ pub fn update(
         Change::new("customer.updated", "customer", &customer.id)
             .event(updated_event(&customer, changed_fields)),
     )?;
+    if let Some(granted) = marketing_flag {
+        crate::consents::service::record_marketing_flag(ctx, &customer.id, granted)?;
+    }
     Ok(customer)
 }
 
@@ -392,6 +402,8 @@ pub fn list(ctx: &mut Ctx, query: CustomerQuery) -> ServiceResult<Option<Vec<Cus
         phone_blind_indexes,
         created_from: query.created_from,
         created_to: query.created_to,
+        marketing_consent: query.marketing_consent,
+        tag: query.tag,
         sort: query.sort,
         after: query.after,
         limit: query.limit,

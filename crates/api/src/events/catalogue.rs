@@ -112,6 +112,54 @@ pub struct WebhookTest {
     pub message: String,
 }
 
+/// A consultant recorded an activity with a customer. The activity's free text stays out:
+/// it is personal data; fetch the activity through the API.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "activity_id": "0193a5c4-8c3d-7a10-9b2c-3d4e5f6a7b80",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "kind": "test_drive",
+    "outcome": "completed", "occurred_at": "2026-11-28T06:30:00Z",
+    "next_follow_up_at": "2026-11-30T02:00:00Z", "attachment_count": 1,
+    "created_by": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12"
+}))]
+pub struct ActivityCreated {
+    pub activity_id: String,
+    pub customer_id: String,
+    /// call, wechat, sms, email, store_visit, test_drive, note.
+    pub kind: String,
+    pub outcome: Option<String>,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub next_follow_up_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub attachment_count: usize,
+    /// The user or API client that recorded it.
+    pub created_by: String,
+}
+
+/// A customer granted or withdrew a consent (PIPL); `marketing_consent` is the customer's
+/// derived flag afterwards.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "consent_id": "0193a5c4-9d4e-7b20-8c3d-4e5f6a7b8c90",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "purpose": "marketing",
+    "action": "withdrawn", "channel": "sms", "method": "sms_reply",
+    "at": "2026-11-29T08:15:00Z", "text_version": "marketing-2026-01",
+    "marketing_consent": false
+}))]
+pub struct ConsentChanged {
+    pub consent_id: String,
+    pub customer_id: String,
+    /// marketing, data_sharing_finance, sensitive_data.
+    pub purpose: String,
+    /// granted or withdrawn.
+    pub action: String,
+    pub channel: String,
+    pub method: String,
+    /// When the customer made the choice.
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub text_version: Option<String>,
+    pub marketing_consent: bool,
+}
+
 macro_rules! catalogue {
     ($($payload:ident = $name:literal, $summary:literal;)+) => {
         $(
@@ -147,6 +195,8 @@ catalogue! {
     CustomerArchived = "customer.archived", "A customer was archived";
     FinancingStatusChanged = "financing.status_changed", "A financing application changed status (or was opened as draft)";
     WebhookTest = "webhook.test", "A test sent to one subscription on request";
+    ActivityCreated = "activity.created", "An activity with a customer was recorded (call, visit, test drive, …)";
+    ConsentChanged = "consent.changed", "A customer granted or withdrew a consent";
 }
 
 /// Whether `event_type` is in the catalogue.

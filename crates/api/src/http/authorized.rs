@@ -61,6 +61,8 @@ pub mod perm {
         WebhooksManage,
         NotificationsOwn,
         NotificationGatewaysManage,
+        BehaviorEventsWrite,
+        TagsManage,
     );
 }
 

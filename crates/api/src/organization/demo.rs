@@ -160,6 +160,7 @@ pub fn seed(
             .filter(|u| u.role == "sales_consultant")
             .collect();
         let mut rng = Lcg(20261123);
+        let mut seeded = Vec::with_capacity(customers);
         for i in 0..customers {
             let owner = consultants[i % consultants.len()];
             let name = format!(
@@ -207,7 +208,9 @@ pub fn seed(
             };
             store_phone(pii, &mut customer, Some(&phone))?;
             customer.insert(conn)?;
+            seeded.push(customer);
         }
+        crate::timeline::demo::seed(conn, &seeded, &users, at)?;
         // An inactive webhook subscription, so the webhooks screens show one; it sends
         // nothing until someone points it at a real receiver and turns it on.
         let secret = crate::outbound::signing::new_secret().map_err(ServiceError::internal)?;

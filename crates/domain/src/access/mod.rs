@@ -61,6 +61,8 @@ crate::text_enum! {
         AuditRead = "audit:read",
         /// The events feed (`GET /api/v1/events`).
         EventsRead = "events:read",
+        /// Posting behaviour events from apps and mini-programs.
+        EventsWrite = "events:write",
         /// Webhook subscriptions: create, change, rotate, test, replay, read deliveries.
         WebhooksManage = "webhooks:manage",
     }

@@ -99,6 +99,11 @@ matrix! {
         [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
     /// The organisation's outbound notification gateways (SMS, email, app push, WeChat).
     NotificationGatewaysManage = "notification_gateways_manage", MachineAccess::Never, [Admin];
+    /// Posting behaviour events (apps and mini-programs; staff apps too).
+    BehaviorEventsWrite = "behavior_events_write", MachineAccess::Scope(Scope::EventsWrite),
+        [Admin, GeneralManager, SalesManager, SalesConsultant];
+    /// The organisation's manual tag vocabulary: create, rename, recolour, delete.
+    TagsManage = "tags_manage", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
 }
 
 impl Permission {

@@ -7,6 +7,7 @@ mod geo;
 mod kinds;
 mod matching;
 mod money;
+mod plate;
 mod pricing;
 mod query;
 mod status;
@@ -27,6 +28,7 @@ pub use matching::{
     MatchSettingsError, MatchWeights, MatchWeightsError, Matcher, Prospect, Radius, Ranked,
     VehicleFacts, VehicleMatch, customers_for_vehicle, top_n,
 };
+pub use plate::{PLATE_MAX_CHARS, PLATE_MIN_CHARS, Plate, PlateError};
 pub use pricing::{
     AdjustedComparable, AgingStep, Comparable, ComparableSource, MarketReference, PriceReason,
     PriceSuggestion, PricingPolicy, PricingPolicyError, PricingSubject, price_reason,

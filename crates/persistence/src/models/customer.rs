@@ -64,6 +64,9 @@ pub struct CustomerFilter {
     pub phone_blind_indexes: Vec<String>,
     pub created_from: Option<chrono::NaiveDateTime>,
     pub created_to: Option<chrono::NaiveDateTime>,
+    pub marketing_consent: Option<bool>,
+    /// A tag name, manual or dynamic.
+    pub tag: Option<String>,
     pub sort: CustomerSort,
     pub after: Option<KeysetAfter>,
     pub limit: i64,
@@ -81,6 +84,8 @@ impl CustomerFilter {
             phone_blind_indexes: Vec::new(),
             created_from: None,
             created_to: None,
+            marketing_consent: None,
+            tag: None,
             sort,
             after: None,
             limit,
@@ -205,6 +210,12 @@ impl Customer {
         }
         if let Some(to) = filter.created_to {
             query = query.filter(c::created_at.lt(to));
+        }
+        if let Some(consent) = filter.marketing_consent {
+            query = query.filter(c::marketing_consent.eq(consent));
+        }
+        if let Some(tag) = &filter.tag {
+            query = query.filter(super::tag::tagged(org_id, tag.trim()));
         }
 
         // Ids are UUIDv7, so id order is creation order and the tie-breaker for the rest.

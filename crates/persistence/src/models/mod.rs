@@ -1,11 +1,15 @@
 //! Row models and their queries, one file per table group.
 
+mod activity;
 mod api_client;
 mod attachment;
 mod audit;
+mod behavior;
+mod consent;
 mod customer;
 mod delivery;
 mod financing;
+mod garage;
 mod idempotency;
 mod job;
 mod notification;
@@ -15,15 +19,21 @@ mod principal;
 pub(crate) mod record;
 mod refresh_token;
 mod store;
+mod tag;
+mod timeline;
 mod user;
 mod webhook;
 
+pub use activity::Activity;
 pub use api_client::ApiClient;
 pub use attachment::{Attachment, AttachmentStatus};
 pub use audit::{AuditEntry, AuditFilter};
+pub use behavior::{BehaviorEventRow, DeviceLink};
+pub use consent::ConsentRow;
 pub use customer::{Customer, CustomerFilter, CustomerSort};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
+pub use garage::{MileageReading, OwnedVehicle};
 pub use idempotency::IdempotencyRecord;
 pub use job::{JobRow, JobStatus, QueueDepth};
 pub use notification::{
@@ -35,6 +45,8 @@ pub use principal::SubjectState;
 pub use record::{CheckedFind, Subject, TenantRecord, Versioned};
 pub use refresh_token::RefreshToken;
 pub use store::{Store, StoreFilter};
+pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
+pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
 pub use webhook::WebhookSubscription;
 

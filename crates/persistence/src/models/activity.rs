@@ -1,0 +1,69 @@
+//! Timeline activities: what staff did with a customer (calls, visits, test drives, notes).
+
+use diesel::prelude::*;
+
+use super::timeline::{TimelineBefore, before};
+use crate::DbConn;
+use crate::schema::customer_activities;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customer_activities)]
+pub struct Activity {
+    pub id: String,
+    pub org_id: String,
+    pub customer_id: String,
+    /// `autocrm_domain::customer::ActivityKind`.
+    pub kind: String,
+    /// `autocrm_domain::customer::ActivityOutcome`.
+    pub outcome: Option<String>,
+    pub occurred_at: chrono::NaiveDateTime,
+    pub next_follow_up_at: Option<chrono::NaiveDateTime>,
+    /// Free text (personal data: never in events).
+    pub content: Option<String>,
+    /// JSON array of the ids of the customer's attachments this activity refers to.
+    pub attachment_ids: String,
+    pub created_by: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+super::record::tenant_record!(Activity, customer_activities);
+
+impl Activity {
+    /// The ids of the attachments it refers to.
+    pub fn attachments(&self) -> Vec<String> {
+        serde_json::from_str(&self.attachment_ids).unwrap_or_default()
+    }
+
+    /// A customer's activities, newest first, before a timeline position.
+    pub fn for_customer(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_id: &str,
+        before: Option<&TimelineBefore>,
+        limit: i64,
+    ) -> QueryResult<Vec<Self>> {
+        use customer_activities as a;
+        let query = a::table
+            .filter(a::org_id.eq(org_id))
+            .filter(a::customer_id.eq(customer_id))
+            .select(Self::as_select())
+            .into_boxed();
+        before!(query, before, a::occurred_at, a::id)
+            .limit(limit)
+            .load(conn)
+    }
+
+    /// (kind, outcome) of every activity of a customer: what tag rules count.
+    pub fn kinds_and_outcomes(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_id: &str,
+    ) -> QueryResult<Vec<(String, Option<String>)>> {
+        use customer_activities as a;
+        a::table
+            .filter(a::org_id.eq(org_id))
+            .filter(a::customer_id.eq(customer_id))
+            .select((a::kind, a::outcome))
+            .load(conn)
+    }
+}

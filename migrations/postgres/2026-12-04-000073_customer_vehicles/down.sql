@@ -1,0 +1,2 @@
+DROP TABLE vehicle_mileage_readings;
+DROP TABLE customer_vehicles;

@@ -1,0 +1,2 @@
+DROP TABLE device_links;
+DROP TABLE behavior_events;

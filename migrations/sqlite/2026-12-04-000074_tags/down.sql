@@ -1,0 +1,3 @@
+DROP TABLE customer_dynamic_tags;
+DROP TABLE customer_tags;
+DROP TABLE tags;
