@@ -5,6 +5,7 @@ mod access;
 mod attachments;
 mod audit_log;
 mod auth;
+mod customer_auth;
 mod customers;
 mod errors;
 mod events_feed;

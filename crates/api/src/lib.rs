@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod customer_auth;
 pub mod customers;
 pub mod error;
 pub mod events;

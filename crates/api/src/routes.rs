@@ -15,6 +15,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::events::endpoints(),
         crate::webhooks::endpoints(),
         crate::notifications::endpoints(),
+        crate::customer_auth::endpoints(),
     ]
     .concat()
 }

@@ -354,7 +354,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_sign_in_codes (id) {
+        id -> Text,
+        org_id -> Text,
+        phone_blind_index -> Text,
+        code_hash -> Text,
+        attempts -> Integer,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    customer_sign_in_codes,
     organizations,
     stores,
     users,

@@ -61,6 +61,7 @@ pub mod perm {
         WebhooksManage,
         NotificationsOwn,
         NotificationGatewaysManage,
+        CustomerSelf,
     );
 }
 

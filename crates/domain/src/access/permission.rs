@@ -99,6 +99,9 @@ matrix! {
         [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
     /// The organisation's outbound notification gateways (SMS, email, app push, WeChat).
     NotificationGatewaysManage = "notification_gateways_manage", MachineAccess::Never, [Admin];
+    /// A signed-in customer's own profile (mini-programs and apps): customers only; staff
+    /// work on customers through the customer permissions above.
+    CustomerSelf = "customer_self", MachineAccess::Never, [Customer];
 }
 
 impl Permission {
@@ -139,9 +142,16 @@ mod tests {
     fn no_permission_lists_the_machine_role_as_a_human_role() {
         for p in Permission::ALL {
             assert!(!p.roles().contains(&Role::Integration), "{p}");
+            if p.roles() == [Role::Customer] {
+                continue;
+            }
             assert!(
                 p.roles().contains(&Role::Admin),
-                "admins may do everything: {p}"
+                "admins may do everything staff do: {p}"
+            );
+            assert!(
+                !p.roles().contains(&Role::Customer),
+                "a customer holds no staff permission: {p}"
             );
         }
     }
