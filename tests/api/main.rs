@@ -5,6 +5,7 @@ mod access;
 mod attachments;
 mod audit_log;
 mod auth;
+mod customer_auth;
 mod customer_timeline;
 mod customers;
 mod errors;

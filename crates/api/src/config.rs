@@ -25,6 +25,9 @@ pub struct Settings {
     pub pii_old_keys: Vec<(String, String)>,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_days: i64,
+    /// Lifetime of a customer's access token (mini-programs and apps sign in again after it;
+    /// an archived, merged or erased customer's token stops at once regardless).
+    pub customer_token_ttl_secs: i64,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
     pub pool_size: u32,
@@ -125,6 +128,7 @@ impl Default for Settings {
             pii_old_keys: Vec::new(),
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
+            customer_token_ttl_secs: 7 * 24 * 3600,
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             pool_size: autocrm_persistence::PoolOptions::default().max_size,
@@ -250,6 +254,9 @@ impl Settings {
         }
         if let Some(v) = env("AUTOCRM_REFRESH_TOKEN_TTL_DAYS") {
             self.refresh_token_ttl_days = parse("AUTOCRM_REFRESH_TOKEN_TTL_DAYS", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_CUSTOMER_TOKEN_TTL_SECS") {
+            self.customer_token_ttl_secs = parse("AUTOCRM_CUSTOMER_TOKEN_TTL_SECS", v)?;
         }
         if let Some(v) = env("AUTOCRM_MAX_BODY_BYTES") {
             self.max_body_bytes = parse("AUTOCRM_MAX_BODY_BYTES", v)?;

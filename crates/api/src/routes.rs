@@ -21,6 +21,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::consents::endpoints(),
         crate::garage::endpoints(),
         crate::tags::endpoints(),
+        crate::customer_auth::endpoints(),
     ]
     .concat()
 }

@@ -371,6 +371,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    customer_sign_in_codes (id) {
+        id -> Text,
+        org_id -> Text,
+        phone_blind_index -> Text,
+        code_hash -> Text,
+        attempts -> Integer,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     behavior_events (id) {
         id -> Text,
         org_id -> Text,
@@ -477,6 +490,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    customer_sign_in_codes,
     organizations,
     stores,
     users,

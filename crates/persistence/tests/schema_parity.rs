@@ -114,6 +114,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         };
     }
     tables!(
+        customer_sign_in_codes,
         organizations,
         stores,
         users,

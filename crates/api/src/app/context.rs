@@ -157,14 +157,16 @@ impl<'a> Ctx<'a> {
     /// this unit of work: a read may fold the check into its own statement.
     pub(super) fn unchecked_subject(&self) -> Option<Subject<'a>> {
         match self.actor {
-            Actor::Principal(p) if !self.principal_verified => Some(match p.kind {
-                PrincipalKind::User => Subject::User {
+            Actor::Principal(p) if !self.principal_verified => match p.kind {
+                PrincipalKind::User => Some(Subject::User {
                     id: &p.id,
                     role: p.role.as_str(),
                     store_id: p.store_id.as_deref(),
-                },
-                PrincipalKind::ApiClient => Subject::ApiClient { id: &p.id },
-            }),
+                }),
+                PrincipalKind::ApiClient => Some(Subject::ApiClient { id: &p.id }),
+                // Checked on its own statement (`verify_principal`).
+                PrincipalKind::Customer => None,
+            },
             _ => None,
         }
     }

@@ -32,6 +32,8 @@ impl FieldError {
 pub enum Limit {
     /// Too many failed sign-ins.
     AccountLocked,
+    /// A sign-in code was sent to this phone a moment ago, or too many today.
+    SignInCodeThrottled,
 }
 
 #[derive(Debug, thiserror::Error)]

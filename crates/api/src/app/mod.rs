@@ -236,5 +236,14 @@ pub fn verify_principal(conn: &mut DbConn, principal: &Principal) -> ServiceResu
             Some(_) => refused("the client is revoked"),
             None => refused("the access token is invalid"),
         },
+        // A customer signs in again after an archive, merge or erasure: the old token ends.
+        PrincipalKind::Customer => match SubjectState::of_customer(conn, org, id)? {
+            Some(SubjectState::Customer {
+                active: true,
+                time_zone,
+            }) => Ok(zone(&time_zone)),
+            Some(_) => refused("the customer record is no longer active"),
+            None => refused("the access token is invalid"),
+        },
     }
 }

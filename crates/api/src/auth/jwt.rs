@@ -55,6 +55,31 @@ impl JwtKeys {
         store: Option<&str>,
         scope: Option<&str>,
     ) -> Result<String, ServiceError> {
+        self.issue_for(now, self.access_ttl_secs, sub, org, role, store, scope)
+    }
+
+    /// A customer's token (role `customer`, subject the customer's id), living `ttl_secs`.
+    pub fn issue_customer(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        ttl_secs: i64,
+        customer_id: &str,
+        org: &str,
+    ) -> Result<String, ServiceError> {
+        self.issue_for(now, ttl_secs, customer_id, org, "customer", None, None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn issue_for(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        ttl_secs: i64,
+        sub: &str,
+        org: &str,
+        role: &str,
+        store: Option<&str>,
+        scope: Option<&str>,
+    ) -> Result<String, ServiceError> {
         let now = now.timestamp();
         let claims = Claims {
             sub: sub.to_owned(),
@@ -64,7 +89,7 @@ impl JwtKeys {
             scope: scope.map(str::to_owned),
             iss: ISSUER.to_owned(),
             iat: now,
-            exp: now + self.access_ttl_secs,
+            exp: now + ttl_secs,
             jti: uuid::Uuid::now_v7().to_string(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)

@@ -96,10 +96,10 @@ fn bearer(value: &header::HeaderValue) -> Result<&str, &'static str> {
 
 fn principal_of(claims: crate::auth::jwt::Claims) -> Option<Principal> {
     let role: Role = claims.role.parse().ok()?;
-    let kind = if role == Role::Integration {
-        PrincipalKind::ApiClient
-    } else {
-        PrincipalKind::User
+    let kind = match role {
+        Role::Integration => PrincipalKind::ApiClient,
+        Role::Customer => PrincipalKind::Customer,
+        _ => PrincipalKind::User,
     };
     Some(Principal {
         id: claims.sub,

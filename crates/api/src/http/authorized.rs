@@ -63,6 +63,7 @@ pub mod perm {
         NotificationGatewaysManage,
         BehaviorEventsWrite,
         TagsManage,
+        CustomerSelf,
     );
 }
 

@@ -2,7 +2,7 @@
 //! finished jobs past a week, published events past 90 days (the feed promises 30) and
 //! finished webhook deliveries past 30 days.
 
-use autocrm_persistence::models::{Delivery, IdempotencyRecord, JobRow, OutboxEvent};
+use autocrm_persistence::models::{Delivery, IdempotencyRecord, JobRow, OutboxEvent, SignInCode};
 use chrono::TimeDelta;
 
 use super::{Job, JobFuture, Outcome, Periodic};
@@ -37,7 +37,7 @@ impl Job for Housekeeping {
     fn run<'a>(&'a self, app: &'a App, _job: &'a JobRow) -> JobFuture<'a> {
         Box::pin(async move {
             let now = app.clock.now().naive_utc();
-            let purged: ServiceResult<(usize, usize, usize, usize)> = app
+            let purged: ServiceResult<(usize, usize, usize, usize, usize)> = app
                 .connection(move |conn| {
                     let keys = IdempotencyRecord::purge_older_than(
                         conn,
@@ -55,12 +55,14 @@ impl Job for Housekeeping {
                         conn,
                         now - TimeDelta::days(FINISHED_DELIVERIES_KEPT_DAYS),
                     )?;
-                    Ok((keys, jobs, events, deliveries))
+                    // Sign-in codes live five minutes; a day later they are noise.
+                    let codes = SignInCode::purge_expired_before(conn, now - TimeDelta::days(1))?;
+                    Ok((keys, jobs, events, deliveries, codes))
                 })
                 .await;
             match purged {
-                Ok((keys, jobs, events, deliveries)) => {
-                    tracing::info!(keys, jobs, events, deliveries, "housekeeping purged");
+                Ok((keys, jobs, events, deliveries, codes)) => {
+                    tracing::info!(keys, jobs, events, deliveries, codes, "housekeeping purged");
                     Outcome::Done
                 }
                 Err(e) => Outcome::Failed(e.to_string()),

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use autocrm_domain::contact::Phone;
 use autocrm_domain::notification::{
     self as domain, GatewayChannel, NotificationChannel, NotificationKind,
 };
@@ -121,6 +122,40 @@ pub fn enqueue_outbound(
         )?;
     }
     Ok(())
+}
+
+/// Queues a text message to a phone that is not a staff member's (a customer's sign-in
+/// code), through the organisation's active SMS gateway. The phone and the text are sealed
+/// (encrypted) in the stored message and opened only when it is sent. False when the
+/// organisation has no active SMS gateway.
+pub fn send_sealed_sms(ctx: &mut Ctx, phone: &Phone, text: &str) -> ServiceResult<bool> {
+    let org_id = ctx.org_id().to_owned();
+    let gateways = NotificationGateway::active(ctx.conn, &org_id)?;
+    let sms = GatewayChannel::Sms.as_str();
+    let Some(gateway) = gateways.iter().find(|g| g.channel == sms) else {
+        return Ok(false);
+    };
+    let message = serde_json::json!({
+        "type": "customer_message",
+        "channel": sms,
+        "kind": "customer_sign_in_code",
+        "recipient": {},
+        "sealed": {
+            "phone": ctx.pii().encrypt(phone.as_str())?,
+            "body": ctx.pii().encrypt(text)?,
+        },
+        "created_at": ctx.now_utc().to_rfc3339(),
+    });
+    crate::outbound::deliver::queue_to(
+        ctx.conn,
+        (crate::outbound::deliver::GATEWAY, &gateway.id),
+        &org_id,
+        &new_id(),
+        "customer_message.sms",
+        &message.to_string(),
+        ctx.now(),
+    )?;
+    Ok(true)
 }
 
 // ---- preferences --------------------------------------------------------------------------

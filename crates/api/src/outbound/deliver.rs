@@ -249,13 +249,25 @@ fn gateway_target(
     let Ok(mut message) = serde_json::from_str::<serde_json::Value>(&delivery.payload) else {
         return Target::Gone("the stored message is not JSON");
     };
+    // Parts sealed at rest (a customer's phone, a sign-in code) are opened only to send.
+    if let Some(sealed) = message.as_object_mut().and_then(|m| m.remove("sealed")) {
+        let open = |field: &str| sealed[field].as_str().map(|s| app.pii.decrypt(s));
+        match (open("phone"), open("body")) {
+            (Some(Ok(phone)), Some(Ok(body))) => {
+                message["recipient"]["phone"] = phone.into();
+                message["body"] = body.into();
+            }
+            _ => return Target::Gone("the sealed message cannot be opened"),
+        }
+    }
     // Only the contact the channel needs (data minimisation).
     let contact = match message["channel"].as_str() {
         Some("sms") => Some(("phone", phone)),
         Some("email") => Some(("email", email)),
         _ => None,
     };
-    if let (Some(recipient), Some((field, value))) = (message["recipient"].as_object_mut(), contact)
+    if let (Some(recipient), Some((field, Some(value)))) =
+        (message["recipient"].as_object_mut(), contact)
     {
         recipient.insert(field.into(), value.into());
     }

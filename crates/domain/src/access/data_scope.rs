@@ -15,12 +15,15 @@ pub enum CustomerScope {
     Owner(String),
     /// Customers who agreed to marketing contact (PIPL).
     MarketingConsent,
+    /// One customer: a signed-in customer sees their own record only.
+    Itself(String),
     Nothing,
 }
 
 /// What a customer scope looks at on a customer row.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomerFacts<'a> {
+    pub id: &'a str,
     pub store_id: Option<&'a str>,
     pub owner_id: Option<&'a str>,
     pub marketing_consent: bool,
@@ -37,6 +40,7 @@ impl CustomerScope {
             Role::SalesConsultant => CustomerScope::Owner(principal.id.clone()),
             Role::Marketing => CustomerScope::MarketingConsent,
             Role::Finance => CustomerScope::Nothing,
+            Role::Customer => CustomerScope::Itself(principal.id.clone()),
         }
     }
 
@@ -46,6 +50,7 @@ impl CustomerScope {
             CustomerScope::Store(store) => customer.store_id == Some(store.as_str()),
             CustomerScope::Owner(owner) => customer.owner_id == Some(owner.as_str()),
             CustomerScope::MarketingConsent => customer.marketing_consent,
+            CustomerScope::Itself(id) => customer.id == id,
             CustomerScope::Nothing => false,
         }
     }
@@ -124,6 +129,7 @@ mod tests {
         consent: bool,
     ) -> CustomerFacts<'a> {
         CustomerFacts {
+            id: "c1",
             store_id: store,
             owner_id: owner,
             marketing_consent: consent,
@@ -144,12 +150,24 @@ mod tests {
             (Role::SalesConsultant, Some("s1"), [false, true, false]),
             (Role::Marketing, None, [false, false, true]),
             (Role::Finance, None, [false, false, false]),
+            (Role::Customer, None, [false, false, false]),
         ];
         for (role, store, expected) in cases {
             let scope = CustomerScope::of(&principal(role, store));
             let seen = [&theirs, &mine, &consenting].map(|c| scope.admits(c));
             assert_eq!(seen, expected, "{role} in {store:?}");
         }
+    }
+
+    #[test]
+    fn a_customer_sees_only_their_own_record() {
+        let scope = CustomerScope::of(&principal(Role::Customer, None));
+        let own = CustomerFacts {
+            id: "me",
+            ..customer(None, None, true)
+        };
+        assert!(scope.admits(&own));
+        assert!(!scope.admits(&customer(None, None, true)));
     }
 
     #[test]

@@ -20,6 +20,9 @@ crate::text_enum! {
         Finance = "finance",
         /// A machine client (ERP, finance system, lead platform); acts only within its scopes.
         Integration = "integration",
+        /// A customer signed in from a mini-program or app (`POST /api/v1/customer-auth/*`);
+        /// acts only on their own record. Never a staff account.
+        Customer = "customer",
     }
 }
 
@@ -43,8 +46,9 @@ impl Role {
         )
     }
 
+    /// A staff member's role (not a machine client, not a customer).
     pub fn is_human(self) -> bool {
-        self != Role::Integration
+        Role::HUMAN.contains(&self)
     }
 }
 
@@ -73,6 +77,8 @@ crate::text_enum! {
     pub enum PrincipalKind {
         User = "user",
         ApiClient = "api_client",
+        /// A customer of the organisation, signed in for themselves.
+        Customer = "customer",
     }
 }
 
@@ -115,6 +121,7 @@ mod tests {
         }
         assert!("root".parse::<Role>().is_err());
         assert!(Role::HUMAN.iter().all(|r| r.is_human()));
-        assert_eq!(Role::HUMAN.len() + 1, Role::ALL.len());
+        assert_eq!(Role::HUMAN.len() + 2, Role::ALL.len());
+        assert!(!Role::Customer.is_human() && !Role::Integration.is_human());
     }
 }

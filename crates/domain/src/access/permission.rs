@@ -104,6 +104,9 @@ matrix! {
         [Admin, GeneralManager, SalesManager, SalesConsultant];
     /// The organisation's manual tag vocabulary: create, rename, recolour, delete.
     TagsManage = "tags_manage", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
+    /// A signed-in customer's own profile (mini-programs and apps): customers only; staff
+    /// work on customers through the customer permissions above.
+    CustomerSelf = "customer_self", MachineAccess::Never, [Customer];
 }
 
 impl Permission {
@@ -144,9 +147,16 @@ mod tests {
     fn no_permission_lists_the_machine_role_as_a_human_role() {
         for p in Permission::ALL {
             assert!(!p.roles().contains(&Role::Integration), "{p}");
+            if p.roles() == [Role::Customer] {
+                continue;
+            }
             assert!(
                 p.roles().contains(&Role::Admin),
-                "admins may do everything: {p}"
+                "admins may do everything staff do: {p}"
+            );
+            assert!(
+                !p.roles().contains(&Role::Customer),
+                "a customer holds no staff permission: {p}"
             );
         }
     }

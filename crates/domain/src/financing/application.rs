@@ -61,6 +61,7 @@ impl StepActor {
             StepActor::Lender => match principal.kind {
                 PrincipalKind::ApiClient => principal.has_scope(Scope::FinancingWrite),
                 PrincipalKind::User => principal.is(&[Role::Admin, Role::Finance]),
+                PrincipalKind::Customer => false,
             },
         }
     }

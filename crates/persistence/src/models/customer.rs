@@ -139,6 +139,7 @@ impl Customer {
     /// What a data scope looks at on this row.
     pub fn facts(&self) -> CustomerFacts<'_> {
         CustomerFacts {
+            id: &self.id,
             store_id: self.store_id.as_deref(),
             owner_id: self.owner_id.as_deref(),
             marketing_consent: self.marketing_consent,
@@ -309,6 +310,7 @@ pub(crate) fn restrict_to<'a, ST: 'a>(
         CustomerScope::Store(store) => query.filter(customers::store_id.eq(store.clone())),
         CustomerScope::Owner(owner) => query.filter(customers::owner_id.eq(owner.clone())),
         CustomerScope::MarketingConsent => query.filter(customers::marketing_consent.eq(true)),
+        CustomerScope::Itself(id) => query.filter(customers::id.eq(id.clone())),
         CustomerScope::Nothing => return None,
     })
 }

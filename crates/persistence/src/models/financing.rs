@@ -128,6 +128,9 @@ impl FinancingApplication {
                     CustomerScope::MarketingConsent => query.filter(mine.or(
                         a::customer_id.eq_any(ids.filter(customers::marketing_consent.eq(true))),
                     )),
+                    CustomerScope::Itself(id) => {
+                        query.filter(mine.or(a::customer_id.eq(id.clone())))
+                    }
                     CustomerScope::Nothing => query.filter(mine),
                 };
         }

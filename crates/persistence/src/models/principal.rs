@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::DbConn;
-use crate::schema::{api_clients, organizations, users};
+use crate::schema::{api_clients, customers, organizations, users};
 
 /// What the database says now about the subject of an access token, and its organisation's
 /// time zone (read in the same statement, since nearly every request needs both).
@@ -15,6 +15,10 @@ pub enum SubjectState {
     },
     ApiClient {
         revoked: bool,
+        time_zone: String,
+    },
+    Customer {
+        active: bool,
         time_zone: String,
     },
 }
@@ -38,6 +42,23 @@ impl SubjectState {
                 active,
                 role,
                 store_id,
+                time_zone,
+            })
+        })
+    }
+
+    /// A signed-in customer: their record, still active (not archived, merged or erased).
+    pub fn of_customer(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>> {
+        crate::on_backend!(conn, |c| customers::table
+            .inner_join(organizations::table)
+            .filter(customers::id.eq(id))
+            .filter(customers::org_id.eq(org_id))
+            .select((customers::status, organizations::time_zone))
+            .get_result::<(String, String)>(c)
+            .optional())
+        .map(|row| {
+            row.map(|(status, time_zone)| SubjectState::Customer {
+                active: status == "active",
                 time_zone,
             })
         })

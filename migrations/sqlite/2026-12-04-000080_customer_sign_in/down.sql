@@ -1,0 +1,1 @@
+DROP TABLE customer_sign_in_codes;
