@@ -60,6 +60,7 @@ macro_rules! in_scope {
             CustomerScope::Store(store) => $query.filter(customers::store_id.eq(store.clone())),
             CustomerScope::Owner(owner) => $query.filter(customers::owner_id.eq(owner.clone())),
             CustomerScope::MarketingConsent => $query.filter(customers::marketing_consent.eq(true)),
+            CustomerScope::Itself(id) => $query.filter(customers::id.eq(id.clone())),
             CustomerScope::Nothing => return Ok(Vec::new()),
         }
     };
