@@ -5,6 +5,7 @@ mod access;
 mod attachments;
 mod audit_log;
 mod auth;
+mod customer_profile;
 mod customers;
 mod errors;
 mod events_feed;

@@ -72,6 +72,7 @@ codes! {
     ValidationFailed = "validation_failed", 422, "Some fields are invalid", "字段校验失败";
     AccountLocked = "account_locked", 429, "Account temporarily locked", "账号已被临时锁定";
     RateLimited = "rate_limited", 429, "Too many requests", "请求过于频繁";
+    RevealLimitReached = "reveal_limit_reached", 429, "Daily limit of personal-data reveals reached", "今日查看个人信息次数已达上限";
     HeadersTooLarge = "headers_too_large", 431, "Request headers too large", "请求头过大";
     InternalError = "internal_error", 500, "Internal server error", "服务器内部错误";
     Unavailable = "unavailable", 503, "Service temporarily unavailable", "服务暂时不可用";
@@ -318,6 +319,7 @@ impl From<ServiceError> for ApiError {
             } => {
                 let code = match limit {
                     Limit::AccountLocked => Code::AccountLocked,
+                    Limit::RevealDailyLimit => Code::RevealLimitReached,
                 };
                 ApiError::too_many(code, detail, retry_after_secs)
             }

@@ -32,6 +32,8 @@ impl FieldError {
 pub enum Limit {
     /// Too many failed sign-ins.
     AccountLocked,
+    /// A user's daily cap of personal-data reveals.
+    RevealDailyLimit,
 }
 
 #[derive(Debug, thiserror::Error)]

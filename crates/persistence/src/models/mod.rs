@@ -4,6 +4,7 @@ mod api_client;
 mod attachment;
 mod audit;
 mod customer;
+mod customer_profile;
 mod delivery;
 mod financing;
 mod idempotency;
@@ -22,6 +23,9 @@ pub use api_client::ApiClient;
 pub use attachment::{Attachment, AttachmentStatus};
 pub use audit::{AuditEntry, AuditFilter};
 pub use customer::{Customer, CustomerFilter, CustomerSort};
+pub use customer_profile::{
+    CustomerContact, CustomerLookup, LifecycleChangeRow, LookupKind, reveals_since,
+};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use idempotency::IdempotencyRecord;
