@@ -34,25 +34,32 @@ pub fn enrich(
     today: NaiveDate,
 ) -> ServiceResult<()> {
     customer.lifecycle_stage = match i % 7 {
-        0 | 1 | 2 => LifecycleStage::Prospect,
+        0..=2 => LifecycleStage::Prospect,
         3 => LifecycleStage::Customer,
-        4 | 5 => LifecycleStage::Owner,
+        4..=5 => LifecycleStage::Owner,
         _ => LifecycleStage::Lost,
     }
     .as_str()
     .to_owned();
-    customer.region = Some(if i % 2 == 0 { "华东" } else { "华北" }.to_owned());
-    if i % 3 == 0 {
+    customer.region = Some(
+        if i.is_multiple_of(2) {
+            "华东"
+        } else {
+            "华北"
+        }
+        .to_owned(),
+    );
+    if i.is_multiple_of(3) {
         let needs = Needs {
             budget_min_cents: Some(10_000_000 + (i as i64 % 5) * 2_000_000),
             budget_max_cents: Some(15_000_000 + (i as i64 % 5) * 3_000_000),
-            body_types: [if i % 2 == 0 {
+            body_types: [if i.is_multiple_of(2) {
                 BodyType::Suv
             } else {
                 BodyType::Sedan
             }]
             .into(),
-            energy_types: [if i % 4 == 0 {
+            energy_types: [if i.is_multiple_of(4) {
                 EnergyType::Bev
             } else {
                 EnergyType::Phev
@@ -71,9 +78,9 @@ pub fn enrich(
         customer.business = Some(json(&BusinessDto {
             registered_name: Some(format!("{}汽车服务有限公司", customer.name)),
             credit_code: None,
-            trade_buyer: i % 2 == 0,
+            trade_buyer: i.is_multiple_of(2),
         })?);
-    } else if i % 4 == 0 {
+    } else if i.is_multiple_of(4) {
         let data = PersonalData {
             phones: vec![LabelledPhone {
                 number: format!("+86137{:08}", 10_000_000 + i),
