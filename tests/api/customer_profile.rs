@@ -745,3 +745,76 @@ async fn needs_are_read_and_replaced() {
             .contains(&"customer.updated".to_owned())
     );
 }
+
+#[tokio::test]
+async fn key_rotation_rewrites_every_ciphertext_and_index_and_resumes() {
+    use autocrm_api::customers::personal::LAST4_PURPOSE;
+    use autocrm_api::customers::rotation::rotate_customers;
+    use autocrm_api::pii::PiiCipher;
+    use autocrm_persistence::models::{Customer, CustomerContact, CustomerLookup};
+
+    let app = TestApp::spawn().await;
+    let person = app.create_customer(&app.admin_token, &full_profile()).await;
+    let business = app
+        .create_customer(
+            &app.admin_token,
+            &json!({"kind": "business", "name": "鑫达租车",
+                    "contacts": [{"name": "李娜", "phones": [{"number": "13577778888"}]}]}),
+        )
+        .await;
+    let ids = [
+        person["id"].as_str().unwrap().to_owned(),
+        business["id"].as_str().unwrap().to_owned(),
+    ];
+    let org = app.org_id.clone();
+    let (first, second, resumed, rows, contacts, lookups) = app
+        .with_db(move |conn| {
+            let ring = PiiCipher::with_old_keys(
+                "k2",
+                "second-pii-key-0123456789abcdef0123456789",
+                &[("k1".into(), crate::helpers::PII_KEY.into())],
+            )
+            .unwrap();
+            let mut batches = Vec::new();
+            let first = rotate_customers(conn, &ring, None, 1, |last, _| {
+                batches.push(last.to_owned())
+            })
+            .unwrap();
+            let second = rotate_customers(conn, &ring, None, 10, |_, _| {}).unwrap();
+            let resumed =
+                rotate_customers(conn, &ring, Some(batches[0].clone()), 10, |_, _| {}).unwrap();
+            let rows: Vec<Customer> = ids
+                .iter()
+                .map(|id| {
+                    use autocrm_persistence::models::TenantRecord;
+                    Customer::find(conn, &org, id).unwrap().unwrap()
+                })
+                .collect();
+            let contacts = CustomerContact::of_customer(conn, &ids[1]).unwrap();
+            let lookups = CustomerLookup::of_customer(conn, &ids[0]).unwrap();
+            let expected = (
+                ring.blind_index("+8613912345678"),
+                ring.purpose_index(LAST4_PURPOSE, "5678"),
+                ring.blind_index(&format!("resident_id:{ID_MALE_1988}")),
+            );
+            let found = [&expected.0, &expected.1, &expected.2].map(|index| {
+                lookups.iter().any(|l| l.blind_index == *index)
+            });
+            let decrypted = ring
+                .decrypt(rows[0].personal_ciphertext.as_deref().unwrap())
+                .unwrap();
+            assert!(decrypted.contains(ADDRESS));
+            (first, second, resumed, rows, contacts, found)
+        })
+        .await;
+    assert_eq!((first.seen, first.rewritten), (2, 2));
+    assert_eq!((second.seen, second.rewritten), (2, 0), "a second run has nothing left");
+    assert_eq!(resumed.seen, 1, "a run resumes after the id it is given");
+    for row in &rows {
+        assert!(row.phone_ciphertext.as_deref().is_none_or(|c| c.starts_with("v2:k2:")));
+        assert!(row.personal_ciphertext.as_deref().is_none_or(|c| c.starts_with("v2:k2:")));
+        assert_eq!(row.version, 1, "rotation is not an edit");
+    }
+    assert!(contacts[0].phones_ciphertext.as_deref().unwrap().starts_with("v2:k2:"));
+    assert_eq!(lookups, [true, true, true], "the lookups are rebuilt under the new key");
+}
