@@ -797,9 +797,8 @@ async fn key_rotation_rewrites_every_ciphertext_and_index_and_resumes() {
                 ring.purpose_index(LAST4_PURPOSE, "5678"),
                 ring.blind_index(&format!("resident_id:{ID_MALE_1988}")),
             );
-            let found = [&expected.0, &expected.1, &expected.2].map(|index| {
-                lookups.iter().any(|l| l.blind_index == *index)
-            });
+            let found = [&expected.0, &expected.1, &expected.2]
+                .map(|index| lookups.iter().any(|l| l.blind_index == *index));
             let decrypted = ring
                 .decrypt(rows[0].personal_ciphertext.as_deref().unwrap())
                 .unwrap();
@@ -808,13 +807,35 @@ async fn key_rotation_rewrites_every_ciphertext_and_index_and_resumes() {
         })
         .await;
     assert_eq!((first.seen, first.rewritten), (2, 2));
-    assert_eq!((second.seen, second.rewritten), (2, 0), "a second run has nothing left");
+    assert_eq!(
+        (second.seen, second.rewritten),
+        (2, 0),
+        "a second run has nothing left"
+    );
     assert_eq!(resumed.seen, 1, "a run resumes after the id it is given");
     for row in &rows {
-        assert!(row.phone_ciphertext.as_deref().is_none_or(|c| c.starts_with("v2:k2:")));
-        assert!(row.personal_ciphertext.as_deref().is_none_or(|c| c.starts_with("v2:k2:")));
+        assert!(
+            row.phone_ciphertext
+                .as_deref()
+                .is_none_or(|c| c.starts_with("v2:k2:"))
+        );
+        assert!(
+            row.personal_ciphertext
+                .as_deref()
+                .is_none_or(|c| c.starts_with("v2:k2:"))
+        );
         assert_eq!(row.version, 1, "rotation is not an edit");
     }
-    assert!(contacts[0].phones_ciphertext.as_deref().unwrap().starts_with("v2:k2:"));
-    assert_eq!(lookups, [true, true, true], "the lookups are rebuilt under the new key");
+    assert!(
+        contacts[0]
+            .phones_ciphertext
+            .as_deref()
+            .unwrap()
+            .starts_with("v2:k2:")
+    );
+    assert_eq!(
+        lookups,
+        [true, true, true],
+        "the lookups are rebuilt under the new key"
+    );
 }
