@@ -27,7 +27,7 @@ CREATE TABLE customer_lookups (
     org_id TEXT NOT NULL REFERENCES organizations (id),
     kind TEXT NOT NULL,
     blind_index TEXT NOT NULL,
-    customer_id TEXT NOT NULL REFERENCES customers (id),
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     PRIMARY KEY (org_id, kind, blind_index, customer_id)
 );
 CREATE INDEX customer_lookups_customer_idx ON customer_lookups (customer_id);
@@ -36,7 +36,7 @@ CREATE INDEX customer_lookups_customer_idx ON customer_lookups (customer_id);
 CREATE TABLE customer_contacts (
     id TEXT PRIMARY KEY NOT NULL,
     org_id TEXT NOT NULL REFERENCES organizations (id),
-    customer_id TEXT NOT NULL REFERENCES customers (id),
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
     name TEXT NOT NULL,
     role TEXT,
@@ -50,7 +50,7 @@ CREATE INDEX customer_contacts_customer_idx ON customer_contacts (customer_id, o
 CREATE TABLE customer_lifecycle_changes (
     id TEXT PRIMARY KEY NOT NULL,
     org_id TEXT NOT NULL REFERENCES organizations (id),
-    customer_id TEXT NOT NULL REFERENCES customers (id),
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
     from_stage TEXT,
     to_stage TEXT NOT NULL,
     change_reason TEXT,

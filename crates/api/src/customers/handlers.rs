@@ -300,7 +300,7 @@ fn phones_dto(phones: Vec<LabelledPhone>) -> Vec<LabelledPhoneDto> {
 #[utoipa::path(
     post, path = "/api/v1/customers/{id}/reveal", tag = "customers",
     params(("id" = String, Path, description = "Customer id")),
-    request_body(content = Option<RevealRequest>, description = "Optional: why, and which values"),
+    request_body(content = RevealRequest, description = "Optional (no body, or `{}`, reveals every value on file): why, and which values"),
     responses(
         (status = 200, description = "The personal data in clear", body = RevealedContact),
         (status = 429, description = "The caller's daily reveal cap is reached (`reveal_limit_reached`)", body = Problem, content_type = "application/problem+json"),

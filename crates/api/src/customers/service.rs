@@ -298,8 +298,6 @@ fn created_event(c: &Customer) -> events::CustomerCreated {
         status: c.status.clone(),
         version: c.version,
         lifecycle_stage: c.lifecycle_stage.clone(),
-        city: c.city.clone(),
-        region: c.region.clone(),
         source_detail: c.source_detail.clone(),
         referrer_id: c.referrer_id.clone(),
         registered_name: business.as_ref().and_then(|b| b.registered_name.clone()),
@@ -320,8 +318,6 @@ fn updated_event(c: &Customer, changed_fields: Vec<String>) -> events::CustomerU
         status: e.status,
         version: e.version,
         lifecycle_stage: e.lifecycle_stage,
-        city: e.city,
-        region: e.region,
         source_detail: e.source_detail,
         referrer_id: e.referrer_id,
         registered_name: e.registered_name,
@@ -343,8 +339,6 @@ fn archived_event(c: &Customer) -> events::CustomerArchived {
         status: e.status,
         version: e.version,
         lifecycle_stage: e.lifecycle_stage,
-        city: e.city,
-        region: e.region,
         source_detail: e.source_detail,
         referrer_id: e.referrer_id,
         registered_name: e.registered_name,
@@ -931,37 +925,43 @@ pub fn reveal(ctx: &mut Ctx, id: &str, command: RevealCommand) -> ServiceResult<
         ..Revealed::default()
     };
     let mut fields = Vec::new();
+    // The audit names the values actually shown (those on file among the ones asked for).
+    let mut shown = |field: &'static str, present: bool| {
+        if present {
+            fields.push(field);
+        }
+    };
     if wants("phone") {
         out.phone = customer
             .phone_ciphertext
             .as_deref()
             .map(|c| pii.decrypt(c))
             .transpose()?;
-        fields.push("phone");
+        shown("phone", out.phone.is_some());
     }
     if wants("phones") {
+        shown("phones", !data.phones.is_empty());
         out.phones = Some(data.phones.clone());
-        fields.push("phones");
     }
     if wants("wechat_openid") {
         out.wechat_openid = data.wechat_openid.clone();
-        fields.push("wechat_openid");
+        shown("wechat_openid", out.wechat_openid.is_some());
     }
     if wants("wechat_unionid") {
         out.wechat_unionid = data.wechat_unionid.clone();
-        fields.push("wechat_unionid");
+        shown("wechat_unionid", out.wechat_unionid.is_some());
     }
     if wants("id_card_number") {
         out.id_card_number = data.id_card_number.clone();
-        fields.push("id_card_number");
+        shown("id_card_number", out.id_card_number.is_some());
     }
     if wants("other_id_documents") {
+        shown("other_id_documents", !data.other_id_documents.is_empty());
         out.other_id_documents = Some(data.other_id_documents.clone());
-        fields.push("other_id_documents");
     }
     if wants("address") {
         out.address = data.address.clone();
-        fields.push("address");
+        shown("address", out.address.is_some());
     }
     if wants("contacts") {
         let mut contacts = Vec::new();
@@ -969,13 +969,14 @@ pub fn reveal(ctx: &mut Ctx, id: &str, command: RevealCommand) -> ServiceResult<
             let phones = personal::read_phones(pii, c.phones_ciphertext.as_deref())?;
             contacts.push((c.id, c.name, phones));
         }
+        shown("contacts", !contacts.is_empty());
         out.contacts = Some(contacts);
-        fields.push("contacts");
     }
-    ctx.record(
-        Change::new(REVEAL_ACTION, "customer", &customer.id)
-            .detail(serde_json::json!({"fields": fields, "reason": command.reason})),
-    )?;
+    let mut detail = serde_json::json!({ "fields": fields });
+    if let Some(reason) = command.reason {
+        detail["reason"] = serde_json::Value::String(reason);
+    }
+    ctx.record(Change::new(REVEAL_ACTION, "customer", &customer.id).detail(detail))?;
     Ok(out)
 }
 

@@ -25,7 +25,7 @@ pub trait Event: Serialize + ToSchema + sealed::Sealed {
     "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "kind": "individual", "name": "王建国",
     "phone_masked": "138****5678", "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
     "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "source_channel": "walk_in",
-    "status": "active", "version": 1, "lifecycle_stage": "prospect", "city": "上海", "region": "华东", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false
+    "status": "active", "version": 1, "lifecycle_stage": "prospect", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false
 }))]
 pub struct CustomerCreated {
     pub customer_id: String,
@@ -40,8 +40,6 @@ pub struct CustomerCreated {
     pub version: i64,
     /// prospect, customer, owner or lost.
     pub lifecycle_stage: String,
-    pub city: Option<String>,
-    pub region: Option<String>,
     pub source_detail: Option<String>,
     /// The customer who referred this one.
     pub referrer_id: Option<String>,
@@ -57,7 +55,7 @@ pub struct CustomerCreated {
     "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "kind": "individual", "name": "王建国",
     "phone_masked": "139****1234", "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
     "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "source_channel": "walk_in",
-    "status": "active", "version": 2, "lifecycle_stage": "customer", "city": "上海", "region": "华东", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false, "changed_fields": ["phone", "city", "lifecycle_stage"]
+    "status": "active", "version": 2, "lifecycle_stage": "customer", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false, "changed_fields": ["phone", "city", "lifecycle_stage"]
 }))]
 pub struct CustomerUpdated {
     pub customer_id: String,
@@ -71,8 +69,6 @@ pub struct CustomerUpdated {
     pub version: i64,
     /// prospect, customer, owner or lost.
     pub lifecycle_stage: String,
-    pub city: Option<String>,
-    pub region: Option<String>,
     pub source_detail: Option<String>,
     /// The customer who referred this one.
     pub referrer_id: Option<String>,
@@ -90,7 +86,7 @@ pub struct CustomerUpdated {
     "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "kind": "individual", "name": "王建国",
     "phone_masked": "138****5678", "owner_id": null,
     "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "source_channel": "walk_in",
-    "status": "archived", "version": 3, "lifecycle_stage": "lost", "city": "上海", "region": "华东", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false
+    "status": "archived", "version": 3, "lifecycle_stage": "lost", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false
 }))]
 pub struct CustomerArchived {
     pub customer_id: String,
@@ -104,8 +100,6 @@ pub struct CustomerArchived {
     pub version: i64,
     /// prospect, customer, owner or lost.
     pub lifecycle_stage: String,
-    pub city: Option<String>,
-    pub region: Option<String>,
     pub source_detail: Option<String>,
     /// The customer who referred this one.
     pub referrer_id: Option<String>,

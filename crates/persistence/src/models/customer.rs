@@ -289,15 +289,9 @@ impl Customer {
         if let Some(city) = &filter.city {
             query = query.filter(c::city.eq(city.clone()));
         }
-        // Any phone: the primary one's own column, or the lookups of every phone.
-        let indexes = &filter.phone_blind_indexes;
-        let by_phone = customer_lookups::table
-            .filter(customer_lookups::org_id.eq(org_id.to_owned()))
-            .filter(customer_lookups::kind.eq("phone"))
-            .filter(customer_lookups::blind_index.eq_any(indexes.clone()))
-            .select(customer_lookups::customer_id);
         // Case-insensitive on both backends: SQLite's LIKE ignores ASCII case, PostgreSQL's
         // does not, so both sides are folded with lower() (ASCII on SQLite, Unicode on PG).
+        let indexes = &filter.phone_blind_indexes;
         match &filter.text {
             Some(text) => {
                 let pattern = like_pattern(text);
@@ -312,24 +306,24 @@ impl Customer {
                 );
             }
             None if !indexes.is_empty() => {
-                query = query.filter(
-                    c::phone_blind_index
-                        .eq_any(indexes.clone())
-                        .or(c::id.eq_any(by_phone)),
+                // Any phone: the primary one's own column, or the lookups of every phone.
+                // The ids are read first (two index lookups), so that the list itself is a
+                // plain `id IN (...)` whatever the table's size.
+                let mut ids = lookup_ids(conn, org_id, "phone", indexes)?;
+                ids.extend(
+                    c::customers
+                        .filter(c::org_id.eq(org_id))
+                        .filter(c::phone_blind_index.eq_any(indexes))
+                        .select(c::id)
+                        .load::<String>(conn)?,
                 );
+                query = query.filter(c::id.eq_any(ids));
             }
             None => {}
         }
         if !filter.last4_indexes.is_empty() {
-            query = query.filter(
-                c::id.eq_any(
-                    customer_lookups::table
-                        .filter(customer_lookups::org_id.eq(org_id.to_owned()))
-                        .filter(customer_lookups::kind.eq("phone_last4"))
-                        .filter(customer_lookups::blind_index.eq_any(filter.last4_indexes.clone()))
-                        .select(customer_lookups::customer_id),
-                ),
-            );
+            let ids = lookup_ids(conn, org_id, "phone_last4", &filter.last4_indexes)?;
+            query = query.filter(c::id.eq_any(ids));
         }
         if let Some(from) = filter.created_from {
             query = query.filter(c::created_at.ge(from));
@@ -402,6 +396,22 @@ impl Customer {
         };
         crate::db::first_rows(conn, query, filter.limit).map(Some)
     }
+}
+
+/// The customers whose lookups of `kind` have one of these indexes.
+fn lookup_ids(
+    conn: &mut DbConn,
+    org_id: &str,
+    kind: &str,
+    indexes: &[String],
+) -> QueryResult<Vec<String>> {
+    customer_lookups::table
+        .filter(customer_lookups::org_id.eq(org_id))
+        .filter(customer_lookups::kind.eq(kind))
+        .filter(customer_lookups::blind_index.eq_any(indexes))
+        .select(customer_lookups::customer_id)
+        .distinct()
+        .load(conn)
 }
 
 /// A LIKE pattern matching `text` anywhere, with the wildcards in `text` escaped.
