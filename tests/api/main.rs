@@ -7,6 +7,7 @@ mod audit_log;
 mod auth;
 mod customer_auth;
 mod customer_timeline;
+mod customer_profile;
 mod customers;
 mod errors;
 mod events_feed;

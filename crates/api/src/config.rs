@@ -71,6 +71,8 @@ pub struct Settings {
     pub notification_heartbeat_secs: u64,
     /// Lifetime of a stream ticket (`POST /api/v1/me/notifications/stream-ticket`), seconds.
     pub notification_ticket_ttl_secs: i64,
+    /// Reveals of personal data per user and day (`POST /customers/{id}/reveal`); then 429.
+    pub reveal_daily_limit: u32,
 }
 
 /// Where an S3-compatible store is and how to sign for it. The secret key comes from the
@@ -155,6 +157,7 @@ impl Default for Settings {
             notification_poll_ms: 500,
             notification_heartbeat_secs: 15,
             notification_ticket_ttl_secs: 60,
+            reveal_daily_limit: 100,
         }
     }
 }
@@ -248,6 +251,9 @@ impl Settings {
                     )),
                 })
                 .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = env("AUTOCRM_REVEAL_DAILY_LIMIT") {
+            self.reveal_daily_limit = parse("AUTOCRM_REVEAL_DAILY_LIMIT", v)?;
         }
         if let Some(v) = env("AUTOCRM_ACCESS_TOKEN_TTL_SECS") {
             self.access_token_ttl_secs = parse("AUTOCRM_ACCESS_TOKEN_TTL_SECS", v)?;

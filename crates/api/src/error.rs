@@ -73,6 +73,7 @@ codes! {
     AccountLocked = "account_locked", 429, "Account temporarily locked", "账号已被临时锁定";
     RateLimited = "rate_limited", 429, "Too many requests", "请求过于频繁";
     CodeThrottled = "code_throttled", 429, "A code was sent a moment ago", "验证码发送过于频繁";
+    RevealLimitReached = "reveal_limit_reached", 429, "Daily limit of personal-data reveals reached", "今日查看个人信息次数已达上限";
     HeadersTooLarge = "headers_too_large", 431, "Request headers too large", "请求头过大";
     InternalError = "internal_error", 500, "Internal server error", "服务器内部错误";
     Unavailable = "unavailable", 503, "Service temporarily unavailable", "服务暂时不可用";
@@ -320,6 +321,7 @@ impl From<ServiceError> for ApiError {
                 let code = match limit {
                     Limit::AccountLocked => Code::AccountLocked,
                     Limit::SignInCodeThrottled => Code::CodeThrottled,
+                    Limit::RevealDailyLimit => Code::RevealLimitReached,
                 };
                 ApiError::too_many(code, detail, retry_after_secs)
             }

@@ -1,4 +1,4 @@
-//! The `autocrm` binary: serve, migrate, bootstrap, seed-demo, openapi.
+//! The `autocrm` binary: serve, migrate, bootstrap, seed-demo, rotate-pii-key, openapi.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +49,17 @@ enum Command {
         /// How many demo customers.
         #[arg(long, default_value_t = 300)]
         customers: usize,
+    },
+    /// Re-encrypt personal data under the current key (AUTOCRM_PII_KEY, AUTOCRM_PII_KEY_ID)
+    /// and rebuild its blind indexes; the old keys stay in AUTOCRM_PII_OLD_KEYS until it is
+    /// done. Safe while serving; resumable with --after (the last id it printed).
+    RotatePiiKey {
+        /// Resume after this customer id.
+        #[arg(long)]
+        after: Option<String>,
+        /// Customers per batch.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -149,6 +160,46 @@ fn main() -> ExitCode {
                     for (email, name, role, _) in demo::DEMO_USERS {
                         println!("  {email:<34} {role:<17} {name}");
                     }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::RotatePiiKey { after, batch } => {
+            if let Err(e) = settings.check_secrets() {
+                return fail(e);
+            }
+            let pii = match settings.pii_cipher() {
+                Ok(pii) => pii,
+                Err(e) => return fail(e),
+            };
+            let pool = match startup::open_database(&settings) {
+                Ok(pool) => pool,
+                Err(e) => return fail(e),
+            };
+            let result = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                autocrm_api::customers::rotation::rotate_customers(
+                    &mut conn,
+                    &pii,
+                    after,
+                    batch.max(1),
+                    |last, report| {
+                        println!(
+                            "customers: {} seen, {} rewritten; resume with --after {last}",
+                            report.seen, report.rewritten
+                        )
+                    },
+                )
+                .map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(report) => {
+                    println!(
+                        "done: {} customers, {} rewritten under key {:?}",
+                        report.seen,
+                        report.rewritten,
+                        pii.current_key_id()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

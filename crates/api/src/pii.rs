@@ -63,15 +63,29 @@ impl Key {
     }
 
     fn index(&self, normalised: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
-            .expect("HMAC accepts keys of any length");
-        mac.update(normalised.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex_hmac(&self.index_key, normalised)
     }
+
+    /// The index under the key derived from this one's secret for `purpose`.
+    fn purpose_index(&self, purpose: &str, normalised: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.subkey_root)
+            .expect("HMAC accepts keys of any length");
+        mac.update(b"blind-index:");
+        mac.update(purpose.as_bytes());
+        let key: [u8; 32] = mac.finalize().into_bytes().into();
+        hex_hmac(&key, normalised)
+    }
+}
+
+fn hex_hmac(key: &[u8], value: &str) -> String {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(value.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub struct PiiCipher {
@@ -189,6 +203,20 @@ impl PiiCipher {
     /// without decrypting. Stored indexes are always made with it.
     pub fn blind_index(&self, normalised: &str) -> String {
         self.current.index(normalised)
+    }
+
+    /// A blind index under a key of its own for one purpose (the last four digits of phones:
+    /// a short value whose index must never be comparable with a full value's).
+    pub fn purpose_index(&self, purpose: &str, normalised: &str) -> String {
+        self.current.purpose_index(purpose, normalised)
+    }
+
+    /// [`purpose_index`](Self::purpose_index) under every key of the ring, current first.
+    pub fn purpose_indexes(&self, purpose: &str, normalised: &str) -> Vec<String> {
+        std::iter::once(&self.current)
+            .chain(&self.old)
+            .map(|k| k.purpose_index(purpose, normalised))
+            .collect()
     }
 
     /// The value's index under every key of the ring, current first: what a lookup matches

@@ -63,6 +63,7 @@ fn new_customer(name: &str, phone: &str) -> NewCustomer {
         store_id: None,
         notes: None,
         marketing_consent: false,
+        profile: Default::default(),
     }
 }
 

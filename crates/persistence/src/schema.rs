@@ -98,6 +98,52 @@ diesel::table! {
         updated_at -> Timestamp,
         archived_at -> Nullable<Timestamp>,
         needs -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        birthday -> Nullable<Text>,
+        personal_ciphertext -> Nullable<Text>,
+        personal_masked -> Nullable<Text>,
+        region -> Nullable<Text>,
+        source_detail -> Nullable<Text>,
+        referrer_id -> Nullable<Text>,
+        lifecycle_stage -> Text,
+        custom_attributes -> Nullable<Text>,
+        business -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    customer_lookups (org_id, kind, blind_index, customer_id) {
+        org_id -> Text,
+        kind -> Text,
+        blind_index -> Text,
+        customer_id -> Text,
+    }
+}
+
+diesel::table! {
+    customer_contacts (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Text,
+        ordinal -> Integer,
+        name -> Text,
+        role -> Nullable<Text>,
+        phones_ciphertext -> Nullable<Text>,
+        phones_masked -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_lifecycle_changes (id) {
+        id -> Text,
+        org_id -> Text,
+        customer_id -> Text,
+        from_stage -> Nullable<Text>,
+        to_stage -> Text,
+        change_reason -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        changed_at -> Timestamp,
     }
 }
 
@@ -522,4 +568,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     customer_tags,
     customer_dynamic_tags,
+    customer_lookups,
+    customer_contacts,
+    customer_lifecycle_changes,
 );

@@ -81,6 +81,16 @@ fn customer(org_id: &str, name: &str) -> Customer {
         updated_at: at,
         archived_at: None,
         needs: None,
+        gender: None,
+        birthday: None,
+        personal_ciphertext: None,
+        personal_masked: None,
+        region: None,
+        source_detail: None,
+        referrer_id: None,
+        lifecycle_stage: "prospect".into(),
+        custom_attributes: None,
+        business: None,
     }
 }
 

@@ -93,7 +93,7 @@ macro_rules! all_tuples {
     };
     () => {};
 }
-all_tuples!(C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 C11 C12 C13 C14 C15 C16 C17 C18 C19 C20 C21 C22 C23 C24);
+all_tuples!(C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 C11 C12 C13 C14 C15 C16 C17 C18 C19 C20 C21 C22 C23 C24 C25 C26 C27 C28 C29 C30 C31 C32);
 
 fn columns_of<T>() -> BTreeMap<String, ColumnShape>
 where
@@ -146,6 +146,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         tags,
         customer_tags,
         customer_dynamic_tags,
+        customer_lookups,
+        customer_contacts,
+        customer_lifecycle_changes,
     )
 }
 

@@ -34,6 +34,8 @@ pub enum Limit {
     AccountLocked,
     /// A sign-in code was sent to this phone a moment ago, or too many today.
     SignInCodeThrottled,
+    /// A user's daily cap of personal-data reveals.
+    RevealDailyLimit,
 }
 
 #[derive(Debug, thiserror::Error)]

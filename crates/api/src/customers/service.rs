@@ -1,18 +1,83 @@
 //! Customer use cases. Each runs in the caller's unit of work and records its change (audit
 //! line and outbox event) through the context.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use autocrm_domain::access::{CustomerScope, Permission, Role};
 use autocrm_domain::contact::{Email, Phone};
-use autocrm_domain::customer::{CustomerKind, CustomerStatus, SourceChannel};
+use autocrm_domain::customer::{
+    CustomerKind, CustomerStatus, Gender, IdDocumentType, LifecycleStage, MatchFacts, Needs,
+    OtherIdDocument, RankedDuplicate, ResidentIdNumber, SourceChannel, UnifiedSocialCreditCode,
+    rank_duplicates,
+};
 use autocrm_persistence::db::{is_unique_violation, lock_row, new_id};
 use autocrm_persistence::models::{
-    Customer, CustomerFilter, CustomerSort, KeysetAfter, Store, TenantRecord, User,
+    Customer, CustomerContact, CustomerFilter, CustomerLookup, CustomerSort, KeysetAfter,
+    LifecycleChangeRow, LookupKind, Store, TenantRecord, User, reveals_since,
 };
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
-use crate::app::{Actor, Change, Ctx, Invalid, ServiceError, ServiceResult, records};
+use super::dto::BusinessDto;
+use super::personal::{self, Document, LabelledPhone, PersonalData};
+use crate::app::{Actor, Change, Ctx, Invalid, Limit, ServiceError, ServiceResult, records};
 use crate::events::catalogue as events;
 use crate::pii::PiiCipher;
+
+/// The audit action of a reveal; the daily cap counts them.
+pub const REVEAL_ACTION: &str = "customer.pii_revealed";
+
+/// A phone and what it is, as a request's rules accepted it.
+#[derive(Debug, Clone)]
+pub struct PhoneEntry {
+    pub phone: Phone,
+    pub label: Option<String>,
+}
+
+/// An identity document as sent (its number is checked by the service).
+#[derive(Debug, Clone)]
+pub struct DocumentInput {
+    pub document_type: IdDocumentType,
+    pub number: String,
+}
+
+/// A business customer's registration and pricing.
+#[derive(Debug, Clone)]
+pub struct BusinessInput {
+    pub registered_name: Option<String>,
+    pub credit_code: Option<UnifiedSocialCreditCode>,
+    pub trade_buyer: bool,
+}
+
+/// A contact person of a business customer.
+#[derive(Debug, Clone)]
+pub struct ContactInput {
+    pub name: String,
+    pub role: Option<String>,
+    pub phones: Vec<PhoneEntry>,
+}
+
+/// The profile beyond the first fields: `None` leaves a field, `Some(None)` (or an empty
+/// list) clears it. On creation, `None` is simply absent.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    pub gender: Option<Option<Gender>>,
+    pub birthday: Option<Option<NaiveDate>>,
+    pub phones: Option<Vec<PhoneEntry>>,
+    pub wechat_openid: Option<Option<String>>,
+    pub wechat_unionid: Option<Option<String>>,
+    /// As typed; checked (GB 11643) against the organisation's date by the service.
+    pub id_card_number: Option<Option<String>>,
+    pub other_id_documents: Option<Vec<DocumentInput>>,
+    pub address: Option<Option<String>>,
+    pub region: Option<Option<String>>,
+    pub source_detail: Option<Option<String>>,
+    pub referrer_id: Option<Option<String>>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub custom_attributes: Option<Option<serde_json::Map<String, serde_json::Value>>>,
+    pub needs: Option<Option<Needs>>,
+    pub business: Option<Option<BusinessInput>>,
+    pub contacts: Option<Vec<ContactInput>>,
+}
 
 /// A new customer, as its request's rules accepted it.
 pub struct NewCustomer {
@@ -26,6 +91,7 @@ pub struct NewCustomer {
     pub store_id: Option<String>,
     pub notes: Option<String>,
     pub marketing_consent: bool,
+    pub profile: ProfileChanges,
 }
 
 /// A merge patch: `None` leaves a field, `Some(None)` clears it.
@@ -41,12 +107,24 @@ pub struct CustomerChanges {
     pub store_id: Option<Option<String>>,
     pub notes: Option<Option<String>>,
     pub marketing_consent: Option<bool>,
+    pub profile: ProfileChanges,
+}
+
+/// One customer with what its single-record answers show beside the row.
+pub struct CustomerView {
+    pub customer: Customer,
+    pub contacts: Vec<CustomerContact>,
+    pub lifecycle: Vec<LifecycleChangeRow>,
 }
 
 /// A page request of the customer list, in the caller's scope.
 pub struct CustomerQuery {
-    /// Name or email contains it; a phone number in it matches exactly.
+    /// A full phone, four digits (last four of a phone), or a name / email text.
     pub text: Option<String>,
+    pub kind: Option<CustomerKind>,
+    pub stage: Option<LifecycleStage>,
+    pub source_channel: Option<SourceChannel>,
+    pub city: Option<String>,
     pub owner_id: Option<String>,
     pub store_id: Option<String>,
     /// `None`: every status.
@@ -62,6 +140,30 @@ pub struct CustomerQuery {
     pub limit: i64,
 }
 
+/// What a reveal asks for: which values (all when `None`), and why.
+#[derive(Debug, Clone, Default)]
+pub struct RevealCommand {
+    pub fields: Option<BTreeSet<String>>,
+    pub reason: Option<String>,
+    /// The caller's daily cap (`AUTOCRM_REVEAL_DAILY_LIMIT`).
+    pub daily_limit: u32,
+}
+
+/// Clear values of one customer, as a reveal answers them (`None`: not asked for).
+#[derive(Debug, Default)]
+pub struct Revealed {
+    pub customer_id: String,
+    pub phone: Option<String>,
+    pub phones: Option<Vec<LabelledPhone>>,
+    pub wechat_openid: Option<String>,
+    pub wechat_unionid: Option<String>,
+    pub id_card_number: Option<String>,
+    pub other_id_documents: Option<Vec<Document>>,
+    pub address: Option<String>,
+    /// (contact id, name, phones).
+    pub contacts: Option<Vec<(String, String, Vec<LabelledPhone>)>>,
+}
+
 /// Stores a phone the only way it may be: encrypted, with its keyed blind index (for exact
 /// lookups and duplicate checks) and its masked form.
 pub fn store_phone(
@@ -75,20 +177,61 @@ pub fn store_phone(
     Ok(())
 }
 
-fn duplicate(existing_id: Option<String>) -> ServiceError {
+/// Rewrites a customer's lookup rows from its stored values (current key): after a change,
+/// after key rotation, and for rows written before the lookups existed.
+pub fn reindex(
+    pii: &PiiCipher,
+    conn: &mut autocrm_persistence::DbConn,
+    customer: &Customer,
+) -> ServiceResult<()> {
+    let data = PersonalData::read(pii, customer)?;
+    let primary = customer
+        .phone_ciphertext
+        .as_deref()
+        .map(|c| pii.decrypt(c))
+        .transpose()?;
+    let rows = personal::lookups(pii, customer, &data, primary.as_deref());
+    CustomerLookup::replace_for(conn, &customer.id, &rows)?;
+    Ok(())
+}
+
+fn duplicate(what: &str, existing_id: Option<String>) -> ServiceError {
     ServiceError::duplicate(
-        "a customer with this phone number already exists",
+        format!("a customer with this {what} already exists"),
         existing_id,
     )
 }
 
-/// The phone must not be another customer's.
-fn check_phone_is_free(ctx: &mut Ctx, phone: &Phone, own_id: &str) -> ServiceResult<()> {
-    let indexes = ctx.pii().blind_indexes(phone.as_str());
-    match Customer::find_by_phone(ctx.conn, ctx.org_id(), &indexes)? {
-        Some(existing) if existing.id != own_id => Err(duplicate(Some(existing.id))),
-        _ => Ok(()),
+/// None of these values may be another customer's (phones, identity documents, WeChat ids);
+/// the last four digits of a phone are only for search.
+fn check_values_are_free(
+    ctx: &mut Ctx,
+    values: &[(LookupKind, String)],
+    own_id: &str,
+) -> ServiceResult<()> {
+    for (kind, value) in values {
+        let what = match kind {
+            LookupKind::PhoneLast4 => continue,
+            LookupKind::Phone => "phone number",
+            LookupKind::IdNumber => "identity document number",
+            LookupKind::Wechat => "WeChat id",
+        };
+        let indexes = personal::indexes_of(ctx.pii(), *kind, value);
+        if *kind == LookupKind::Phone
+            && let Some(existing) = Customer::find_by_phone(ctx.conn, ctx.org_id(), &indexes)?
+            && existing.id != own_id
+        {
+            return Err(duplicate(what, Some(existing.id)));
+        }
+        if let Some(existing) =
+            CustomerLookup::matching(ctx.conn, ctx.org_id(), *kind, &indexes, own_id, 1)?
+                .into_iter()
+                .next()
+        {
+            return Err(duplicate(what, Some(existing.customer_id)));
+        }
     }
+    Ok(())
 }
 
 /// The owner and store must be live records of the caller's organisation.
@@ -138,9 +281,15 @@ fn placement(
     Ok((owner_id, store_id))
 }
 
-/// What integrators receive: no personal data beyond the masked phone.
-/// The payload of a `customer.created` event: ids, names, the masked phone only.
+fn business_of(c: &Customer) -> Option<BusinessDto> {
+    c.business
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+}
+
+/// What integrators receive: ids, names and non-personal fields; the masked phone only.
 fn created_event(c: &Customer) -> events::CustomerCreated {
+    let business = business_of(c);
     events::CustomerCreated {
         customer_id: c.id.clone(),
         kind: c.kind.clone(),
@@ -151,6 +300,11 @@ fn created_event(c: &Customer) -> events::CustomerCreated {
         source_channel: c.source_channel.clone(),
         status: c.status.clone(),
         version: c.version,
+        lifecycle_stage: c.lifecycle_stage.clone(),
+        source_detail: c.source_detail.clone(),
+        referrer_id: c.referrer_id.clone(),
+        registered_name: business.as_ref().and_then(|b| b.registered_name.clone()),
+        trade_buyer: business.is_some_and(|b| b.trade_buyer),
     }
 }
 
@@ -166,6 +320,11 @@ fn updated_event(c: &Customer, changed_fields: Vec<String>) -> events::CustomerU
         source_channel: e.source_channel,
         status: e.status,
         version: e.version,
+        lifecycle_stage: e.lifecycle_stage,
+        source_detail: e.source_detail,
+        referrer_id: e.referrer_id,
+        registered_name: e.registered_name,
+        trade_buyer: e.trade_buyer,
         changed_fields,
     }
 }
@@ -182,13 +341,50 @@ fn archived_event(c: &Customer) -> events::CustomerArchived {
         source_channel: e.source_channel,
         status: e.status,
         version: e.version,
+        lifecycle_stage: e.lifecycle_stage,
+        source_detail: e.source_detail,
+        referrer_id: e.referrer_id,
+        registered_name: e.registered_name,
+        trade_buyer: e.trade_buyer,
+    }
+}
+
+impl ProfileChanges {
+    fn field_names(&self) -> Vec<(&'static str, bool)> {
+        vec![
+            ("gender", self.gender.is_some()),
+            ("birthday", self.birthday.is_some()),
+            ("phones", self.phones.is_some()),
+            ("wechat_openid", self.wechat_openid.is_some()),
+            ("wechat_unionid", self.wechat_unionid.is_some()),
+            ("id_card_number", self.id_card_number.is_some()),
+            ("other_id_documents", self.other_id_documents.is_some()),
+            ("address", self.address.is_some()),
+            ("region", self.region.is_some()),
+            ("source_detail", self.source_detail.is_some()),
+            ("referrer_id", self.referrer_id.is_some()),
+            ("lifecycle_stage", self.lifecycle_stage.is_some()),
+            ("custom_attributes", self.custom_attributes.is_some()),
+            ("needs", self.needs.is_some()),
+            ("business", self.business.is_some()),
+            ("contacts", self.contacts.is_some()),
+        ]
+    }
+
+    fn touches_personal(&self) -> bool {
+        self.phones.is_some()
+            || self.wechat_openid.is_some()
+            || self.wechat_unionid.is_some()
+            || self.id_card_number.is_some()
+            || self.other_id_documents.is_some()
+            || self.address.is_some()
     }
 }
 
 impl CustomerChanges {
     /// The names of the fields this patch sets.
     fn field_names(&self) -> Vec<String> {
-        [
+        let mut fields = vec![
             ("kind", self.kind.is_some()),
             ("name", self.name.is_some()),
             ("phone", self.phone.is_some()),
@@ -199,11 +395,13 @@ impl CustomerChanges {
             ("store_id", self.store_id.is_some()),
             ("notes", self.notes.is_some()),
             ("marketing_consent", self.marketing_consent.is_some()),
-        ]
-        .into_iter()
-        .filter(|(_, set)| *set)
-        .map(|(name, _)| name.to_owned())
-        .collect()
+        ];
+        fields.extend(self.profile.field_names());
+        fields
+            .into_iter()
+            .filter(|(_, set)| *set)
+            .map(|(name, _)| name.to_owned())
+            .collect()
     }
 }
 
@@ -216,12 +414,277 @@ fn scope(ctx: &Ctx) -> ServiceResult<CustomerScope> {
     })
 }
 
+/// What applying a profile change leaves to do once the row is written.
+struct Applied {
+    /// The lookup values, when any of them changed (to check, then to index).
+    lookups: Option<Vec<(LookupKind, String)>>,
+    /// The stage move, if any: (from, to, change name).
+    stage_move: Option<(Option<LifecycleStage>, LifecycleStage, Option<&'static str>)>,
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> ServiceResult<String> {
+    serde_json::to_string(value).map_err(ServiceError::internal)
+}
+
+/// Applies the profile fields to a row (the primary phone and the first fields are set by
+/// the caller), checking what needs the organisation's date or other rows: the ID number
+/// and its agreement with birthday and gender, other documents, the referrer, B2B fields.
+fn apply_profile(
+    ctx: &mut Ctx,
+    customer: &mut Customer,
+    p: &ProfileChanges,
+    creating: bool,
+    primary_phone_changed: bool,
+) -> ServiceResult<Applied> {
+    let today = ctx.today()?;
+    let mut invalid = Invalid::new();
+    if let Some(gender) = p.gender {
+        customer.gender = gender.map(|g| g.as_str().to_owned());
+    }
+    if let Some(birthday) = p.birthday {
+        if birthday.is_some_and(|b| b > today) {
+            invalid.add("birthday", "in_future", "the birthday is in the future");
+        }
+        customer.birthday = birthday.map(|b| b.format("%Y-%m-%d").to_string());
+    }
+    if let Some(region) = &p.region {
+        customer.region = region.clone();
+    }
+    if let Some(detail) = &p.source_detail {
+        customer.source_detail = detail.clone();
+    }
+    if let Some(referrer) = &p.referrer_id {
+        if let Some(id) = referrer {
+            if *id == customer.id {
+                invalid.add(
+                    "referrer_id",
+                    "invalid",
+                    "a customer cannot refer themselves",
+                );
+            } else if Customer::find(ctx.conn, ctx.org_id(), id)?.is_none() {
+                invalid.add("referrer_id", "not_found", "no such customer");
+            }
+        }
+        customer.referrer_id = referrer.clone();
+    }
+    if let Some(attributes) = &p.custom_attributes {
+        customer.custom_attributes = attributes.as_ref().map(to_json).transpose()?;
+    }
+    if let Some(needs) = &p.needs {
+        customer.needs = needs.as_ref().map(to_json).transpose()?;
+    }
+    let is_business = customer.kind == CustomerKind::Business.as_str();
+    match &p.business {
+        Some(Some(b)) => {
+            if !is_business {
+                invalid.add(
+                    "business",
+                    "not_business",
+                    "only business customers have registration details",
+                );
+            }
+            customer.business = Some(to_json(&BusinessDto {
+                registered_name: b.registered_name.clone(),
+                credit_code: b.credit_code.as_ref().map(|c| c.as_str().to_owned()),
+                trade_buyer: b.trade_buyer,
+            })?);
+        }
+        Some(None) => customer.business = None,
+        // A customer that is no longer a business keeps no registration.
+        None if !is_business => customer.business = None,
+        None => {}
+    }
+    if p.contacts.as_ref().is_some_and(|c| !c.is_empty()) && !is_business {
+        invalid.add(
+            "contacts",
+            "not_business",
+            "only business customers have contact persons",
+        );
+    }
+
+    // Personal values: decrypted only when something about them changes.
+    let identity_facts_changed = p.gender.is_some() || p.birthday.is_some();
+    let mut personal = None;
+    if p.touches_personal() || (identity_facts_changed && customer.personal_ciphertext.is_some()) {
+        let mut data = PersonalData::read(ctx.pii(), customer)?;
+        if let Some(phones) = &p.phones {
+            data.phones = phones
+                .iter()
+                .map(|e| LabelledPhone {
+                    number: e.phone.as_str().to_owned(),
+                    label: e.label.clone(),
+                })
+                .collect();
+        }
+        if let Some(openid) = &p.wechat_openid {
+            data.wechat_openid = openid.clone();
+        }
+        if let Some(unionid) = &p.wechat_unionid {
+            data.wechat_unionid = unionid.clone();
+        }
+        if let Some(address) = &p.address {
+            data.address = address.clone();
+        }
+        if let Some(number) = &p.id_card_number {
+            data.id_card_number = match number {
+                None => None,
+                Some(raw) => match ResidentIdNumber::parse(raw, today) {
+                    Ok(id) => Some(id.as_str().to_owned()),
+                    Err(e) => {
+                        invalid.add("id_card_number", e.code(), e.to_string());
+                        None
+                    }
+                },
+            };
+        }
+        if let Some(documents) = &p.other_id_documents {
+            let mut parsed = Vec::new();
+            for (i, d) in documents.iter().enumerate() {
+                match OtherIdDocument::parse(d.document_type, &d.number) {
+                    Ok(doc) => parsed.push(Document {
+                        document_type: doc.document_type().as_str().to_owned(),
+                        number: doc.number().to_owned(),
+                    }),
+                    Err(e) => invalid.add(
+                        &format!("other_id_documents[{i}].number"),
+                        e.code(),
+                        e.to_string(),
+                    ),
+                }
+            }
+            data.other_id_documents = parsed;
+        }
+        if let Some(id) = data
+            .id_card_number
+            .as_deref()
+            .and_then(|n| ResidentIdNumber::parse(n, today).ok())
+        {
+            let birthday = customer.birthday.as_deref().and_then(|b| b.parse().ok());
+            let gender = customer.gender.as_deref().and_then(|g| g.parse().ok());
+            for mismatch in id.cross_check(birthday, gender) {
+                invalid.add(mismatch.field(), mismatch.code(), mismatch.to_string());
+            }
+        }
+        if invalid.is_empty() {
+            data.store(ctx.pii(), customer, today)?;
+        }
+        personal = Some(data);
+    }
+    invalid.finish()?;
+
+    let lookups = if personal.is_some() || primary_phone_changed || creating {
+        let data = match &personal {
+            Some(d) => d.clone(),
+            None => PersonalData::read(ctx.pii(), customer)?,
+        };
+        let primary = customer
+            .phone_ciphertext
+            .as_deref()
+            .map(|c| ctx.pii().decrypt(c))
+            .transpose()?;
+        Some(personal::lookup_values(primary.as_deref(), &data))
+    } else {
+        None
+    };
+
+    let stage_move = if creating {
+        let stage = p.lifecycle_stage.unwrap_or(LifecycleStage::INITIAL);
+        customer.lifecycle_stage = stage.as_str().to_owned();
+        Some((None, stage, None))
+    } else {
+        match p.lifecycle_stage {
+            Some(to) => {
+                let from: LifecycleStage = customer
+                    .lifecycle_stage
+                    .parse()
+                    .unwrap_or(LifecycleStage::INITIAL);
+                if from == to {
+                    None
+                } else {
+                    let step = from
+                        .move_to(to)
+                        .map_err(|e| ServiceError::InvalidTransition(e.to_string()))?;
+                    customer.lifecycle_stage = to.as_str().to_owned();
+                    Some((Some(from), to, Some(step.change.as_str())))
+                }
+            }
+            None => None,
+        }
+    };
+    Ok(Applied {
+        lookups,
+        stage_move,
+    })
+}
+
+/// Writes what belongs to the row once it is stored: lookups, contacts, the stage entered.
+fn write_related(
+    ctx: &mut Ctx,
+    customer: &Customer,
+    applied: &Applied,
+    contacts: Option<&Vec<ContactInput>>,
+) -> ServiceResult<()> {
+    if let Some(values) = &applied.lookups {
+        let rows: Vec<CustomerLookup> = values
+            .iter()
+            .map(|(kind, value)| CustomerLookup {
+                org_id: customer.org_id.clone(),
+                kind: kind.as_str().to_owned(),
+                blind_index: personal::index_of(ctx.pii(), *kind, value),
+                customer_id: customer.id.clone(),
+            })
+            .collect();
+        CustomerLookup::replace_for(ctx.conn, &customer.id, &rows)?;
+    }
+    if let Some(contacts) = contacts {
+        let mut rows = Vec::with_capacity(contacts.len());
+        for (i, c) in contacts.iter().enumerate() {
+            let phones: Vec<LabelledPhone> = c
+                .phones
+                .iter()
+                .map(|e| LabelledPhone {
+                    number: e.phone.as_str().to_owned(),
+                    label: e.label.clone(),
+                })
+                .collect();
+            let (phones_ciphertext, phones_masked) = personal::store_phones(ctx.pii(), &phones)?;
+            rows.push(CustomerContact {
+                id: new_id(),
+                org_id: customer.org_id.clone(),
+                customer_id: customer.id.clone(),
+                ordinal: i32::try_from(i).unwrap_or(i32::MAX),
+                name: c.name.clone(),
+                role: c.role.clone(),
+                phones_ciphertext,
+                phones_masked,
+                created_at: ctx.now(),
+            });
+        }
+        CustomerContact::replace_for(ctx.conn, &customer.id, &rows)?;
+    }
+    if let Some((from, to, change)) = applied.stage_move {
+        let actor_id = match ctx.actor() {
+            Actor::Principal(p) => Some(p.id.clone()),
+            _ => None,
+        };
+        LifecycleChangeRow {
+            id: new_id(),
+            org_id: customer.org_id.clone(),
+            customer_id: customer.id.clone(),
+            from_stage: from.map(|s| s.as_str().to_owned()),
+            to_stage: to.as_str().to_owned(),
+            change_reason: change.map(str::to_owned),
+            actor_id,
+            changed_at: ctx.now(),
+        }
+        .insert(ctx.conn)?;
+    }
+    Ok(())
+}
+
 pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
     let (owner_id, store_id) = placement(ctx, new.owner_id, new.store_id)?;
     check_assignment(ctx, owner_id.as_deref(), store_id.as_deref())?;
-    if let Some(p) = &new.phone {
-        check_phone_is_free(ctx, p, "")?;
-    }
     let at = ctx.now();
     let mut customer = Customer {
         id: new_id(),
@@ -244,16 +707,31 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
         updated_at: at,
         archived_at: None,
         needs: None,
+        gender: None,
+        birthday: None,
+        personal_ciphertext: None,
+        personal_masked: None,
+        region: None,
+        source_detail: None,
+        referrer_id: None,
+        lifecycle_stage: LifecycleStage::INITIAL.as_str().to_owned(),
+        custom_attributes: None,
+        business: None,
     };
     store_phone(ctx.pii(), &mut customer, new.phone.as_ref())?;
+    let applied = apply_profile(ctx, &mut customer, &new.profile, true, true)?;
+    if let Some(values) = &applied.lookups {
+        check_values_are_free(ctx, values, &customer.id)?;
+    }
     customer.insert(ctx.conn).map_err(|e| {
         // A concurrent create with the same phone won the race.
         if is_unique_violation(&e) {
-            duplicate(None)
+            duplicate("phone number", None)
         } else {
             e.into()
         }
     })?;
+    write_related(ctx, &customer, &applied, new.profile.contacts.as_ref())?;
     ctx.record(
         Change::new("customer.created", "customer", &customer.id).event(created_event(&customer)),
     )?;
@@ -267,6 +745,23 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
 pub fn find_visible(ctx: &mut Ctx, id: &str) -> ServiceResult<Customer> {
     let scope = scope(ctx)?;
     records::find_checked(ctx, id, |c: &Customer| scope.admits(&c.facts()))
+}
+
+/// A customer with its contacts and lifecycle, as single-record answers show it.
+pub fn view(ctx: &mut Ctx, customer: Customer) -> ServiceResult<CustomerView> {
+    let contacts = CustomerContact::of_customer(ctx.conn, &customer.id)?;
+    let lifecycle = LifecycleChangeRow::of_customer(ctx.conn, &customer.id)?;
+    Ok(CustomerView {
+        customer,
+        contacts,
+        lifecycle,
+    })
+}
+
+/// [`find_visible`] with what single-record answers show.
+pub fn find_view(ctx: &mut Ctx, id: &str) -> ServiceResult<CustomerView> {
+    let customer = find_visible(ctx, id)?;
+    view(ctx, customer)
 }
 
 pub fn update(
@@ -292,32 +787,32 @@ pub fn update(
             if let Some(kind) = changes.kind {
                 customer.kind = kind.as_str().to_owned();
             }
-            if let Some(name) = changes.name {
-                customer.name = name;
+            if let Some(name) = &changes.name {
+                customer.name = name.clone();
             }
-            if let Some(email) = changes.email {
-                customer.email = email.map(|e| e.as_str().to_owned());
+            if let Some(email) = &changes.email {
+                customer.email = email.as_ref().map(|e| e.as_str().to_owned());
             }
-            if let Some(city) = changes.city {
-                customer.city = city;
+            if let Some(city) = &changes.city {
+                customer.city = city.clone();
             }
             if let Some(source) = changes.source_channel {
                 customer.source_channel = source.map(|s| s.as_str().to_owned());
             }
-            if let Some(notes) = changes.notes {
-                customer.notes = notes;
+            if let Some(notes) = &changes.notes {
+                customer.notes = notes.clone();
             }
             if let Some(consent) = changes.marketing_consent {
                 customer.marketing_consent = consent;
             }
-            if let Some(owner) = changes.owner_id {
-                customer.owner_id = owner;
+            if let Some(owner) = &changes.owner_id {
+                customer.owner_id = owner.clone();
             }
-            if let Some(store) = changes.store_id {
-                if principal.role == Role::SalesManager && store != principal.store_id {
+            if let Some(store) = &changes.store_id {
+                if principal.role == Role::SalesManager && *store != principal.store_id {
                     return Err(ServiceError::Forbidden);
                 }
-                customer.store_id = store;
+                customer.store_id = store.clone();
             }
             check_assignment(
                 ctx,
@@ -325,11 +820,19 @@ pub fn update(
                 customer.store_id.as_deref(),
             )?;
             if let Some(phone) = &changes.phone {
-                if let Some(p) = phone {
-                    check_phone_is_free(ctx, p, &customer.id)?;
-                }
                 store_phone(ctx.pii(), customer, phone.as_ref())?;
             }
+            let applied = apply_profile(
+                ctx,
+                customer,
+                &changes.profile,
+                false,
+                changes.phone.is_some(),
+            )?;
+            if let Some(values) = &applied.lookups {
+                check_values_are_free(ctx, values, &customer.id)?;
+            }
+            write_related(ctx, customer, &applied, changes.profile.contacts.as_ref())?;
             Ok(())
         },
     )?;
@@ -341,6 +844,23 @@ pub fn update(
         crate::consents::service::record_marketing_flag(ctx, &customer.id, granted)?;
     }
     Ok(customer)
+}
+
+/// Replaces what the customer wants (`None` clears it); a customer update.
+pub fn set_needs(
+    ctx: &mut Ctx,
+    id: &str,
+    expected: Option<i64>,
+    needs: Option<Needs>,
+) -> ServiceResult<Customer> {
+    let changes = CustomerChanges {
+        profile: ProfileChanges {
+            needs: Some(needs),
+            ..ProfileChanges::default()
+        },
+        ..CustomerChanges::default()
+    };
+    update(ctx, id, expected, changes)
 }
 
 /// Takes a customer out of daily lists; archiving twice changes nothing.
@@ -369,37 +889,238 @@ pub fn archive(ctx: &mut Ctx, id: &str) -> ServiceResult<Customer> {
     Ok(customer)
 }
 
-/// Decrypts the phone for a caller allowed to see it, and writes that to the audit log.
-pub fn reveal(ctx: &mut Ctx, id: &str) -> ServiceResult<(String, Option<String>)> {
+/// The start of the caller's day (organisation time zone) in UTC, and the seconds until
+/// the next one.
+fn day_bounds(ctx: &mut Ctx) -> ServiceResult<(NaiveDateTime, u64)> {
+    let zone = ctx.time_zone()?;
+    let now = ctx.now_utc();
+    let local = zone.local(now);
+    let midnight = local.date().and_time(chrono::NaiveTime::MIN);
+    let since_midnight = local - midnight;
+    let start = now.naive_utc() - since_midnight;
+    let left = (TimeDelta::days(1) - since_midnight).num_seconds().max(1);
+    Ok((start, u64::try_from(left).unwrap_or(1)))
+}
+
+/// Decrypts what a caller allowed to see it asks for, within the daily cap, and writes
+/// that (with the reason) to the audit log.
+pub fn reveal(ctx: &mut Ctx, id: &str, command: RevealCommand) -> ServiceResult<Revealed> {
+    let principal = ctx.principal()?;
     let customer = find_visible(ctx, id)?;
-    let phone = customer
+    // One reveal at a time per user, so that the cap holds across nodes.
+    lock_row(ctx.conn, User::TABLE, &principal.id)?;
+    let (day_start, retry_after_secs) = day_bounds(ctx)?;
+    let used = reveals_since(
+        ctx.conn,
+        ctx.org_id(),
+        &principal.id,
+        REVEAL_ACTION,
+        day_start,
+    )?;
+    if used >= i64::from(command.daily_limit) {
+        return Err(ServiceError::Limited {
+            limit: Limit::RevealDailyLimit,
+            detail: format!(
+                "at most {} reveals of personal data per user and day",
+                command.daily_limit
+            ),
+            retry_after_secs,
+        });
+    }
+    let wants = |field: &str| command.fields.as_ref().is_none_or(|f| f.contains(field));
+    let pii = ctx.pii();
+    let data = PersonalData::read(pii, &customer)?;
+    let mut out = Revealed {
+        customer_id: customer.id.clone(),
+        ..Revealed::default()
+    };
+    let mut fields = Vec::new();
+    // The audit names the values actually shown (those on file among the ones asked for).
+    let mut shown = |field: &'static str, present: bool| {
+        if present {
+            fields.push(field);
+        }
+    };
+    if wants("phone") {
+        out.phone = customer
+            .phone_ciphertext
+            .as_deref()
+            .map(|c| pii.decrypt(c))
+            .transpose()?;
+        shown("phone", out.phone.is_some());
+    }
+    if wants("phones") {
+        shown("phones", !data.phones.is_empty());
+        out.phones = Some(data.phones.clone());
+    }
+    if wants("wechat_openid") {
+        out.wechat_openid = data.wechat_openid.clone();
+        shown("wechat_openid", out.wechat_openid.is_some());
+    }
+    if wants("wechat_unionid") {
+        out.wechat_unionid = data.wechat_unionid.clone();
+        shown("wechat_unionid", out.wechat_unionid.is_some());
+    }
+    if wants("id_card_number") {
+        out.id_card_number = data.id_card_number.clone();
+        shown("id_card_number", out.id_card_number.is_some());
+    }
+    if wants("other_id_documents") {
+        shown("other_id_documents", !data.other_id_documents.is_empty());
+        out.other_id_documents = Some(data.other_id_documents.clone());
+    }
+    if wants("address") {
+        out.address = data.address.clone();
+        shown("address", out.address.is_some());
+    }
+    if wants("contacts") {
+        let mut contacts = Vec::new();
+        for c in CustomerContact::of_customer(ctx.conn, &customer.id)? {
+            let phones = personal::read_phones(pii, c.phones_ciphertext.as_deref())?;
+            contacts.push((c.id, c.name, phones));
+        }
+        shown("contacts", !contacts.is_empty());
+        out.contacts = Some(contacts);
+    }
+    let mut detail = serde_json::json!({ "fields": fields });
+    if let Some(reason) = command.reason {
+        detail["reason"] = serde_json::Value::String(reason);
+    }
+    ctx.record(Change::new(REVEAL_ACTION, "customer", &customer.id).detail(detail))?;
+    Ok(out)
+}
+
+/// What duplicate detection knows of a customer: its lookup indexes (under every key of the
+/// ring for the subject, as stored for the others), email, name and city.
+fn facts_of(customer: &Customer, lookups: &[CustomerLookup]) -> MatchFacts {
+    let mut facts = MatchFacts {
+        email: customer.email.clone(),
+        name: Some(customer.name.clone()),
+        city: customer.city.clone(),
+        ..MatchFacts::default()
+    };
+    if let Some(index) = &customer.phone_blind_index {
+        facts.phone_indexes.insert(index.clone());
+    }
+    for l in lookups {
+        let set = match l.kind.parse() {
+            Ok(LookupKind::Phone) => &mut facts.phone_indexes,
+            Ok(LookupKind::IdNumber) => &mut facts.id_number_indexes,
+            Ok(LookupKind::Wechat) => &mut facts.wechat_indexes,
+            _ => continue,
+        };
+        set.insert(l.blind_index.clone());
+    }
+    facts
+}
+
+/// Customers in the caller's scope that may be the same person, best match first.
+pub fn duplicates(
+    ctx: &mut Ctx,
+    id: &str,
+) -> ServiceResult<Vec<(Customer, RankedDuplicate<String>)>> {
+    const MAX_CANDIDATES: i64 = 200;
+    let scope = scope(ctx)?;
+    let customer = find_visible(ctx, id)?;
+    let pii = ctx.pii();
+    let data = PersonalData::read(pii, &customer)?;
+    let primary = customer
         .phone_ciphertext
         .as_deref()
-        .map(|c| ctx.pii().decrypt(c))
+        .map(|c| pii.decrypt(c))
         .transpose()?;
-    ctx.record(
-        Change::new("customer.pii_revealed", "customer", &customer.id)
-            .detail(serde_json::json!({"fields": ["phone"]})),
-    )?;
-    Ok((customer.id, phone))
+    let mut subject = facts_of(&customer, &[]);
+    let mut candidate_ids = BTreeSet::new();
+    for (kind, value) in personal::lookup_values(primary.as_deref(), &data) {
+        let indexes = personal::indexes_of(pii, kind, &value);
+        let set = match kind {
+            LookupKind::Phone => &mut subject.phone_indexes,
+            LookupKind::IdNumber => &mut subject.id_number_indexes,
+            LookupKind::Wechat => &mut subject.wechat_indexes,
+            LookupKind::PhoneLast4 => continue,
+        };
+        set.extend(indexes.iter().cloned());
+        for hit in CustomerLookup::matching(
+            ctx.conn,
+            ctx.org_id(),
+            kind,
+            &indexes,
+            &customer.id,
+            MAX_CANDIDATES,
+        )? {
+            candidate_ids.insert(hit.customer_id);
+        }
+        if kind == LookupKind::Phone
+            && let Some(other) = Customer::find_by_phone(ctx.conn, ctx.org_id(), &indexes)?
+            && other.id != customer.id
+        {
+            candidate_ids.insert(other.id);
+        }
+    }
+    let mut candidates: BTreeMap<String, Customer> = BTreeMap::new();
+    for other in Customer::same_email_or_city(
+        ctx.conn,
+        ctx.org_id(),
+        customer.email.as_deref(),
+        customer.city.as_deref(),
+        &customer.id,
+        MAX_CANDIDATES,
+    )? {
+        candidates.insert(other.id.clone(), other);
+    }
+    for other_id in candidate_ids {
+        if !candidates.contains_key(&other_id)
+            && let Some(other) = Customer::find(ctx.conn, ctx.org_id(), &other_id)?
+        {
+            candidates.insert(other_id, other);
+        }
+    }
+    candidates.retain(|_, c| scope.admits(&c.facts()));
+    let mut facts = BTreeMap::new();
+    for (other_id, other) in &candidates {
+        let lookups = CustomerLookup::of_customer(ctx.conn, other_id)?;
+        facts.insert(other_id.clone(), facts_of(other, &lookups));
+    }
+    let ranked = rank_duplicates(&subject, facts.iter().map(|(id, f)| (id.clone(), f)));
+    Ok(ranked
+        .into_iter()
+        .filter_map(|r| candidates.remove(&r.key).map(|c| (c, r)))
+        .collect())
+}
+
+/// Four ASCII digits: the last four of a phone.
+fn is_last4(text: &str) -> bool {
+    text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A page of customers in the caller's scope (and one more row, if there is one).
 /// `None` when the cursor's key does not fit the sort (a forged cursor).
 pub fn list(ctx: &mut Ctx, query: CustomerQuery) -> ServiceResult<Option<Vec<Customer>>> {
-    let phone_blind_indexes = query
-        .text
-        .as_deref()
-        .and_then(|t| Phone::parse(t).ok())
-        .map(|p| ctx.pii().blind_indexes(p.as_str()))
-        .unwrap_or_default();
+    let pii = ctx.pii();
+    let mut text = query.text;
+    let mut phone_blind_indexes = Vec::new();
+    let mut last4_indexes = Vec::new();
+    if let Some(t) = text.as_deref() {
+        if is_last4(t) {
+            last4_indexes = personal::indexes_of(pii, LookupKind::PhoneLast4, t);
+            text = None;
+        } else if let Ok(phone) = Phone::parse(t) {
+            phone_blind_indexes = pii.blind_indexes(phone.as_str());
+            text = None;
+        }
+    }
     let filter = CustomerFilter {
         scope: scope(ctx)?,
         owner_id: query.owner_id,
         store_id: query.store_id,
         status: query.status.map(|s| s.as_str().to_owned()),
-        text: query.text,
+        kind: query.kind.map(|k| k.as_str().to_owned()),
+        lifecycle_stage: query.stage.map(|s| s.as_str().to_owned()),
+        source_channel: query.source_channel.map(|s| s.as_str().to_owned()),
+        city: query.city,
+        text,
         phone_blind_indexes,
+        last4_indexes,
         created_from: query.created_from,
         created_to: query.created_to,
         marketing_consent: query.marketing_consent,
@@ -409,4 +1130,65 @@ pub fn list(ctx: &mut Ctx, query: CustomerQuery) -> ServiceResult<Option<Vec<Cus
         limit: query.limit,
     };
     Ok(Customer::list(ctx.conn, ctx.org_id(), &filter)?)
+}
+
+/// Re-encrypts one customer's personal values and contacts under the current key and then
+/// rebuilds its lookups (also when `reindex_anyway`: rows written before lookups existed).
+/// True when a ciphertext was rewritten.
+pub fn rotate_customer(
+    pii: &PiiCipher,
+    conn: &mut autocrm_persistence::DbConn,
+    customer: &mut Customer,
+    reindex_anyway: bool,
+) -> ServiceResult<bool> {
+    let mut changed = false;
+    if let Some(stored) = customer.phone_ciphertext.clone()
+        && pii.needs_rotation(&stored)
+    {
+        let clear = pii.decrypt(&stored)?;
+        customer.phone_ciphertext = Some(pii.encrypt(&clear)?);
+        customer.phone_blind_index = Some(pii.blind_index(&clear));
+        changed = true;
+    }
+    if let Some(stored) = customer.personal_ciphertext.clone()
+        && pii.needs_rotation(&stored)
+    {
+        let clear = pii.decrypt(&stored)?;
+        customer.personal_ciphertext = Some(pii.encrypt(&clear)?);
+        changed = true;
+    }
+    if changed {
+        customer.rewrite_ciphertexts(conn)?;
+    }
+    for contact in CustomerContact::of_customer(conn, &customer.id)? {
+        if let Some(stored) = contact.phones_ciphertext.as_deref()
+            && pii.needs_rotation(stored)
+        {
+            let clear = pii.decrypt(stored)?;
+            CustomerContact::set_phones(conn, &contact.id, Some(&pii.encrypt(&clear)?))?;
+            changed = true;
+        }
+    }
+    if changed || reindex_anyway {
+        reindex(pii, conn, customer)?;
+    }
+    Ok(changed)
+}
+
+impl Default for NewCustomer {
+    fn default() -> Self {
+        Self {
+            kind: CustomerKind::Individual,
+            name: String::new(),
+            phone: None,
+            email: None,
+            city: None,
+            source_channel: None,
+            owner_id: None,
+            store_id: None,
+            notes: None,
+            marketing_consent: false,
+            profile: ProfileChanges::default(),
+        }
+    }
 }

@@ -25,7 +25,7 @@ pub trait Event: Serialize + ToSchema + sealed::Sealed {
     "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "kind": "individual", "name": "王建国",
     "phone_masked": "138****5678", "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
     "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "source_channel": "walk_in",
-    "status": "active", "version": 1
+    "status": "active", "version": 1, "lifecycle_stage": "prospect", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false
 }))]
 pub struct CustomerCreated {
     pub customer_id: String,
@@ -38,6 +38,15 @@ pub struct CustomerCreated {
     pub source_channel: Option<String>,
     pub status: String,
     pub version: i64,
+    /// prospect, customer, owner or lost.
+    pub lifecycle_stage: String,
+    pub source_detail: Option<String>,
+    /// The customer who referred this one.
+    pub referrer_id: Option<String>,
+    /// Business customers: the name on the licence.
+    pub registered_name: Option<String>,
+    /// Buys at trade prices.
+    pub trade_buyer: bool,
 }
 
 /// A customer profile changed; `changed_fields` names what the change touched.
@@ -46,7 +55,7 @@ pub struct CustomerCreated {
     "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "kind": "individual", "name": "王建国",
     "phone_masked": "139****1234", "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
     "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "source_channel": "walk_in",
-    "status": "active", "version": 2, "changed_fields": ["phone", "city"]
+    "status": "active", "version": 2, "lifecycle_stage": "customer", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false, "changed_fields": ["phone", "city", "lifecycle_stage"]
 }))]
 pub struct CustomerUpdated {
     pub customer_id: String,
@@ -58,6 +67,15 @@ pub struct CustomerUpdated {
     pub source_channel: Option<String>,
     pub status: String,
     pub version: i64,
+    /// prospect, customer, owner or lost.
+    pub lifecycle_stage: String,
+    pub source_detail: Option<String>,
+    /// The customer who referred this one.
+    pub referrer_id: Option<String>,
+    /// Business customers: the name on the licence.
+    pub registered_name: Option<String>,
+    /// Buys at trade prices.
+    pub trade_buyer: bool,
     /// The fields the change set (a changed phone or city is named, not shown).
     pub changed_fields: Vec<String>,
 }
@@ -68,7 +86,7 @@ pub struct CustomerUpdated {
     "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "kind": "individual", "name": "王建国",
     "phone_masked": "138****5678", "owner_id": null,
     "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "source_channel": "walk_in",
-    "status": "archived", "version": 3
+    "status": "archived", "version": 3, "lifecycle_stage": "lost", "source_detail": "2026上海车展", "referrer_id": null, "registered_name": null, "trade_buyer": false
 }))]
 pub struct CustomerArchived {
     pub customer_id: String,
@@ -80,6 +98,15 @@ pub struct CustomerArchived {
     pub source_channel: Option<String>,
     pub status: String,
     pub version: i64,
+    /// prospect, customer, owner or lost.
+    pub lifecycle_stage: String,
+    pub source_detail: Option<String>,
+    /// The customer who referred this one.
+    pub referrer_id: Option<String>,
+    /// Business customers: the name on the licence.
+    pub registered_name: Option<String>,
+    /// Buys at trade prices.
+    pub trade_buyer: bool,
 }
 
 /// A financing application moved in its life (opened as `draft`, submitted, approved...).

@@ -50,6 +50,12 @@ enum Lookup {
     },
 }
 
+/// Put in a response's extensions by a handler whose answer carries clear personal data (a
+/// reveal): the answer is never stored, not even encrypted, and the key is released, so a
+/// retry runs (and is audited) again.
+#[derive(Debug, Clone, Copy)]
+pub struct ClearPersonalData;
+
 /// The key of the request being answered, once this middleware has claimed it: the changes
 /// the request makes are audited with it.
 #[derive(Debug, Clone)]
@@ -353,6 +359,11 @@ was lost; the {entity_type} it changed is in existing_id"
             });
             let res = next.call(req).await?;
             let status = res.status();
+            let personal = res
+                .response()
+                .extensions()
+                .get::<ClearPersonalData>()
+                .is_some();
             // What a streamed body came to: its fingerprint if it was read to its end. After
             // a success, what the handler left unread (a closing boundary) is read here.
             let streamed_fingerprint = match streamed_body {
@@ -385,7 +396,7 @@ was lost; the {entity_type} it changed is in existing_id"
             let _ = state
                 .app
                 .connection(move |conn| {
-                    if status.is_server_error() || (unread && !status.is_success()) {
+                    if status.is_server_error() || (unread && !status.is_success()) || personal {
                         IdempotencyRecord::release(conn, &org, &principal, &key)?;
                     } else {
                         if let Some(Some(fp)) = &streamed_fingerprint {

@@ -205,9 +205,21 @@ pub fn seed(
                 updated_at: created,
                 archived_at: None,
                 needs: None,
+                gender: None,
+                birthday: None,
+                personal_ciphertext: None,
+                personal_masked: None,
+                region: None,
+                source_detail: None,
+                referrer_id: None,
+                lifecycle_stage: "prospect".into(),
+                custom_attributes: None,
+                business: None,
             };
             store_phone(pii, &mut customer, Some(&phone))?;
+            crate::customers::demo::enrich(pii, &mut customer, i, created.date())?;
             customer.insert(conn)?;
+            crate::customers::demo::after_insert(pii, conn, &customer, i)?;
             seeded.push(customer);
         }
         crate::timeline::demo::seed(conn, &seeded, &users, at)?;

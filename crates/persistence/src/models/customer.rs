@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use super::KeysetAfter;
 use crate::DbConn;
 use crate::db::Db;
-use crate::schema::customers;
+use crate::schema::{customer_lookups, customers};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = customers, treat_none_as_null = true)]
@@ -32,6 +32,25 @@ pub struct Customer {
     pub archived_at: Option<chrono::NaiveDateTime>,
     /// JSON of [`autocrm_domain::customer::Needs`]; `None` until anything is stated.
     pub needs: Option<String>,
+    /// `male` or `female`.
+    pub gender: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birthday: Option<String>,
+    /// AES-GCM ciphertext of the JSON of the other personal values (other phones, WeChat
+    /// ids, identity documents, address); never stored in clear.
+    pub personal_ciphertext: Option<String>,
+    /// The same values, masked (JSON), for answers.
+    pub personal_masked: Option<String>,
+    pub region: Option<String>,
+    pub source_detail: Option<String>,
+    /// The customer who referred this one.
+    pub referrer_id: Option<String>,
+    /// prospect, customer, owner or lost (`autocrm_domain::customer::LifecycleStage`).
+    pub lifecycle_stage: String,
+    /// The organisation's own fields (a JSON object).
+    pub custom_attributes: Option<String>,
+    /// Business customers: registered name, credit code, trade-buyer flag (JSON).
+    pub business: Option<String>,
 }
 
 super::record::versioned_record!(Customer, customers);
@@ -58,10 +77,17 @@ pub struct CustomerFilter {
     pub owner_id: Option<String>,
     pub store_id: Option<String>,
     pub status: Option<String>,
+    pub kind: Option<String>,
+    pub lifecycle_stage: Option<String>,
+    pub source_channel: Option<String>,
+    /// Exact city.
+    pub city: Option<String>,
     /// Matches name or email (substring, ignoring case).
     pub text: Option<String>,
-    /// Matches the phone exactly, by blind index (one per key of the ring).
+    /// Matches any phone of the customer exactly, by blind index (one per key of the ring).
     pub phone_blind_indexes: Vec<String>,
+    /// Matches the last four digits of any phone, by their own keyed index.
+    pub last4_indexes: Vec<String>,
     pub created_from: Option<chrono::NaiveDateTime>,
     pub created_to: Option<chrono::NaiveDateTime>,
     pub marketing_consent: Option<bool>,
@@ -80,8 +106,13 @@ impl CustomerFilter {
             owner_id: None,
             store_id: None,
             status: None,
+            kind: None,
+            lifecycle_stage: None,
+            source_channel: None,
+            city: None,
             text: None,
             phone_blind_indexes: Vec::new(),
+            last4_indexes: Vec::new(),
             created_from: None,
             created_to: None,
             marketing_consent: None,
@@ -127,6 +158,73 @@ impl Customer {
             .select(Self::as_select())
             .get_result(conn)
             .optional()
+    }
+
+    /// Customers other than `except` with this email (ignoring case) or in this city, at most
+    /// `limit`: the candidates duplicate detection compares beyond exact lookups.
+    pub fn same_email_or_city(
+        conn: &mut DbConn,
+        org_id: &str,
+        email: Option<&str>,
+        city: Option<&str>,
+        except: &str,
+        limit: i64,
+    ) -> QueryResult<Vec<Self>> {
+        let mut out = Vec::new();
+        if let Some(email) = email {
+            out.extend(
+                customers::table
+                    .filter(customers::org_id.eq(org_id))
+                    .filter(customers::email.eq(email))
+                    .filter(customers::id.ne(except))
+                    .select(Self::as_select())
+                    .limit(limit)
+                    .load(conn)?,
+            );
+        }
+        if let Some(city) = city {
+            // `上海` and `上海市` are one city.
+            let base = city.trim().trim_end_matches('市');
+            let forms = [base.to_owned(), format!("{base}市")];
+            out.extend(
+                customers::table
+                    .filter(customers::org_id.eq(org_id))
+                    .filter(customers::city.eq_any(forms))
+                    .filter(customers::id.ne(except))
+                    .order(customers::id.desc())
+                    .select(Self::as_select())
+                    .limit(limit)
+                    .load(conn)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The next customers of every organisation after `after` (by id), for maintenance
+    /// that walks them all (key rotation), resumable from the last id seen.
+    pub fn page_all(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QueryResult<Vec<Self>> {
+        let mut query = customers::table
+            .select(Self::as_select())
+            .order(customers::id.asc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(after) = after {
+            query = query.filter(customers::id.gt(after.to_owned()));
+        }
+        query.load(conn)
+    }
+
+    /// Writes this row's ciphertexts and phone index alone (key rotation: the version and
+    /// the rest of the row stay as they are).
+    pub fn rewrite_ciphertexts(&self, conn: &mut DbConn) -> QueryResult<()> {
+        diesel::update(customers::table.filter(customers::id.eq(&self.id)))
+            .set((
+                customers::phone_ciphertext.eq(&self.phone_ciphertext),
+                customers::phone_blind_index.eq(&self.phone_blind_index),
+                customers::personal_ciphertext.eq(&self.personal_ciphertext),
+            ))
+            .execute(conn)
+            .map(drop)
     }
 
     pub fn count_in_org(conn: &mut DbConn, org_id: &str) -> QueryResult<i64> {
@@ -185,6 +283,18 @@ impl Customer {
         if let Some(status) = &filter.status {
             query = query.filter(c::status.eq(status.clone()));
         }
+        if let Some(kind) = &filter.kind {
+            query = query.filter(c::kind.eq(kind.clone()));
+        }
+        if let Some(stage) = &filter.lifecycle_stage {
+            query = query.filter(c::lifecycle_stage.eq(stage.clone()));
+        }
+        if let Some(source) = &filter.source_channel {
+            query = query.filter(c::source_channel.eq(source.clone()));
+        }
+        if let Some(city) = &filter.city {
+            query = query.filter(c::city.eq(city.clone()));
+        }
         // Case-insensitive on both backends: SQLite's LIKE ignores ASCII case, PostgreSQL's
         // does not, so both sides are folded with lower() (ASCII on SQLite, Unicode on PG).
         let indexes = &filter.phone_blind_indexes;
@@ -202,9 +312,24 @@ impl Customer {
                 );
             }
             None if !indexes.is_empty() => {
-                query = query.filter(c::phone_blind_index.eq_any(indexes.clone()));
+                // Any phone: the primary one's own column, or the lookups of every phone.
+                // The ids are read first (two index lookups), so that the list itself is a
+                // plain `id IN (...)` whatever the table's size.
+                let mut ids = lookup_ids(conn, org_id, "phone", indexes)?;
+                ids.extend(
+                    c::customers
+                        .filter(c::org_id.eq(org_id))
+                        .filter(c::phone_blind_index.eq_any(indexes))
+                        .select(c::id)
+                        .load::<String>(conn)?,
+                );
+                query = query.filter(c::id.eq_any(ids));
             }
             None => {}
+        }
+        if !filter.last4_indexes.is_empty() {
+            let ids = lookup_ids(conn, org_id, "phone_last4", &filter.last4_indexes)?;
+            query = query.filter(c::id.eq_any(ids));
         }
         if let Some(from) = filter.created_from {
             query = query.filter(c::created_at.ge(from));
@@ -283,6 +408,22 @@ impl Customer {
         };
         crate::db::first_rows(conn, query, filter.limit).map(Some)
     }
+}
+
+/// The customers whose lookups of `kind` have one of these indexes.
+fn lookup_ids(
+    conn: &mut DbConn,
+    org_id: &str,
+    kind: &str,
+    indexes: &[String],
+) -> QueryResult<Vec<String>> {
+    customer_lookups::table
+        .filter(customer_lookups::org_id.eq(org_id))
+        .filter(customer_lookups::kind.eq(kind))
+        .filter(customer_lookups::blind_index.eq_any(indexes))
+        .select(customer_lookups::customer_id)
+        .distinct()
+        .load(conn)
 }
 
 /// A LIKE pattern matching `text` anywhere, with the wildcards in `text` escaped.

@@ -8,6 +8,7 @@ mod behavior;
 mod consent;
 mod customer;
 mod customer_sign_in;
+mod customer_profile;
 mod delivery;
 mod financing;
 mod garage;
@@ -33,6 +34,9 @@ pub use behavior::{BehaviorEventRow, DeviceLink};
 pub use consent::ConsentRow;
 pub use customer::{Customer, CustomerFilter, CustomerSort};
 pub use customer_sign_in::SignInCode;
+pub use customer_profile::{
+    CustomerContact, CustomerLookup, LifecycleChangeRow, LookupKind, reveals_since,
+};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use garage::{MileageReading, OwnedVehicle};
