@@ -2,7 +2,7 @@
 //! hash, used once; a phone new to the organisation becomes a prospect customer.
 
 use autocrm_domain::contact::Phone;
-use autocrm_domain::customer::{CustomerKind, CustomerStatus};
+use autocrm_domain::customer::{CustomerKind, CustomerStatus, SourceChannel};
 use autocrm_persistence::db::new_id;
 use autocrm_persistence::models::{Customer, Organization, SignInCode};
 use chrono::TimeDelta;
@@ -11,7 +11,7 @@ use sha2::Sha256;
 
 use crate::app::{Change, Ctx, Limit, ServiceError, ServiceResult};
 use crate::auth::secret::constant_time_eq;
-use crate::customers::service::{self as customers, NewCustomer};
+use crate::customers::service::{self as customers, NewCustomer, ProfileChanges};
 
 /// How long a code works.
 pub const CODE_TTL_SECS: i64 = 300;
@@ -160,13 +160,12 @@ pub fn sign_in_with_code(
                     kind: CustomerKind::Individual,
                     name: format!("手机用户{}", phone.last4()),
                     phone: Some(phone.clone()),
-                    email: None,
-                    city: None,
-                    source_channel: None,
-                    owner_id: None,
-                    store_id: None,
-                    notes: None,
-                    marketing_consent: false,
+                    source_channel: Some(SourceChannel::MiniProgram),
+                    profile: ProfileChanges {
+                        source_detail: Some(Some("短信验证码登录".into())),
+                        ..ProfileChanges::default()
+                    },
+                    ..NewCustomer::default()
                 },
             )?;
             (customer, true)

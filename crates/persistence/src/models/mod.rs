@@ -7,8 +7,8 @@ mod audit;
 mod behavior;
 mod consent;
 mod customer;
-mod customer_sign_in;
 mod customer_profile;
+mod customer_sign_in;
 mod delivery;
 mod financing;
 mod garage;
@@ -33,10 +33,10 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use behavior::{BehaviorEventRow, DeviceLink};
 pub use consent::ConsentRow;
 pub use customer::{Customer, CustomerFilter, CustomerSort};
-pub use customer_sign_in::SignInCode;
 pub use customer_profile::{
     CustomerContact, CustomerLookup, LifecycleChangeRow, LookupKind, reveals_since,
 };
+pub use customer_sign_in::SignInCode;
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use garage::{MileageReading, OwnedVehicle};
