@@ -327,6 +327,31 @@ macro_rules! on_backend {
     };
 }
 
+/// Inserts rows in multi-row statements of at most 500 rows (the combined connection has no
+/// batch insert, the concrete ones have). 500 rows of 32 columns stay under both backends'
+/// limits on bound values. Evaluates to `QueryResult<usize>`, the rows inserted.
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        let mut inserted = 0usize;
+        let mut result: diesel::QueryResult<()> = Ok(());
+        for chunk in $rows.chunks(500) {
+            match $crate::on_backend!(&mut *$conn, |c| diesel::insert_into($table)
+                .values(chunk)
+                .execute(c))
+            {
+                Ok(n) => inserted += n,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        result.map(|()| inserted)
+    }};
+}
+
 /// The first `n` rows of a query. On PostgreSQL that is `LIMIT n`. On SQLite the rows are
 /// read lazily and the rest left unread, because SQLite compiles a bound `LIMIT ?` into the
 /// plan and so prepares the statement afresh whenever the binding is set (every execution,

@@ -510,7 +510,7 @@ async fn record(app: &App, recorded: Vec<Recorded>) -> ServiceResult<()> {
                     }
                 }
             }
-            let attempts: Vec<_> = recorded.iter().map(|r| &r.attempt).collect();
+            let attempts: Vec<_> = recorded.iter().map(|r| r.attempt.clone()).collect();
             DeliveryAttempt::insert_all(conn, &attempts)?;
             Ok::<_, crate::app::ServiceError>(())
         })

@@ -5,7 +5,9 @@ use crate::schema::audit_log;
 
 /// One line of the append-only audit log (PIPL: who saw or changed what, and when).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_log)]
+// NULLs are written as NULL, not DEFAULT: diesel cannot cache a prepared insert that may say
+// DEFAULT, and this insert runs with every change (see STACK.md).
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct AuditEntry {
     pub id: String,
     pub org_id: String,

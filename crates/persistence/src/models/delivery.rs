@@ -128,15 +128,9 @@ impl Delivery {
 }
 
 impl DeliveryAttempt {
-    /// Writes attempt log lines (one statement each: the multi-backend connection has no
-    /// batch insert), in the caller's transaction.
-    pub fn insert_all(conn: &mut DbConn, attempts: &[&Self]) -> QueryResult<()> {
-        for attempt in attempts {
-            diesel::insert_into(delivery_attempts::table)
-                .values(*attempt)
-                .execute(conn)?;
-        }
-        Ok(())
+    /// Writes attempt log lines in multi-row statements, in the caller's transaction.
+    pub fn insert_all(conn: &mut DbConn, attempts: &[Self]) -> QueryResult<()> {
+        crate::insert_batch!(conn, delivery_attempts::table, attempts).map(|_| ())
     }
 
     /// A page of one target's attempt log, newest first, before the attempt `before_id`.

@@ -5,7 +5,9 @@ use crate::schema::outbox_events;
 
 /// An integration event, written in the same transaction as the change it reports.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = outbox_events)]
+// NULLs are written as NULL, not DEFAULT: diesel cannot cache a prepared insert that may say
+// DEFAULT, and this insert runs with every change (see STACK.md).
+#[diesel(table_name = outbox_events, treat_none_as_default_value = false)]
 pub struct OutboxEvent {
     pub id: String,
     pub org_id: String,
