@@ -1,4 +1,5 @@
-//! The `autocrm` binary: serve, migrate, bootstrap, seed-demo, rotate-pii-key, openapi.
+//! The `autocrm` binary: serve, worker, migrate, bootstrap, seed-demo, seed-bulk, rotate-pii-key,
+//! openapi.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,19 @@ enum Command {
         /// How many demo customers.
         #[arg(long, default_value_t = 300)]
         customers: usize,
+    },
+    /// Add many customers to the demo organisation, for benchmarks (after seed-demo; a
+    /// million takes minutes on PostgreSQL). Numbered after the customers it has.
+    SeedBulk {
+        /// How many customers to add.
+        #[arg(long, default_value_t = 100_000)]
+        customers: usize,
+        /// Customers per transaction.
+        #[arg(long, default_value_t = 2_000)]
+        batch: usize,
+        /// Activities on the first new customer's timeline (the 360° view's benchmark).
+        #[arg(long, default_value_t = 1_000)]
+        timeline_entries: usize,
     },
     /// Re-encrypt personal data under the current key (AUTOCRM_PII_KEY, AUTOCRM_PII_KEY_ID)
     /// and rebuild its blind indexes; the old keys stay in AUTOCRM_PII_OLD_KEYS until it is
@@ -159,6 +173,58 @@ fn main() -> ExitCode {
                     println!("demo logins (password {}):", demo::DEMO_PASSWORD);
                     for (email, name, role, _) in demo::DEMO_USERS {
                         println!("  {email:<34} {role:<17} {name}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Command::SeedBulk {
+            customers,
+            batch,
+            timeline_entries,
+        } => {
+            if let Err(e) = settings.check_secrets() {
+                return fail(e);
+            }
+            let pii = match settings.pii_cipher() {
+                Ok(pii) => pii,
+                Err(e) => return fail(e),
+            };
+            let pool = match startup::open_database(&settings) {
+                Ok(pool) => pool,
+                Err(e) => return fail(e),
+            };
+            let request = autocrm_api::customers::bulk_seed::BulkRequest {
+                customers,
+                batch,
+                timeline_entries,
+            };
+            let started = std::time::Instant::now();
+            let result = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                let now = SystemClock.now().naive_utc();
+                let mut reported = 0;
+                autocrm_api::customers::bulk_seed::seed(&mut conn, &pii, now, &request, |done| {
+                    if done - reported >= 100_000 || done == customers {
+                        reported = done;
+                        eprintln!(
+                            "  {done} customers ({:.0} s)",
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                })
+                .map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(summary) => {
+                    println!(
+                        "added {} customers in {:.1} s; the demo organisation has {}",
+                        summary.customers,
+                        started.elapsed().as_secs_f64(),
+                        summary.total_in_org
+                    );
+                    if let Some(id) = summary.timeline_customer {
+                        println!("customer with {timeline_entries} timeline entries: {id}");
                     }
                     ExitCode::SUCCESS
                 }

@@ -180,44 +180,19 @@ pub fn seed(
                 .find(|s| s.id == owner.store_id.clone().unwrap_or_default())
                 .map(|s| s.city.clone());
             let created = at - chrono::TimeDelta::minutes((customers - i) as i64 * 37);
-            let mut customer = Customer {
-                id: new_id(),
-                org_id: org.id.clone(),
-                store_id: owner.store_id.clone(),
-                owner_id: Some(owner.id.clone()),
-                kind: if i % 17 == 0 {
-                    "business".into()
-                } else {
-                    "individual".into()
+            let customer = demo_customer(
+                pii,
+                DemoCustomer {
+                    org_id: &org.id,
+                    owner,
+                    city,
+                    name,
+                    phone: &phone,
+                    source: SOURCES[rng.next(SOURCES.len() as u64) as usize],
+                    created,
                 },
-                name,
-                phone_ciphertext: None,
-                phone_blind_index: None,
-                phone_masked: None,
-                email: (i % 3 == 0).then(|| format!("customer{i}@example.cn")),
-                city,
-                source_channel: Some(SOURCES[rng.next(SOURCES.len() as u64) as usize].into()),
-                notes: None,
-                marketing_consent: i % 2 == 0,
-                status: "active".into(),
-                version: 1,
-                created_at: created,
-                updated_at: created,
-                archived_at: None,
-                needs: None,
-                gender: None,
-                birthday: None,
-                personal_ciphertext: None,
-                personal_masked: None,
-                region: None,
-                source_detail: None,
-                referrer_id: None,
-                lifecycle_stage: "prospect".into(),
-                custom_attributes: None,
-                business: None,
-            };
-            store_phone(pii, &mut customer, Some(&phone))?;
-            crate::customers::demo::enrich(pii, &mut customer, i, created.date())?;
+                i,
+            )?;
             customer.insert(conn)?;
             crate::customers::demo::after_insert(pii, conn, &customer, i)?;
             seeded.push(customer);
@@ -252,4 +227,72 @@ pub fn seed(
     // for an empty table (a sort of every row, ~1 ms instead of 0.06 ms).
     conn.batch_execute("ANALYZE").map_err(ServiceError::from)?;
     Ok(summary)
+}
+
+/// What varies between demo customers.
+pub(crate) struct DemoCustomer<'a> {
+    pub org_id: &'a str,
+    pub owner: &'a User,
+    pub city: Option<String>,
+    pub name: String,
+    pub phone: &'a Phone,
+    pub source: &'a str,
+    pub created: chrono::NaiveDateTime,
+}
+
+/// The `i`-th demo customer, stored as the service stores one (encrypted phone, profile
+/// from `customers::demo::enrich`); `seed-bulk` makes its million with it too.
+pub(crate) fn demo_customer(
+    pii: &PiiCipher,
+    demo: DemoCustomer<'_>,
+    i: usize,
+) -> ServiceResult<Customer> {
+    let DemoCustomer {
+        org_id,
+        owner,
+        city,
+        name,
+        phone,
+        source,
+        created,
+    } = demo;
+    let mut customer = Customer {
+        id: new_id(),
+        org_id: org_id.to_owned(),
+        store_id: owner.store_id.clone(),
+        owner_id: Some(owner.id.clone()),
+        kind: if i % 17 == 0 {
+            "business".into()
+        } else {
+            "individual".into()
+        },
+        name,
+        phone_ciphertext: None,
+        phone_blind_index: None,
+        phone_masked: None,
+        email: (i % 3 == 0).then(|| format!("customer{i}@example.cn")),
+        city,
+        source_channel: Some(source.into()),
+        notes: None,
+        marketing_consent: i % 2 == 0,
+        status: "active".into(),
+        version: 1,
+        created_at: created,
+        updated_at: created,
+        archived_at: None,
+        needs: None,
+        gender: None,
+        birthday: None,
+        personal_ciphertext: None,
+        personal_masked: None,
+        region: None,
+        source_detail: None,
+        referrer_id: None,
+        lifecycle_stage: "prospect".into(),
+        custom_attributes: None,
+        business: None,
+    };
+    store_phone(pii, &mut customer, Some(phone))?;
+    crate::customers::demo::enrich(pii, &mut customer, i, created.date())?;
+    Ok(customer)
 }

@@ -29,6 +29,11 @@ pub struct Activity {
 super::record::tenant_record!(Activity, customer_activities);
 
 impl Activity {
+    /// Inserts many activities in multi-row statements (bulk seeding).
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, customer_activities::table, rows)
+    }
+
     /// The ids of the attachments it refers to.
     pub fn attachments(&self) -> Vec<String> {
         serde_json::from_str(&self.attachment_ids).unwrap_or_default()

@@ -140,6 +140,11 @@ diesel::define_sql_function! {
 const TIMESTAMP_KEY: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 impl Customer {
+    /// Inserts many customers in multi-row statements (bulk seeding, imports).
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, customers::table, rows)
+    }
+
     /// What the customer wants, as last stated (written only through the customer service,
     /// which checks it; a value that no longer parses reads as nothing stated).
     pub fn stated_needs(&self) -> Option<autocrm_domain::customer::Needs> {

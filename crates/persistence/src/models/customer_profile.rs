@@ -32,6 +32,11 @@ pub struct CustomerLookup {
 }
 
 impl CustomerLookup {
+    /// Inserts the lookups of many new customers in multi-row statements.
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, customer_lookups::table, rows)
+    }
+
     /// Replaces every lookup of a customer with these.
     pub fn replace_for(
         conn: &mut DbConn,
