@@ -5,6 +5,7 @@ mod access;
 mod attachments;
 mod audit_log;
 mod auth;
+mod customer_360;
 mod customer_auth;
 mod customer_profile;
 mod customer_timeline;
