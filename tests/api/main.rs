@@ -9,6 +9,7 @@ mod customer_360;
 mod customer_auth;
 mod customer_profile;
 mod customer_timeline;
+mod customer_wechat;
 mod customers;
 mod errors;
 mod events_feed;
