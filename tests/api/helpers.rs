@@ -759,3 +759,57 @@ impl TestApp {
         .unwrap()
     }
 }
+
+/// What the database holds, as text.
+impl TestApp {
+    /// Every row of every table as text (PostgreSQL), or the raw database files (SQLite):
+    /// for checking that a value is never stored in clear.
+    pub async fn stored_text(&self) -> String {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Table {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            table_name: String,
+        }
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            body: String,
+        }
+        if self.db_url.starts_with("postgres") {
+            return self
+                .with_db(|conn| {
+                    let tables = diesel::sql_query(
+                        "SELECT table_name::text AS table_name FROM information_schema.tables \
+                         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                    )
+                    .load::<Table>(conn)
+                    .unwrap();
+                    let mut dump = String::new();
+                    for t in tables {
+                        let rows = diesel::sql_query(format!(
+                            "SELECT t::text AS body FROM \"{}\" t",
+                            t.table_name
+                        ))
+                        .load::<Row>(conn)
+                        .unwrap();
+                        for r in rows {
+                            dump.push_str(&r.body);
+                            dump.push('\n');
+                        }
+                    }
+                    dump
+                })
+                .await;
+        }
+        let path = self.db_url.trim_start_matches("sqlite://").to_owned();
+        let mut bytes = Vec::new();
+        for file in [path.clone(), format!("{path}-wal")] {
+            if let Ok(b) = std::fs::read(&file) {
+                bytes.extend(b);
+            }
+        }
+        assert!(bytes.len() > 4096, "the database file was read");
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}

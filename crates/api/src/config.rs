@@ -73,6 +73,9 @@ pub struct Settings {
     pub notification_ticket_ttl_secs: i64,
     /// Reveals of personal data per user and day (`POST /customers/{id}/reveal`); then 429.
     pub reveal_daily_limit: u32,
+    /// Where WeChat's `code2session` is served (`AUTOCRM_WECHAT_API_BASE`; tests point it at
+    /// a local fake): mini-program sign-in exchanges its login code there.
+    pub wechat_api_base: String,
 }
 
 /// Where an S3-compatible store is and how to sign for it. The secret key comes from the
@@ -158,6 +161,7 @@ impl Default for Settings {
             notification_heartbeat_secs: 15,
             notification_ticket_ttl_secs: 60,
             reveal_daily_limit: 100,
+            wechat_api_base: crate::customer_auth::wechat::DEFAULT_API_BASE.into(),
         }
     }
 }
@@ -254,6 +258,9 @@ impl Settings {
         }
         if let Some(v) = env("AUTOCRM_REVEAL_DAILY_LIMIT") {
             self.reveal_daily_limit = parse("AUTOCRM_REVEAL_DAILY_LIMIT", v)?;
+        }
+        if let Some(v) = env("AUTOCRM_WECHAT_API_BASE") {
+            self.wechat_api_base = v.trim().trim_end_matches('/').to_owned();
         }
         if let Some(v) = env("AUTOCRM_ACCESS_TOKEN_TTL_SECS") {
             self.access_token_ttl_secs = parse("AUTOCRM_ACCESS_TOKEN_TTL_SECS", v)?;

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod behavior;
 pub mod config;
 pub mod consents;
+pub mod customer360;
 pub mod customer_auth;
 pub mod customers;
 pub mod error;

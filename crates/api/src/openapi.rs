@@ -27,7 +27,7 @@ Money is integer minor units (fen) in `_cents` fields; times are RFC 3339 UTC; e
         (name = "users", description = "Staff accounts and roles"),
         (name = "api clients", description = "Machine clients with scopes"),
         (name = "customers", description = "Customer profiles"),
-        (name = "customer-auth", description = "Customers sign in from mini-programs and apps (SMS code) and see and change their own record with a `customer` token"),
+        (name = "customer-auth", description = "Customers sign in from mini-programs and apps (SMS code, WeChat) and see and change their own record, consents, garage and behaviour events with a `customer` token"),
         (name = "financing", description = "Instalment calculators: schedules, APR, affordability, comparison"),
         (name = "finance products", description = "Lender offers with rates by term and promotions"),
         (name = "financing applications", description = "Applications from draft to funded"),

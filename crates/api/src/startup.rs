@@ -159,6 +159,9 @@ impl Application {
             passwords: runtime.passwords,
             settings: settings.clone(),
             notifications: Default::default(),
+            wechat: Arc::new(crate::customer_auth::wechat::CodeExchange::new(
+                &settings.wechat_api_base,
+            )),
         });
         let runner = job_runner(state.app.clone());
         let job_metrics = web::Data::from(runner.metrics());

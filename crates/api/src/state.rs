@@ -15,4 +15,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The node's shared poller for open notification streams.
     pub notifications: Arc<crate::notifications::watch::Watcher>,
+    /// WeChat's login-code exchange, for mini-program sign-in.
+    pub wechat: Arc<crate::customer_auth::wechat::CodeExchange>,
 }

@@ -56,6 +56,7 @@ fn only_sign_in_and_probes_are_public() {
             "/api/v1/auth/token",
             "/api/v1/customer-auth/sms",
             "/api/v1/customer-auth/sms/code",
+            "/api/v1/customer-auth/wechat",
             "/health",
             "/metrics",
             "/ready",

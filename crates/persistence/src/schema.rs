@@ -535,7 +535,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wechat_mini_programs (org_id) {
+        org_id -> Text,
+        app_id -> Text,
+        secret_ciphertext -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    wechat_mini_programs,
     customer_sign_in_codes,
     organizations,
     stores,

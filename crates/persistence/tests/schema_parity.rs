@@ -115,6 +115,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         };
     }
     tables!(
+        wechat_mini_programs,
         customer_sign_in_codes,
         organizations,
         stores,

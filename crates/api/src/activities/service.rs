@@ -124,3 +124,27 @@ pub fn list(
         limit,
     )?)
 }
+
+/// How many activities a customer's timeline shows per kind, the latest ones, and the
+/// follow-up the most recent activity naming one asked for.
+pub struct ActivitySummary {
+    /// (kind, count), by kind.
+    pub counts: Vec<(String, i64)>,
+    /// The newest first, at most [`SUMMARY_LATEST`].
+    pub latest: Vec<Activity>,
+    pub next_follow_up_at: Option<NaiveDateTime>,
+}
+
+/// How many of the newest activities a summary carries.
+pub const SUMMARY_LATEST: i64 = 10;
+
+/// A customer's activities at a glance (no scope check: for callers that already found the
+/// customer). Three indexed queries by customer.
+pub fn summary_of(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<ActivitySummary> {
+    let org_id = ctx.org_id().to_owned();
+    Ok(ActivitySummary {
+        counts: Activity::count_by_kind(ctx.conn, &org_id, customer_id)?,
+        latest: Activity::for_customer(ctx.conn, &org_id, customer_id, None, SUMMARY_LATEST)?,
+        next_follow_up_at: Activity::latest_follow_up(ctx.conn, &org_id, customer_id)?,
+    })
+}

@@ -98,7 +98,15 @@ pub fn list(
     customer_id: &str,
 ) -> ServiceResult<(Vec<ConsentRow>, Vec<ConsentCheck>)> {
     let customer = find_visible(ctx, customer_id)?;
-    let rows = ConsentRow::all_for_customer(ctx.conn, ctx.org_id(), &customer.id)?;
+    consents_of(ctx, &customer.id)
+}
+
+/// [`list`] without the scope check: for callers that already found the customer.
+pub fn consents_of(
+    ctx: &mut Ctx,
+    customer_id: &str,
+) -> ServiceResult<(Vec<ConsentRow>, Vec<ConsentCheck>)> {
+    let rows = ConsentRow::all_for_customer(ctx.conn, ctx.org_id(), customer_id)?;
     let records: Vec<ConsentRecord> = rows.iter().filter_map(domain_record).collect();
     Ok((rows, ConsentCheck::all(&records)))
 }

@@ -170,3 +170,106 @@ impl PatchOwnProfile {
         }
     }
 }
+
+/// A mini-program login code (`wx.login`): 1 to 128 letters, digits, `-` or `_`.
+fn login_code(value: &str) -> Result<(), ValidationError> {
+    let ok = (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new("invalid_format")
+            .with_message("must be a mini-program login code (1 to 128 letters or digits)".into()))
+    }
+}
+
+#[derive(Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "org_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a01", "code": "0c3Fq1ll2WhH0f4GbXml2zRkTU1Fq1lA"
+}))]
+pub struct WechatSignInRequest {
+    /// The dealership (organisation) the mini-program belongs to.
+    #[validate(custom(function = "uuid"))]
+    #[schema(value_type = UuidText, inline)]
+    pub org_id: String,
+    /// The login code `wx.login` gave the mini-program (valid 5 minutes, once).
+    #[validate(custom(function = "login_code"))]
+    #[schema(
+        pattern = "^[A-Za-z0-9_-]{1,128}$",
+        example = "0c3Fq1ll2WhH0f4GbXml2zRkTU1Fq1lA"
+    )]
+    pub code: String,
+}
+
+/// A WeChat mini-program app id: `wx` and 16 hexadecimal digits.
+fn app_id(value: &str) -> Result<(), ValidationError> {
+    let ok = value.len() == 18
+        && value.starts_with("wx")
+        && value[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new("invalid_format")
+            .with_message("must be wx followed by 16 hexadecimal digits".into()))
+    }
+}
+
+/// A mini-program app secret: 16 to 64 letters and digits (WeChat's are 32 hexadecimal).
+fn app_secret(value: &str) -> Result<(), ValidationError> {
+    let ok = (16..=64).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new("invalid_format")
+            .with_message("must be 16 to 64 letters or digits".into()))
+    }
+}
+
+/// The organisation's WeChat mini-program, as WeChat's admin console shows it.
+#[derive(Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"app_id": "wx8f3a9c2e1b7d4a60", "app_secret": "5f2c9e8a1b7d4c3e9a0f6b2d8c4e1a7b"}))]
+pub struct PutMiniProgram {
+    /// AppID (小程序ID).
+    #[validate(custom(function = "app_id"))]
+    #[schema(pattern = "^wx[0-9a-fA-F]{16}$", example = "wx8f3a9c2e1b7d4a60")]
+    pub app_id: String,
+    /// AppSecret (小程序密钥): stored encrypted, never answered.
+    #[validate(custom(function = "app_secret"))]
+    #[schema(
+        pattern = "^[A-Za-z0-9]{16,64}$",
+        example = "5f2c9e8a1b7d4c3e9a0f6b2d8c4e1a7b"
+    )]
+    pub app_secret: String,
+}
+
+/// The organisation's WeChat mini-program; the secret is never shown.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "app_id": "wx8f3a9c2e1b7d4a60", "app_secret_set": true, "version": 2,
+    "created_at": "2026-12-01T02:00:00Z", "updated_at": "2026-12-06T08:30:00Z"
+}))]
+pub struct MiniProgramDto {
+    pub app_id: String,
+    /// Always true: a secret is on file (encrypted).
+    pub app_secret_set: bool,
+    /// For `If-Match` on a change (also the `ETag`).
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<autocrm_persistence::models::WechatMiniProgram> for MiniProgramDto {
+    fn from(p: autocrm_persistence::models::WechatMiniProgram) -> Self {
+        Self {
+            app_id: p.app_id,
+            app_secret_set: !p.secret_ciphertext.is_empty(),
+            version: p.version,
+            created_at: p.created_at.and_utc(),
+            updated_at: p.updated_at.and_utc(),
+        }
+    }
+}

@@ -5,14 +5,17 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
 use super::dto::{
-    CodeSentDto, CustomerToken, OwnProfile, PatchOwnProfile, SendCodeRequest, SmsSignInRequest,
+    CodeSentDto, CustomerToken, MiniProgramDto, OwnProfile, PatchOwnProfile, PutMiniProgram,
+    SendCodeRequest, SmsSignInRequest, WechatSignInRequest,
 };
-use super::service;
+use super::service::{self, SignedIn};
+use super::wechat;
 use crate::app::{Actor, ServiceError};
 use crate::customers::service as customers;
 use crate::error::{ApiError, Problem};
 use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, Public, perm};
+use crate::state::AppState;
 
 /// The organisation a public sign-in request names: its use cases run as the system there.
 fn in_org(org_id: &str) -> Actor {
@@ -97,6 +100,11 @@ pub async fn sign_in_with_sms(
             service::sign_in_with_code(ctx, &phone, &code)
         })
         .await??;
+    token_response(&state, signed_in)
+}
+
+/// The answer of every customer sign-in: a `customer` token for the signed-in record.
+fn token_response(state: &AppState, signed_in: SignedIn) -> Result<HttpResponse, ApiError> {
     let ttl = state.settings.customer_token_ttl_secs;
     let customer = signed_in.customer;
     let token =
@@ -112,6 +120,100 @@ pub async fn sign_in_with_sms(
             customer_id: customer.id,
             created: signed_in.created,
         }))
+}
+
+/// Sign a customer in from a WeChat mini-program.
+///
+/// For mini-programs; no token needed. Exchanges the `wx.login` code through WeChat's
+/// `code2session` with the dealership's mini-program app id and secret (set up by an admin:
+/// 409 until then). The customer with the openid WeChat answers (or its unionid) is signed
+/// in; an openid new to the dealership registers a prospect from the mini-program, its WeChat
+/// ids stored encrypted (emits `customer.created`). A code WeChat refuses (invalid, used,
+/// expired) is 401 `invalid_credentials`; WeChat unreachable, busy or past 10 seconds is 503
+/// `unavailable`. The answer is a `customer` token, as the SMS sign-in's. Sign-in requests are
+/// limited per client address. Audited as `customer.signed_in`.
+#[utoipa::path(
+    post, path = "/api/v1/customer-auth/wechat", tag = "customer-auth",
+    request_body = WechatSignInRequest,
+    responses(
+        (status = 200, description = "Signed in", body = CustomerToken),
+        (status = 401, description = "`invalid_credentials`: WeChat refused the code", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The organisation has no WeChat mini-program set up", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: WeChat could not be reached in time", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn sign_in_with_wechat(
+    caller: Public,
+    body: Json<WechatSignInRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let state = caller.state();
+    let org = body.org_id;
+    let (app_id, secret) = state
+        .app
+        .read(in_org(&org), caller.request().clone(), wechat::credentials)
+        .await?;
+    // Outside any transaction: the exchange waits on WeChat (at most 10 seconds).
+    let identity = state
+        .wechat
+        .code2session(&app_id, &secret, &body.code)
+        .await?;
+    let signed_in = state
+        .app
+        .write(in_org(&org), caller.request().clone(), move |ctx| {
+            wechat::sign_in(ctx, &identity)
+        })
+        .await?;
+    token_response(&state, signed_in)
+}
+
+/// The organisation's WeChat mini-program (for WeChat sign-in): its app id; the secret is
+/// never shown. 404 until one is set up. Changes nothing.
+#[utoipa::path(
+    get, path = "/api/v1/organization/wechat-mini-program", tag = "organization",
+    responses((status = 200, description = "The mini-program; the ETag carries its version", body = MiniProgramDto))
+)]
+pub async fn get_mini_program(
+    caller: Authorized<perm::ManageOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    let program = caller.read(wechat::find_mini_program).await?;
+    Ok(versioned(
+        StatusCode::OK,
+        program.version,
+        MiniProgramDto::from(program),
+    ))
+}
+
+/// Set the organisation's WeChat mini-program app id and secret (replacing any), which
+/// customer sign-in with WeChat uses.
+///
+/// The secret is stored encrypted and never answered. With `If-Match`, a stale version
+/// answers 412. Audited (`wechat_mini_program.updated`, the app id only); emits no event.
+#[utoipa::path(
+    put, path = "/api/v1/organization/wechat-mini-program", tag = "organization",
+    params(("If-Match" = Option<String>, Header, description = "Expected version, e.g. \"1\"")),
+    request_body = PutMiniProgram,
+    responses(
+        (status = 200, description = "Set", body = MiniProgramDto),
+        (status = 412, description = "The settings changed since that version", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid app id or secret", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn put_mini_program(
+    caller: Authorized<perm::ManageOrganization>,
+    if_match: IfMatch,
+    body: Json<PutMiniProgram>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let program = caller
+        .write(move |ctx| wechat::set_mini_program(ctx, if_match.0, body.app_id, &body.app_secret))
+        .await?;
+    Ok(versioned(
+        StatusCode::OK,
+        program.version,
+        MiniProgramDto::from(program),
+    ))
 }
 
 /// The signed-in customer's own record.
@@ -169,6 +271,9 @@ pub async fn patch_own_profile(
 crate::endpoints![
     send_sms_code,
     sign_in_with_sms,
+    sign_in_with_wechat,
+    get_mini_program,
+    put_mini_program,
     get_own_profile,
     patch_own_profile
 ];

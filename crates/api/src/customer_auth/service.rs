@@ -29,7 +29,7 @@ pub struct CodeSent {
 }
 
 /// The organisation must exist; the answer does not say whether the phone is known.
-fn check_org(ctx: &mut Ctx) -> ServiceResult<()> {
+pub(super) fn check_org(ctx: &mut Ctx) -> ServiceResult<()> {
     let org_id = ctx.org_id().to_owned();
     Organization::find(ctx.conn, &org_id)?.ok_or(ServiceError::NotFound)?;
     Ok(())

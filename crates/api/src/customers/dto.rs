@@ -623,7 +623,8 @@ pub struct CustomerListQuery {
     pub cursor: Option<String>,
     /// A phone number (however written) matches any of a customer's phones exactly; four
     /// digits match the last four of any phone; anything else matches names (prefix or
-    /// contained, Chinese or Latin) and emails.
+    /// contained, Chinese or Latin) and emails, and a plate (however written: `沪A·12345`)
+    /// or VIN matches the owners of that vehicle exactly.
     #[param(value_type = Option<SearchText<100>>, inline)]
     pub q: Option<String>,
     #[param(value_type = Option<KindSchema>, inline)]
@@ -647,6 +648,11 @@ pub struct CustomerListQuery {
     pub created_from: Option<DateTime<Utc>>,
     /// RFC 3339; exclusive.
     pub created_to: Option<DateTime<Utc>>,
+    /// RFC 3339; inclusive: customers whose latest activity is at or after it.
+    pub last_activity_from: Option<DateTime<Utc>>,
+    /// RFC 3339; exclusive: customers with activities, the latest before it (no contact
+    /// since).
+    pub last_activity_to: Option<DateTime<Utc>>,
     /// Only customers whose marketing consent is granted (`true`) or is not (`false`).
     pub marketing_consent: Option<bool>,
     /// Only customers carrying this tag (manual or dynamic), by name.

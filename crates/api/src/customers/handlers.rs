@@ -61,8 +61,9 @@ pub async fn create_customer(
 /// Consultants see the customers they own, store staff their store's, marketing those who
 /// agreed to marketing contact; cursor-paged, newest first by default. `q` finds a phone
 /// (any of a customer's, however written), the last four digits of one, or a name (prefix
-/// or contained) or email. Individuals and businesses share the list (`kind`). Personal
-/// values are masked.
+/// or contained) or email, or a plate or VIN in the customers' garages. Filters by kind,
+/// stage, source, city, tag, owner, store, creation and last-activity time. Individuals and
+/// businesses share the list (`kind`). Personal values are masked.
 #[utoipa::path(
     get, path = "/api/v1/customers", tag = "customers",
     params(CustomerListQuery),
@@ -127,6 +128,8 @@ pub async fn list_customers(
         status,
         created_from: q.created_from.map(|t| t.naive_utc()),
         created_to: q.created_to.map(|t| t.naive_utc()),
+        last_activity_from: q.last_activity_from.map(|t| t.naive_utc()),
+        last_activity_to: q.last_activity_to.map(|t| t.naive_utc()),
         marketing_consent: q.marketing_consent,
         tag: crate::validate::query_text("tag", q.tag)?.filter(|t| !t.trim().is_empty()),
         sort,

@@ -203,11 +203,17 @@ pub fn lookup_values(primary: Option<&str>, data: &PersonalData) -> Vec<(LookupK
         .into_iter()
         .flatten()
     {
-        values.push((LookupKind::Wechat, format!("wechat:{id}")));
+        values.push((LookupKind::Wechat, wechat_value(id)));
     }
     values.sort();
     values.dedup();
     values
+}
+
+/// The lookup value of a WeChat id (openid or unionid: one kind, so either finds the
+/// customer).
+pub fn wechat_value(id: &str) -> String {
+    format!("wechat:{id}")
 }
 
 /// The index of a value under the current key (what is stored).

@@ -10,6 +10,7 @@ use autocrm_domain::customer::{
     OtherIdDocument, RankedDuplicate, ResidentIdNumber, SourceChannel, UnifiedSocialCreditCode,
     rank_duplicates,
 };
+use autocrm_domain::vehicle::{Plate, Vin};
 use autocrm_persistence::db::{is_unique_violation, lock_row, new_id};
 use autocrm_persistence::models::{
     Customer, CustomerContact, CustomerFilter, CustomerLookup, CustomerSort, KeysetAfter,
@@ -131,6 +132,8 @@ pub struct CustomerQuery {
     pub status: Option<CustomerStatus>,
     pub created_from: Option<NaiveDateTime>,
     pub created_to: Option<NaiveDateTime>,
+    pub last_activity_from: Option<NaiveDateTime>,
+    pub last_activity_to: Option<NaiveDateTime>,
     pub marketing_consent: Option<bool>,
     /// A tag name, manual or dynamic.
     pub tag: Option<String>,
@@ -1109,6 +1112,15 @@ pub fn list(ctx: &mut Ctx, query: CustomerQuery) -> ServiceResult<Option<Vec<Cus
             text = None;
         }
     }
+    // Text that reads as a plate or a VIN also finds the owners of that vehicle.
+    let vehicle_plate = text
+        .as_deref()
+        .and_then(|t| Plate::parse(t).ok())
+        .map(|p| p.as_str().to_owned());
+    let vehicle_vin = text
+        .as_deref()
+        .and_then(|t| Vin::parse(t).ok())
+        .map(|v| v.as_str().to_owned());
     let filter = CustomerFilter {
         scope: scope(ctx)?,
         owner_id: query.owner_id,
@@ -1121,8 +1133,12 @@ pub fn list(ctx: &mut Ctx, query: CustomerQuery) -> ServiceResult<Option<Vec<Cus
         text,
         phone_blind_indexes,
         last4_indexes,
+        vehicle_plate,
+        vehicle_vin,
         created_from: query.created_from,
         created_to: query.created_to,
+        last_activity_from: query.last_activity_from,
+        last_activity_to: query.last_activity_to,
         marketing_consent: query.marketing_consent,
         tag: query.tag,
         sort: query.sort,

@@ -80,7 +80,12 @@ pub fn add(ctx: &mut Ctx, customer_id: &str, new: NewVehicle) -> ServiceResult<O
 /// The vehicles of a customer the caller sees, with their readings.
 pub fn list(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<Vec<VehicleWithMileage>> {
     let customer = find_visible(ctx, customer_id)?;
-    let vehicles = OwnedVehicle::for_customer(ctx.conn, ctx.org_id(), &customer.id)?;
+    vehicles_of(ctx, &customer.id)
+}
+
+/// [`list`] without the scope check: for callers that already found the customer.
+pub fn vehicles_of(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<Vec<VehicleWithMileage>> {
+    let vehicles = OwnedVehicle::for_customer(ctx.conn, ctx.org_id(), customer_id)?;
     let ids: Vec<String> = vehicles.iter().map(|v| v.id.clone()).collect();
     let mut readings = MileageReading::for_vehicles(ctx.conn, ctx.org_id(), &ids)?;
     Ok(vehicles

@@ -26,12 +26,13 @@ use crate::error::{ApiError, Code};
 /// bucket is the same as no bucket).
 const PRUNE_ABOVE: usize = 10_000;
 
-pub const SIGN_IN_PATHS: [&str; 5] = [
+pub const SIGN_IN_PATHS: [&str; 6] = [
     "/api/v1/auth/login",
     "/api/v1/auth/token",
     "/api/v1/auth/refresh",
     "/api/v1/customer-auth/sms/code",
     "/api/v1/customer-auth/sms",
+    "/api/v1/customer-auth/wechat",
 ];
 
 pub struct RateLimiter {

@@ -180,9 +180,15 @@ pub fn of_customer(
     customer_id: &str,
 ) -> ServiceResult<(Vec<Tag>, Vec<DynamicTagRow>)> {
     let customer = find_visible(ctx, customer_id)?;
+    tags_of(ctx, &customer.id)
+}
+
+/// A customer's manual and dynamic tags (no scope check: for callers that already found
+/// the customer).
+pub fn tags_of(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<(Vec<Tag>, Vec<DynamicTagRow>)> {
     Ok((
-        Tag::of_customer(ctx.conn, ctx.org_id(), &customer.id)?,
-        DynamicTagRow::of_customer(ctx.conn, ctx.org_id(), &customer.id)?,
+        Tag::of_customer(ctx.conn, ctx.org_id(), customer_id)?,
+        DynamicTagRow::of_customer(ctx.conn, ctx.org_id(), customer_id)?,
     ))
 }
 

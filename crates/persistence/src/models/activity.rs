@@ -71,4 +71,38 @@ impl Activity {
             .select((a::kind, a::outcome))
             .load(conn)
     }
+
+    /// How many activities of each kind a customer has, by kind.
+    pub fn count_by_kind(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_id: &str,
+    ) -> QueryResult<Vec<(String, i64)>> {
+        use customer_activities as a;
+        a::table
+            .filter(a::org_id.eq(org_id))
+            .filter(a::customer_id.eq(customer_id))
+            .group_by(a::kind)
+            .select((a::kind, diesel::dsl::count_star()))
+            .order(a::kind.asc())
+            .load(conn)
+    }
+
+    /// The follow-up time named by a customer's most recent activity that named one.
+    pub fn latest_follow_up(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_id: &str,
+    ) -> QueryResult<Option<chrono::NaiveDateTime>> {
+        use customer_activities as a;
+        a::table
+            .filter(a::org_id.eq(org_id))
+            .filter(a::customer_id.eq(customer_id))
+            .filter(a::next_follow_up_at.is_not_null())
+            .order((a::occurred_at.desc(), a::id.desc()))
+            .select(a::next_follow_up_at)
+            .first::<Option<chrono::NaiveDateTime>>(conn)
+            .optional()
+            .map(Option::flatten)
+    }
 }

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use super::KeysetAfter;
 use crate::DbConn;
 use crate::db::Db;
-use crate::schema::{customer_lookups, customers};
+use crate::schema::{customer_activities, customer_lookups, customers};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = customers, treat_none_as_null = true)]
@@ -88,8 +88,16 @@ pub struct CustomerFilter {
     pub phone_blind_indexes: Vec<String>,
     /// Matches the last four digits of any phone, by their own keyed index.
     pub last4_indexes: Vec<String>,
+    /// With `text`: also customers owning a vehicle with this normalised plate (exact).
+    pub vehicle_plate: Option<String>,
+    /// With `text`: also customers owning a vehicle with this VIN (exact).
+    pub vehicle_vin: Option<String>,
     pub created_from: Option<chrono::NaiveDateTime>,
     pub created_to: Option<chrono::NaiveDateTime>,
+    /// The customer's latest activity is at or after this time.
+    pub last_activity_from: Option<chrono::NaiveDateTime>,
+    /// The customer has activities, and the latest is before this time.
+    pub last_activity_to: Option<chrono::NaiveDateTime>,
     pub marketing_consent: Option<bool>,
     /// A tag name, manual or dynamic.
     pub tag: Option<String>,
@@ -113,8 +121,12 @@ impl CustomerFilter {
             text: None,
             phone_blind_indexes: Vec::new(),
             last4_indexes: Vec::new(),
+            vehicle_plate: None,
+            vehicle_vin: None,
             created_from: None,
             created_to: None,
+            last_activity_from: None,
+            last_activity_to: None,
             marketing_consent: None,
             tag: None,
             sort,
@@ -306,6 +318,17 @@ impl Customer {
         match &filter.text {
             Some(text) => {
                 let pattern = like_pattern(text);
+                // A plate or VIN: the owners' ids first (one index lookup), as for phones.
+                let owners = if filter.vehicle_plate.is_some() || filter.vehicle_vin.is_some() {
+                    super::garage::OwnedVehicle::owners(
+                        conn,
+                        org_id,
+                        filter.vehicle_plate.as_deref(),
+                        filter.vehicle_vin.as_deref(),
+                    )?
+                } else {
+                    Vec::new()
+                };
                 query = query.filter(
                     lower(c::name)
                         .like(lower(pattern.clone()))
@@ -313,7 +336,8 @@ impl Customer {
                         .or(lower_nullable(c::email)
                             .like(lower_nullable(pattern))
                             .escape('\\'))
-                        .or(c::phone_blind_index.eq_any(indexes.clone())),
+                        .or(c::phone_blind_index.eq_any(indexes.clone()))
+                        .or(c::id.eq_any(owners)),
                 );
             }
             None if !indexes.is_empty() => {
@@ -341,6 +365,26 @@ impl Customer {
         }
         if let Some(to) = filter.created_to {
             query = query.filter(c::created_at.lt(to));
+        }
+        // Last activity: EXISTS on the activities of the row's customer (index on
+        // customer_id, occurred_at).
+        if let Some(from) = filter.last_activity_from {
+            query = query.filter(diesel::dsl::exists(
+                customer_activities::table
+                    .filter(customer_activities::customer_id.eq(c::id))
+                    .filter(customer_activities::occurred_at.ge(from)),
+            ));
+        }
+        if let Some(to) = filter.last_activity_to {
+            query = query
+                .filter(diesel::dsl::exists(
+                    customer_activities::table.filter(customer_activities::customer_id.eq(c::id)),
+                ))
+                .filter(diesel::dsl::not(diesel::dsl::exists(
+                    customer_activities::table
+                        .filter(customer_activities::customer_id.eq(c::id))
+                        .filter(customer_activities::occurred_at.ge(to)),
+                )));
         }
         if let Some(consent) = filter.marketing_consent {
             query = query.filter(c::marketing_consent.eq(consent));

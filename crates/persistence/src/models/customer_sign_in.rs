@@ -76,3 +76,39 @@ impl SignInCode {
         diesel::delete(codes::table.filter(codes::expires_at.lt(cutoff))).execute(conn)
     }
 }
+
+/// An organisation's WeChat mini-program credentials for `code2session`: the app id, and
+/// the app secret only as ciphertext.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = crate::schema::wechat_mini_programs)]
+pub struct WechatMiniProgram {
+    pub org_id: String,
+    pub app_id: String,
+    pub secret_ciphertext: String,
+    pub version: i64,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+impl WechatMiniProgram {
+    pub fn find(conn: &mut DbConn, org_id: &str) -> QueryResult<Option<Self>> {
+        use crate::schema::wechat_mini_programs as w;
+        w::table
+            .find(org_id)
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Inserts the row, or replaces the one of its organisation.
+    pub fn upsert(&self, conn: &mut DbConn) -> QueryResult<()> {
+        use crate::schema::wechat_mini_programs as w;
+        let updated = diesel::update(w::table.find(&self.org_id))
+            .set(self)
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(w::table).values(self).execute(conn)?;
+        }
+        Ok(())
+    }
+}

@@ -62,6 +62,35 @@ impl OwnedVehicle {
             .load(conn)
     }
 
+    /// The customers owning a vehicle with this normalised plate or VIN (exact; indexed by
+    /// organisation and plate, and organisation and VIN).
+    pub fn owners(
+        conn: &mut DbConn,
+        org_id: &str,
+        plate: Option<&str>,
+        vin: Option<&str>,
+    ) -> QueryResult<Vec<String>> {
+        use customer_vehicles as v;
+        let mut ids = Vec::new();
+        for (column_is_plate, value) in [(true, plate), (false, vin)] {
+            let Some(value) = value else { continue };
+            let query = v::table
+                .filter(v::org_id.eq(org_id))
+                .select(v::customer_id)
+                .distinct()
+                .into_boxed();
+            let query = if column_is_plate {
+                query.filter(v::plate.eq(value))
+            } else {
+                query.filter(v::vin.eq(value))
+            };
+            ids.extend(query.load::<String>(conn)?);
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// Removes the vehicle and its readings.
     pub fn delete(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<()> {
         diesel::delete(

@@ -36,7 +36,7 @@ pub use customer::{Customer, CustomerFilter, CustomerSort};
 pub use customer_profile::{
     CustomerContact, CustomerLookup, LifecycleChangeRow, LookupKind, reveals_since,
 };
-pub use customer_sign_in::SignInCode;
+pub use customer_sign_in::{SignInCode, WechatMiniProgram};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use garage::{MileageReading, OwnedVehicle};

@@ -1,0 +1,1 @@
+DROP INDEX customer_vehicles_org_vin_idx;
