@@ -455,34 +455,8 @@ async fn the_database_holds_no_phone_id_number_or_address_in_clear() {
         "oWx1234567890abcdef",
     ];
     let dump = if app.db_url.starts_with("postgres") {
-        app.with_db(|conn| {
-            #[derive(QueryableByName)]
-            struct Table {
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                table_name: String,
-            }
-            let tables = diesel::sql_query(
-                "SELECT table_name::text AS table_name FROM information_schema.tables \
-                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-            )
-            .load::<Table>(conn)
-            .unwrap();
-            let mut dump = String::new();
-            for t in tables {
-                let rows = diesel::sql_query(format!(
-                    "SELECT t::text AS body FROM \"{}\" t",
-                    t.table_name
-                ))
-                .load::<Body>(conn)
-                .unwrap();
-                for r in rows {
-                    dump.push_str(&r.body);
-                    dump.push('\n');
-                }
-            }
-            dump
-        })
-        .await
+        let rows = app.all_rows().await;
+        rows.into_values().flatten().collect::<Vec<_>>().join("\n")
     } else {
         let path = app.db_url.trim_start_matches("sqlite://").to_owned();
         let mut bytes = Vec::new();
