@@ -161,9 +161,15 @@ async fn a_merge_moves_every_related_row_and_the_source_answers_410() {
     assert_eq!(s["city"], "苏州", "the chosen source's value");
     assert_eq!(s["email"], "wang.jianguo@example.com", "a blank filled");
     assert_eq!(s["birthday"], "1988-03-12");
-    assert_eq!(s["phone"], "138****5678", "the survivor keeps its primary phone");
+    assert_eq!(
+        s["phone"], "138****5678",
+        "the survivor keeps its primary phone"
+    );
     assert_eq!(s["phones"][0]["number"], "139****1111", "{s}");
-    assert_eq!(s["marketing_consent"], true, "derived from the moved consent");
+    assert_eq!(
+        s["marketing_consent"], true,
+        "derived from the moved consent"
+    );
     assert_eq!(s["version"], 2);
     let conflicts = merged["conflicts"].as_array().unwrap();
     assert!(
@@ -173,9 +179,9 @@ async fn a_merge_moves_every_related_row_and_the_source_answers_410() {
         "{merged}"
     );
     assert!(
-        conflicts
-            .iter()
-            .any(|c| c["field"] == "phone" && c["defaulted"] == true && c["survivor"] == "138****5678"),
+        conflicts.iter().any(|c| c["field"] == "phone"
+            && c["defaulted"] == true
+            && c["survivor"] == "138****5678"),
         "personal values are masked in conflicts: {merged}"
     );
 
@@ -183,7 +189,10 @@ async fn a_merge_moves_every_related_row_and_the_source_answers_410() {
     for (method, path) in [
         (Method::GET, format!("/api/v1/customers/{source}")),
         (Method::PATCH, format!("/api/v1/customers/{source}")),
-        (Method::GET, format!("/api/v1/customers/{source}/activities")),
+        (
+            Method::GET,
+            format!("/api/v1/customers/{source}/activities"),
+        ),
         (Method::POST, format!("/api/v1/customers/{source}/reveal")),
     ] {
         let mut req = app.request(method.clone(), &path, Some(t));
@@ -202,7 +211,10 @@ async fn a_merge_moves_every_related_row_and_the_source_answers_410() {
     let vehicles = json_of(app.get(&format!("{base}/vehicles"), t).await, 200).await;
     assert_eq!(vehicles["items"][0]["vin"], VIN, "{vehicles}");
     let consents = json_of(app.get(&format!("{base}/consents"), t).await, 200).await;
-    assert!(!consents["records"].as_array().unwrap().is_empty(), "{consents}");
+    assert!(
+        !consents["records"].as_array().unwrap().is_empty(),
+        "{consents}"
+    );
     let tags = json_of(app.get(&format!("{base}/tags"), t).await, 200).await;
     assert_eq!(tags["manual"].as_array().unwrap().len(), 1);
     let applications = json_of(
@@ -293,9 +305,7 @@ async fn who_may_merge_what() {
     let (_, manager_a) = app.user_with_role("sales_manager", Some(&store_a)).await;
     let (_, consultant) = app.user_with_role("sales_consultant", Some(&store_a)).await;
     let (_, gm) = app.user_with_role("general_manager", None).await;
-    let in_a = |name: &str, phone: &str| {
-        json!({"name": name, "phone": phone, "store_id": store_a})
-    };
+    let in_a = |name: &str, phone: &str| json!({"name": name, "phone": phone, "store_id": store_a});
     let a1 = customer(&app, t, in_a("李娜", "13700000001")).await;
     let a2 = customer(&app, t, in_a("李娜", "13700000002")).await;
     let b1 = customer(
@@ -311,11 +321,17 @@ async fn who_may_merge_what() {
     // Another tenant's source, another store's for a manager: 404; a consultant: 403.
     let res = app.post(&merge_path(&a1), t, &dry(vec![&theirs])).await;
     assert_problem(res, 404, "not_found").await;
-    let res = app.post(&merge_path(&a1), &manager_a, &dry(vec![&b1])).await;
+    let res = app
+        .post(&merge_path(&a1), &manager_a, &dry(vec![&b1]))
+        .await;
     assert_problem(res, 404, "not_found").await;
-    let res = app.post(&merge_path(&b1), &manager_a, &dry(vec![&a1])).await;
+    let res = app
+        .post(&merge_path(&b1), &manager_a, &dry(vec![&a1]))
+        .await;
     assert_problem(res, 404, "not_found").await;
-    let res = app.post(&merge_path(&a1), &consultant, &dry(vec![&a2])).await;
+    let res = app
+        .post(&merge_path(&a1), &consultant, &dry(vec![&a2]))
+        .await;
     assert_problem(res, 403, "forbidden").await;
     // Bad sources: 422, nothing written.
     for body in [
@@ -336,7 +352,11 @@ async fn who_may_merge_what() {
         .await;
     json_of(res, 200).await;
     let res = app
-        .post(&merge_path(&a1), &gm, &json!({"source_ids": [b1], "dry_run": true}))
+        .post(
+            &merge_path(&a1),
+            &gm,
+            &json!({"source_ids": [b1], "dry_run": true}),
+        )
         .await;
     json_of(res, 200).await;
     // A stale If-Match on the survivor is 412.
@@ -600,9 +620,7 @@ async fn an_erasure_leaves_no_personal_value_in_any_table() {
         1
     );
     // The erased record changes no more; a missing reason is 422.
-    let res = app
-        .patch(&base, t, &json!({"city": "杭州"}), None)
-        .await;
+    let res = app.patch(&base, t, &json!({"city": "杭州"}), None).await;
     assert_problem(res, 409, "conflict").await;
     let res = app.post(&format!("{base}/erase"), t, &json!({})).await;
     assert_problem(res, 422, "validation_failed").await;

@@ -48,7 +48,9 @@ fn merge_result(dry_run: bool, outcome: MergeOutcome) -> HttpResponse {
         .into_iter()
         .map(|c| {
             let (because, source_id) = match c.resolution {
-                Resolution::FilledFromSource { source_id } => ("filled_from_source", Some(source_id)),
+                Resolution::FilledFromSource { source_id } => {
+                    ("filled_from_source", Some(source_id))
+                }
                 Resolution::ChosenSource { source_id } => ("chosen_source", Some(source_id)),
                 Resolution::ExplicitValue => ("explicit_value", None),
             };
@@ -156,9 +158,7 @@ pub async fn export_personal_data(
     caller: Authorized<perm::CustomersDataRights>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let export = caller
-        .write(move |ctx| service::export(ctx, &id.0))
-        .await?;
+    let export = caller.write(move |ctx| service::export(ctx, &id.0)).await?;
     let applications = export
         .applications
         .into_iter()

@@ -12,11 +12,10 @@ use autocrm_domain::customer::{
 };
 use autocrm_persistence::db::{lock_row, new_id};
 use autocrm_persistence::models::{
-    Activity, Attachment, BehaviorEventRow, ConsentRow, Customer, CustomerContact,
-    CustomerMerge, DeviceLink, DynamicTagRow, FinancingApplication, LifecycleChangeRow,
-    RelatedCounts, Tag, TenantRecord, applications_of, count_related, delete_sign_in_codes,
-    devices_of, erase_related, event_payloads, forget_stored_answers, live_attachments_of,
-    move_related, set_event_payload,
+    Activity, Attachment, BehaviorEventRow, ConsentRow, Customer, CustomerContact, CustomerMerge,
+    DeviceLink, DynamicTagRow, FinancingApplication, LifecycleChangeRow, RelatedCounts, Tag,
+    TenantRecord, applications_of, count_related, delete_sign_in_codes, devices_of, erase_related,
+    event_payloads, forget_stored_answers, live_attachments_of, move_related, set_event_payload,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -169,8 +168,14 @@ fn own_value(field: CustomerField, value: &str, today: NaiveDate) -> Result<Stri
     use CustomerField as F;
     let bad = |e: &dyn std::fmt::Display| e.to_string();
     Ok(match field {
-        F::Phone => Phone::parse(value).map_err(|e| bad(&e))?.as_str().to_owned(),
-        F::Email => Email::parse(value).map_err(|e| bad(&e))?.as_str().to_owned(),
+        F::Phone => Phone::parse(value)
+            .map_err(|e| bad(&e))?
+            .as_str()
+            .to_owned(),
+        F::Email => Email::parse(value)
+            .map_err(|e| bad(&e))?
+            .as_str()
+            .to_owned(),
         F::Gender => value
             .parse::<Gender>()
             .map_err(|_| "not a gender".to_owned())?
@@ -357,10 +362,11 @@ fn prepare(ctx: &mut Ctx, survivor_id: &str, command: &MergeCommand) -> ServiceR
     };
     let mut numbers: BTreeSet<String> = primary.iter().cloned().collect();
     let mut documents: BTreeSet<(String, String)> = BTreeSet::new();
-    let records =
-        std::iter::once((&survivor_primary, &survivor_data)).chain(source_personal.iter().map(
-            |(primary, data)| (primary, data),
-        ));
+    let records = std::iter::once((&survivor_primary, &survivor_data)).chain(
+        source_personal
+            .iter()
+            .map(|(primary, data)| (primary, data)),
+    );
     for (record_primary, record_data) in records {
         if let Some(p) = record_primary
             && numbers.insert(p.clone())
@@ -753,10 +759,13 @@ pub fn erase(ctx: &mut Ctx, id: &str, reason: &str) -> ServiceResult<Erasure> {
             values.extend(b.registered_name);
         }
         let clear = customers::clear_values(ctx, &row, None)?;
-        let phones = clear
-            .phone
-            .into_iter()
-            .chain(clear.phones.unwrap_or_default().into_iter().map(|p| p.number));
+        let phones = clear.phone.into_iter().chain(
+            clear
+                .phones
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.number),
+        );
         for phone in phones {
             phone_indexes.extend(ctx.pii().blind_indexes(&phone));
         }
@@ -770,7 +779,11 @@ pub fn erase(ctx: &mut Ctx, id: &str, reason: &str) -> ServiceResult<Erasure> {
     // Attachments of the customers and of their financing applications.
     let mut application_ids = Vec::new();
     for cid in &ids {
-        application_ids.extend(applications_of(ctx.conn, org, cid)?.into_iter().map(|a| a.id));
+        application_ids.extend(
+            applications_of(ctx.conn, org, cid)?
+                .into_iter()
+                .map(|a| a.id),
+        );
     }
     let mut attachments = live_attachments_of(ctx.conn, org, OwnerType::Customer.as_str(), &ids)?;
     attachments.extend(live_attachments_of(

@@ -757,7 +757,9 @@ pub fn refuse_merged(ctx: &mut Ctx, customer: &Customer) -> ServiceResult<()> {
     }
     match CustomerMerge::survivor_of(ctx.conn, ctx.org_id(), &customer.id)? {
         Some(survivor_id) => Err(ServiceError::Merged { survivor_id }),
-        None => Err(ServiceError::internal("a merged customer without its merge record")),
+        None => Err(ServiceError::internal(
+            "a merged customer without its merge record",
+        )),
     }
 }
 
@@ -970,7 +972,10 @@ pub fn reveal(ctx: &mut Ctx, id: &str, command: RevealCommand) -> ServiceResult<
                 .is_some_and(|d| !d.is_empty()),
         ),
         ("address", out.address.is_some()),
-        ("contacts", out.contacts.as_ref().is_some_and(|c| !c.is_empty())),
+        (
+            "contacts",
+            out.contacts.as_ref().is_some_and(|c| !c.is_empty()),
+        ),
     ] {
         if present {
             fields.push(field);
@@ -1119,7 +1124,10 @@ pub fn duplicates(
             candidates.insert(other_id, other);
         }
     }
-    let active = [CustomerStatus::Active.as_str(), CustomerStatus::Archived.as_str()];
+    let active = [
+        CustomerStatus::Active.as_str(),
+        CustomerStatus::Archived.as_str(),
+    ];
     candidates.retain(|_, c| scope.admits(&c.facts()) && active.contains(&c.status.as_str()));
     let mut facts = BTreeMap::new();
     for (other_id, other) in &candidates {

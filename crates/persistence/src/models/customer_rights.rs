@@ -13,9 +13,9 @@ use crate::DbConn;
 use crate::schema::{
     attachments, behavior_events, consent_records, customer_activities, customer_contacts,
     customer_dynamic_tags, customer_lifecycle_changes, customer_lookups, customer_merges,
-    customer_sign_in_codes, customer_tags, customer_vehicles, customers, deliveries,
-    device_links, financing_application_events, financing_applications, idempotency_keys,
-    outbox_events, vehicle_mileage_readings,
+    customer_sign_in_codes, customer_tags, customer_vehicles, customers, deliveries, device_links,
+    financing_application_events, financing_applications, idempotency_keys, outbox_events,
+    vehicle_mileage_readings,
 };
 
 /// One merge source and the survivor that took its records.
@@ -281,8 +281,7 @@ pub fn move_related(
                 .execute(conn)?;
             moved_tags += 1;
         } else {
-            diesel::delete(customer_tags::table.filter(customer_tags::id.eq(&id)))
-                .execute(conn)?;
+            diesel::delete(customer_tags::table.filter(customer_tags::id.eq(&id))).execute(conn)?;
         }
     }
     counts.insert("customer_tags".into(), moved_tags);
