@@ -229,9 +229,9 @@ async fn a_merge_moves_every_related_row_and_the_source_answers_410() {
     assert_eq!(applications["items"][0]["customer_id"], survivor.as_str());
     // The source left lists, searches and duplicates; its phone finds the survivor.
     let all = json_of(app.get("/api/v1/customers?status=all", t).await, 200).await;
-    assert_eq!(ids_of(&all), [survivor.clone()]);
+    assert_eq!(ids_of(&all), vec![survivor.clone()]);
     let found = json_of(app.get("/api/v1/customers?q=13900001111", t).await, 200).await;
-    assert_eq!(ids_of(&found), [survivor.clone()]);
+    assert_eq!(ids_of(&found), vec![survivor.clone()]);
     assert_problem(
         app.get("/api/v1/customers?status=merged", t).await,
         400,

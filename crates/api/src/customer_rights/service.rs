@@ -708,9 +708,13 @@ fn scrub(value: &mut serde_json::Value, values: &BTreeSet<String>) -> bool {
             *value = Value::String(ERASED_NAME.to_owned());
             true
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |changed, v| scrub(v, values) || changed),
+        Value::Array(items) => {
+            let mut changed = false;
+            for item in items {
+                changed |= scrub(item, values);
+            }
+            changed
+        }
         Value::Object(map) => {
             let mut changed = false;
             for (key, v) in map.iter_mut() {
