@@ -76,21 +76,6 @@ impl CustomerMerge {
 /// Rows per table (by table name; `customers.referrer_id` for the referrals).
 pub type RelatedCounts = BTreeMap<String, i64>;
 
-/// The tables whose rows a merge moves, as [`RelatedCounts`] names them.
-pub const MOVED_TABLES: &[&str] = &[
-    "attachments",
-    "behavior_events",
-    "consent_records",
-    "customer_activities",
-    "customer_contacts",
-    "customer_lifecycle_changes",
-    "customer_tags",
-    "customer_vehicles",
-    "customers.referrer_id",
-    "device_links",
-    "financing_applications",
-];
-
 /// The customer-owned rows of simple tables: `(table, column)` updated or counted alike.
 macro_rules! each_simple_table {
     ($m:ident) => {

@@ -38,7 +38,7 @@ pub use customer_profile::{
     CustomerContact, CustomerLookup, LifecycleChangeRow, LookupKind, reveals_since,
 };
 pub use customer_rights::{
-    CustomerMerge, MOVED_TABLES, PayloadTable, RelatedCounts, applications_of, count_related,
+    CustomerMerge, PayloadTable, RelatedCounts, applications_of, count_related,
     delete_sign_in_codes, devices_of, erase_related, event_payloads, forget_stored_answers,
     live_attachments_of, move_related, set_event_payload,
 };
