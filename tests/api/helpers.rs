@@ -720,6 +720,67 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Every row of every table of the app's database as text, one string per row (sorted),
+    /// by table: for tests that prove what is, or is no longer, stored anywhere. Tables come
+    /// from `sqlite_master` or PostgreSQL's `information_schema`, so a table added later is
+    /// read too.
+    pub async fn all_rows(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        use diesel::prelude::*;
+        use diesel::sql_types::Text;
+        #[derive(QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = Text)]
+            name: String,
+        }
+        #[derive(QueryableByName)]
+        struct Body {
+            #[diesel(sql_type = Text)]
+            body: String,
+        }
+        let postgres = self.db_url.starts_with("postgres");
+        self.with_db(move |conn| {
+            let tables = if postgres {
+                "SELECT table_name::text AS name FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            } else {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            };
+            let tables = diesel::sql_query(tables).load::<Name>(conn).unwrap();
+            let mut out = std::collections::BTreeMap::new();
+            for table in tables {
+                let select = if postgres {
+                    format!("SELECT t::text AS body FROM \"{}\" t", table.name)
+                } else {
+                    let columns = diesel::sql_query(format!(
+                        "SELECT name FROM pragma_table_info('{}')",
+                        table.name
+                    ))
+                    .load::<Name>(conn)
+                    .unwrap();
+                    let values: Vec<String> = columns
+                        .iter()
+                        .map(|c| format!("coalesce(quote(\"{}\"), '')", c.name))
+                        .collect();
+                    format!(
+                        "SELECT {} AS body FROM \"{}\"",
+                        values.join(" || '|' || "),
+                        table.name
+                    )
+                };
+                let mut rows: Vec<String> = diesel::sql_query(select)
+                    .load::<Body>(conn)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.body)
+                    .collect();
+                rows.sort();
+                out.insert(table.name, rows);
+            }
+            out
+        })
+        .await
+    }
+
     /// The audit log's actions on one record, oldest first (read from the database).
     pub async fn audit_actions(&self, entity_type: &str, entity_id: &str) -> Vec<String> {
         let org = self.org_id.clone();
@@ -765,42 +826,9 @@ impl TestApp {
     /// Every row of every table as text (PostgreSQL), or the raw database files (SQLite):
     /// for checking that a value is never stored in clear.
     pub async fn stored_text(&self) -> String {
-        use diesel::prelude::*;
-        #[derive(QueryableByName)]
-        struct Table {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            table_name: String,
-        }
-        #[derive(QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            body: String,
-        }
         if self.db_url.starts_with("postgres") {
-            return self
-                .with_db(|conn| {
-                    let tables = diesel::sql_query(
-                        "SELECT table_name::text AS table_name FROM information_schema.tables \
-                         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-                    )
-                    .load::<Table>(conn)
-                    .unwrap();
-                    let mut dump = String::new();
-                    for t in tables {
-                        let rows = diesel::sql_query(format!(
-                            "SELECT t::text AS body FROM \"{}\" t",
-                            t.table_name
-                        ))
-                        .load::<Row>(conn)
-                        .unwrap();
-                        for r in rows {
-                            dump.push_str(&r.body);
-                            dump.push('\n');
-                        }
-                    }
-                    dump
-                })
-                .await;
+            let rows = self.all_rows().await;
+            return rows.into_values().flatten().collect::<Vec<_>>().join("\n");
         }
         let path = self.db_url.trim_start_matches("sqlite://").to_owned();
         let mut bytes = Vec::new();

@@ -8,6 +8,7 @@ mod auth;
 mod customer_360;
 mod customer_auth;
 mod customer_profile;
+mod customer_rights;
 mod customer_search;
 mod customer_self;
 mod customer_timeline;

@@ -65,6 +65,7 @@ codes! {
     Conflict = "conflict", 409, "Conflicting state", "状态冲突";
     AlreadyApplied = "already_applied", 409, "This request was already applied", "该请求已执行";
     InvalidTransition = "invalid_transition", 409, "Not allowed in the record's current state", "当前状态不允许此操作";
+    Merged = "merged", 410, "This customer was merged into another one", "该客户已合并到另一客户";
     VersionMismatch = "version_mismatch", 412, "The record was changed by someone else", "数据已被他人修改";
     PayloadTooLarge = "payload_too_large", 413, "Request body too large", "请求体过大";
     UriTooLong = "uri_too_long", 414, "Request URI too long", "请求地址过长";
@@ -124,7 +125,8 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
-    /// For 409: the record that already exists.
+    /// For 409 `duplicate`: the record that already exists; for 410 `merged`: the customer
+    /// it was merged into.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<String>,
     /// For 412: the version the record is at now.
@@ -305,6 +307,11 @@ impl From<ServiceError> for ApiError {
                 detail,
                 existing_id,
             } => ApiError::conflict(Code::Duplicate, detail, existing_id),
+            ServiceError::Merged { survivor_id } => ApiError::conflict(
+                Code::Merged,
+                "this customer was merged; use existing_id",
+                Some(survivor_id),
+            ),
             ServiceError::Conflict(detail) => ApiError::conflict(Code::Conflict, detail, None),
             ServiceError::InvalidTransition(detail) => {
                 ApiError::conflict(Code::InvalidTransition, detail, None)

@@ -12,6 +12,7 @@ pub mod config;
 pub mod consents;
 pub mod customer360;
 pub mod customer_auth;
+pub mod customer_rights;
 pub mod customers;
 pub mod error;
 pub mod events;

@@ -23,6 +23,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::garage::endpoints(),
         crate::tags::endpoints(),
         crate::customer_auth::endpoints(),
+        crate::customer_rights::endpoints(),
     ]
     .concat()
 }

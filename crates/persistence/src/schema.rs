@@ -546,6 +546,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_merges (id) {
+        id -> Text,
+        org_id -> Text,
+        survivor_id -> Text,
+        source_id -> Text,
+        field_choices -> Text,
+        moved -> Text,
+        merged_by -> Text,
+        merged_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -583,4 +596,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_lookups,
     customer_contacts,
     customer_lifecycle_changes,
+    customer_merges,
 );

@@ -151,6 +151,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         customer_lookups,
         customer_contacts,
         customer_lifecycle_changes,
+        customer_merges,
     )
 }
 
@@ -500,6 +501,7 @@ fn assert_keys_are_sound(backend: &str, db: &DbShape) {
     unique("tags", &["org_id", "name"]);
     unique("customer_tags", &["customer_id", "tag_id"]);
     unique("customer_dynamic_tags", &["customer_id", "rule_id"]);
+    unique("customer_merges", &["source_id"]);
     index("customer_activities", &["customer_id", "occurred_at", "id"]);
     index("behavior_events", &["customer_id", "occurred_at", "id"]);
     index("consent_records", &["customer_id", "given_at", "id"]);

@@ -57,6 +57,10 @@ pub enum ServiceError {
         detail: String,
         existing_id: Option<String>,
     },
+    /// The record was merged into another one (a customer merge source): gone, with the
+    /// record that took its place.
+    #[error("merged into {survivor_id}")]
+    Merged { survivor_id: String },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("invalid transition: {0}")]

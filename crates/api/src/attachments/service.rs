@@ -195,13 +195,20 @@ pub fn delete(ctx: &mut Ctx, id: &str) -> ServiceResult<Attachment> {
 /// The sweeper's part, as the system in the attachment's organisation: an attachment whose
 /// owner is gone is deleted like any other, with its audit line.
 pub fn delete_orphan(ctx: &mut Ctx, row: &Attachment) -> ServiceResult<bool> {
+    delete_owned(ctx, row, "owner_gone")
+}
+
+/// Deletes an attachment for a reason of its owner's (`owner_gone`, `customer_erased`),
+/// found by the caller: as [`delete`], audited with the reason; the caller purges the
+/// content after the commit. False when it was no longer stored.
+pub fn delete_owned(ctx: &mut Ctx, row: &Attachment, reason: &str) -> ServiceResult<bool> {
     let by = actor_id(ctx)?;
     if !Attachment::mark_deleted(ctx.conn, &row.org_id, &row.id, &by, ctx.now())? {
         return Ok(false);
     }
     ctx.record(
         Change::new("attachment.deleted", "attachment", &row.id)
-            .detail(serde_json::json!({"reason": "owner_gone", "owner_type": row.owner_type, "owner_id": row.owner_id})),
+            .detail(serde_json::json!({"reason": reason, "owner_type": row.owner_type, "owner_id": row.owner_id})),
     )?;
     Ok(true)
 }

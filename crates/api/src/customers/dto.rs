@@ -14,7 +14,7 @@ use validator::{Validate, ValidationError};
 use super::personal::{self, PersonalData};
 use super::service::{
     BusinessInput, ContactInput, CustomerChanges, CustomerView, DocumentInput, NewCustomer,
-    PhoneEntry, ProfileChanges,
+    PhoneEntry, ProfileChanges, Revealed,
 };
 use crate::http::pagination::Cursor;
 use crate::validate::patch_field;
@@ -30,7 +30,7 @@ string_enum!(GenderSchema = Gender::NAMES);
 string_enum!(StageSchema = LifecycleStage::NAMES);
 string_enum!(DocumentTypeSchema = IdDocumentType::NAMES);
 /// What the list reads as `status`: a customer status, or `all`.
-pub const LIST_STATUSES: [&str; 3] = ["active", "archived", "all"];
+pub const LIST_STATUSES: [&str; 4] = ["active", "archived", "erased", "all"];
 string_enum!(ListStatusSchema = LIST_STATUSES);
 string_enum!(ListSortSchema = CustomerSort::NAMES);
 string_enum!(SourceFilterSchema = SourceChannel::NAMES);
@@ -174,7 +174,7 @@ pub struct CustomerDto {
     pub notes: Option<String>,
     /// PIPL: whether the customer agreed to marketing contact.
     pub marketing_consent: bool,
-    /// `active` or `archived`.
+    /// `active`, `archived` or `erased` (personal data erased on the person's request).
     pub status: String,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -641,7 +641,8 @@ pub struct CustomerListQuery {
     pub owner_id: Option<String>,
     #[param(value_type = Option<UuidText>, inline)]
     pub store_id: Option<String>,
-    /// `active` (default), `archived` or `all`.
+    /// `active` (default), `archived`, `erased` or `all` (merged customers are never
+    /// listed: they live on in the customer they were merged into).
     #[param(value_type = Option<ListStatusSchema>, inline)]
     pub status: Option<String>,
     /// RFC 3339; inclusive.
@@ -728,6 +729,38 @@ pub struct RevealedContact {
     pub address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<RevealedContactPerson>>,
+}
+
+impl From<Revealed> for RevealedContact {
+    fn from(revealed: Revealed) -> Self {
+        let phones = |list: Vec<personal::LabelledPhone>| phones_dto(&list);
+        Self {
+            customer_id: revealed.customer_id,
+            phone: revealed.phone,
+            phones: revealed.phones.map(phones),
+            wechat_openid: revealed.wechat_openid,
+            wechat_unionid: revealed.wechat_unionid,
+            id_card_number: revealed.id_card_number,
+            other_id_documents: revealed.other_id_documents.map(|docs| {
+                docs.into_iter()
+                    .map(|d| IdDocumentDto {
+                        document_type: d.document_type,
+                        number: d.number,
+                    })
+                    .collect()
+            }),
+            address: revealed.address,
+            contacts: revealed.contacts.map(|list| {
+                list.into_iter()
+                    .map(|(id, name, list)| RevealedContactPerson {
+                        id,
+                        name,
+                        phones: phones(list),
+                    })
+                    .collect()
+            }),
+        }
+    }
 }
 
 /// A customer that may be the same person.
@@ -906,9 +939,11 @@ impl PatchCustomer {
 pub fn list_status(value: Option<&str>) -> Result<Option<CustomerStatus>, &'static str> {
     match value.unwrap_or("active") {
         "all" => Ok(None),
+        // Merge sources live on in their survivor: no list shows them.
+        "merged" => Err("status must be active, archived, erased or all"),
         other => other
             .parse()
             .map(Some)
-            .map_err(|_| "status must be active, archived or all"),
+            .map_err(|_| "status must be active, archived, erased or all"),
     }
 }

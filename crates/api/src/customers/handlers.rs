@@ -6,10 +6,8 @@ use autocrm_persistence::models::CustomerSort;
 
 use super::dto::{
     CreateCustomer, CustomerDto, CustomerListQuery, DuplicateCandidateDto, DuplicateList,
-    IdDocumentDto, LabelledPhoneDto, NeedsBody, NeedsDto, PatchCustomer, RevealRequest,
-    RevealedContact, RevealedContactPerson, list_status,
+    NeedsBody, NeedsDto, PatchCustomer, RevealRequest, RevealedContact, list_status,
 };
-use super::personal::LabelledPhone;
 use super::service::{self, CustomerQuery, CustomerView, RevealCommand};
 use crate::error::{ApiError, Code, Problem};
 use crate::http::pagination::{self, Page};
@@ -284,16 +282,6 @@ pub async fn archive_customer(
     ))
 }
 
-fn phones_dto(phones: Vec<LabelledPhone>) -> Vec<LabelledPhoneDto> {
-    phones
-        .into_iter()
-        .map(|p| LabelledPhoneDto {
-            number: p.number,
-            label: p.label,
-        })
-        .collect()
-}
-
 /// Show personal data in clear: phones, WeChat ids, identity documents, address and the
 /// contact persons' phones.
 ///
@@ -334,32 +322,7 @@ pub async fn reveal_customer(
         .await?;
     let mut response = HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(RevealedContact {
-            customer_id: revealed.customer_id,
-            phone: revealed.phone,
-            phones: revealed.phones.map(phones_dto),
-            wechat_openid: revealed.wechat_openid,
-            wechat_unionid: revealed.wechat_unionid,
-            id_card_number: revealed.id_card_number,
-            other_id_documents: revealed.other_id_documents.map(|docs| {
-                docs.into_iter()
-                    .map(|d| IdDocumentDto {
-                        document_type: d.document_type,
-                        number: d.number,
-                    })
-                    .collect()
-            }),
-            address: revealed.address,
-            contacts: revealed.contacts.map(|list| {
-                list.into_iter()
-                    .map(|(id, name, phones)| RevealedContactPerson {
-                        id,
-                        name,
-                        phones: phones_dto(phones),
-                    })
-                    .collect()
-            }),
-        });
+        .json(RevealedContact::from(revealed));
     // Clear personal data: the idempotency layer must not keep this answer.
     response
         .extensions_mut()

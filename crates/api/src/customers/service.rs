@@ -13,8 +13,8 @@ use autocrm_domain::customer::{
 use autocrm_domain::vehicle::{Plate, Vin};
 use autocrm_persistence::db::{is_unique_violation, lock_row, new_id};
 use autocrm_persistence::models::{
-    Customer, CustomerContact, CustomerFilter, CustomerLookup, CustomerSort, KeysetAfter,
-    LifecycleChangeRow, LookupKind, Store, TenantRecord, User, reveals_since,
+    Customer, CustomerContact, CustomerFilter, CustomerLookup, CustomerMerge, CustomerSort,
+    KeysetAfter, LifecycleChangeRow, LookupKind, Store, TenantRecord, User, reveals_since,
 };
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
@@ -744,10 +744,36 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
     Ok(customer)
 }
 
-/// One customer in the caller's scope; `NotFound` for anything else.
+/// One customer in the caller's scope; `NotFound` for anything else, `Merged` (410, with
+/// the survivor) for a customer merged into another.
 pub fn find_visible(ctx: &mut Ctx, id: &str) -> ServiceResult<Customer> {
     let scope = scope(ctx)?;
-    records::find_checked(ctx, id, |c: &Customer| scope.admits(&c.facts()))
+    let customer = records::find_checked(ctx, id, |c: &Customer| scope.admits(&c.facts()))?;
+    refuse_merged(ctx, &customer)?;
+    Ok(customer)
+}
+
+/// A merged customer answers `Merged` with the customer it went into.
+pub fn refuse_merged(ctx: &mut Ctx, customer: &Customer) -> ServiceResult<()> {
+    if customer.status != CustomerStatus::Merged.as_str() {
+        return Ok(());
+    }
+    match CustomerMerge::survivor_of(ctx.conn, ctx.org_id(), &customer.id)? {
+        Some(survivor_id) => Err(ServiceError::Merged { survivor_id }),
+        None => Err(ServiceError::internal(
+            "a merged customer without its merge record",
+        )),
+    }
+}
+
+/// An erased customer's record changes no more.
+fn refuse_erased(customer: &Customer) -> ServiceResult<()> {
+    if customer.status == CustomerStatus::Erased.as_str() {
+        return Err(ServiceError::Conflict(
+            "the customer's personal data was erased; the record changes no more".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A customer with its contacts and lifecycle, as single-record answers show it.
@@ -783,6 +809,8 @@ pub fn update(
         expected,
         |c: &Customer| scope.admits(&c.facts()),
         |ctx, customer| {
+            refuse_merged(ctx, customer)?;
+            refuse_erased(customer)?;
             let reassigning = changes.owner_id.is_some() || changes.store_id.is_some();
             if reassigning && !Permission::CustomersReassign.allows(principal) {
                 return Err(ServiceError::Forbidden);
@@ -875,6 +903,7 @@ pub fn archive(ctx: &mut Ctx, id: &str) -> ServiceResult<Customer> {
     if current.status == archived {
         return Ok(current);
     }
+    refuse_erased(&current)?;
     let customer = records::update(
         ctx,
         id,
@@ -930,19 +959,52 @@ pub fn reveal(ctx: &mut Ctx, id: &str, command: RevealCommand) -> ServiceResult<
             retry_after_secs,
         });
     }
-    let wants = |field: &str| command.fields.as_ref().is_none_or(|f| f.contains(field));
-    let pii = ctx.pii();
-    let data = PersonalData::read(pii, &customer)?;
-    let mut out = Revealed {
-        customer_id: customer.id.clone(),
-        ..Revealed::default()
-    };
+    let out = clear_values(ctx, &customer, command.fields.as_ref())?;
     let mut fields = Vec::new();
     // The audit names the values actually shown (those on file among the ones asked for).
-    let mut shown = |field: &'static str, present: bool| {
+    for (field, present) in [
+        ("phone", out.phone.is_some()),
+        ("phones", out.phones.as_ref().is_some_and(|p| !p.is_empty())),
+        ("wechat_openid", out.wechat_openid.is_some()),
+        ("wechat_unionid", out.wechat_unionid.is_some()),
+        ("id_card_number", out.id_card_number.is_some()),
+        (
+            "other_id_documents",
+            out.other_id_documents
+                .as_ref()
+                .is_some_and(|d| !d.is_empty()),
+        ),
+        ("address", out.address.is_some()),
+        (
+            "contacts",
+            out.contacts.as_ref().is_some_and(|c| !c.is_empty()),
+        ),
+    ] {
         if present {
             fields.push(field);
         }
+    }
+    let mut detail = serde_json::json!({ "fields": fields });
+    if let Some(reason) = command.reason {
+        detail["reason"] = serde_json::Value::String(reason);
+    }
+    ctx.record(Change::new(REVEAL_ACTION, "customer", &customer.id).detail(detail))?;
+    Ok(out)
+}
+
+/// The clear personal values of a customer (those in `fields`, every one when `None`):
+/// what a reveal shows and a personal-data export holds. The caller audits.
+pub fn clear_values(
+    ctx: &mut Ctx,
+    customer: &Customer,
+    fields: Option<&BTreeSet<String>>,
+) -> ServiceResult<Revealed> {
+    let wants = |field: &str| fields.is_none_or(|f| f.contains(field));
+    let pii = ctx.pii();
+    let data = PersonalData::read(pii, customer)?;
+    let mut out = Revealed {
+        customer_id: customer.id.clone(),
+        ..Revealed::default()
     };
     if wants("phone") {
         out.phone = customer
@@ -950,31 +1012,24 @@ pub fn reveal(ctx: &mut Ctx, id: &str, command: RevealCommand) -> ServiceResult<
             .as_deref()
             .map(|c| pii.decrypt(c))
             .transpose()?;
-        shown("phone", out.phone.is_some());
     }
     if wants("phones") {
-        shown("phones", !data.phones.is_empty());
         out.phones = Some(data.phones.clone());
     }
     if wants("wechat_openid") {
         out.wechat_openid = data.wechat_openid.clone();
-        shown("wechat_openid", out.wechat_openid.is_some());
     }
     if wants("wechat_unionid") {
         out.wechat_unionid = data.wechat_unionid.clone();
-        shown("wechat_unionid", out.wechat_unionid.is_some());
     }
     if wants("id_card_number") {
         out.id_card_number = data.id_card_number.clone();
-        shown("id_card_number", out.id_card_number.is_some());
     }
     if wants("other_id_documents") {
-        shown("other_id_documents", !data.other_id_documents.is_empty());
         out.other_id_documents = Some(data.other_id_documents.clone());
     }
     if wants("address") {
         out.address = data.address.clone();
-        shown("address", out.address.is_some());
     }
     if wants("contacts") {
         let mut contacts = Vec::new();
@@ -982,14 +1037,8 @@ pub fn reveal(ctx: &mut Ctx, id: &str, command: RevealCommand) -> ServiceResult<
             let phones = personal::read_phones(pii, c.phones_ciphertext.as_deref())?;
             contacts.push((c.id, c.name, phones));
         }
-        shown("contacts", !contacts.is_empty());
         out.contacts = Some(contacts);
     }
-    let mut detail = serde_json::json!({ "fields": fields });
-    if let Some(reason) = command.reason {
-        detail["reason"] = serde_json::Value::String(reason);
-    }
-    ctx.record(Change::new(REVEAL_ACTION, "customer", &customer.id).detail(detail))?;
     Ok(out)
 }
 
@@ -1078,7 +1127,11 @@ pub fn duplicates(
             candidates.insert(other_id, other);
         }
     }
-    candidates.retain(|_, c| scope.admits(&c.facts()));
+    let active = [
+        CustomerStatus::Active.as_str(),
+        CustomerStatus::Archived.as_str(),
+    ];
+    candidates.retain(|_, c| scope.admits(&c.facts()) && active.contains(&c.status.as_str()));
     let mut facts = BTreeMap::new();
     for (other_id, other) in &candidates {
         let lookups = CustomerLookup::of_customer(ctx.conn, other_id)?;

@@ -187,6 +187,39 @@ pub struct ConsentChanged {
     pub marketing_consent: bool,
 }
 
+/// Duplicate customers were merged into one: the sources' records (activities, behaviour
+/// events, consents, vehicles, tags, contacts, financing applications, attachments, ...) now
+/// belong to the survivor, and the sources answer 410 `merged` with the survivor's id.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "survivor_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "source_ids": ["0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a71"],
+    "moved": {"customer_activities": 12, "behavior_events": 48, "consent_records": 2,
+              "customer_vehicles": 1, "customer_tags": 1, "financing_applications": 1,
+              "attachments": 3, "customer_contacts": 0, "customer_lifecycle_changes": 2,
+              "device_links": 1, "customers.referrer_id": 0},
+    "changed_fields": ["email", "birthday"], "version": 5
+}))]
+pub struct CustomerMerged {
+    pub survivor_id: String,
+    pub source_ids: Vec<String>,
+    /// Rows moved to the survivor, per table (`customers.referrer_id`: customers referred
+    /// by a source, now by the survivor).
+    pub moved: std::collections::BTreeMap<String, i64>,
+    /// The survivor's profile fields the merge changed (names only).
+    pub changed_fields: Vec<String>,
+    /// The survivor's version after the merge.
+    pub version: i64,
+}
+
+/// A customer's personal data was erased for good on the person's request (PIPL): the
+/// record stays, anonymised (`已删除客户`), with its non-personal history and amounts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70"}))]
+pub struct CustomerErased {
+    pub customer_id: String,
+}
+
 macro_rules! catalogue {
     ($($payload:ident = $name:literal, $summary:literal;)+) => {
         $(
@@ -224,6 +257,8 @@ catalogue! {
     WebhookTest = "webhook.test", "A test sent to one subscription on request";
     ActivityCreated = "activity.created", "An activity with a customer was recorded (call, visit, test drive, …)";
     ConsentChanged = "consent.changed", "A customer granted or withdrew a consent";
+    CustomerMerged = "customer.merged", "Duplicate customers were merged into one (the survivor)";
+    CustomerErased = "customer.erased", "A customer's personal data was erased on the person's request (PIPL)";
 }
 
 /// Whether `event_type` is in the catalogue.

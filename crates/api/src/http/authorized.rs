@@ -48,6 +48,8 @@ pub mod perm {
         CustomersReassign,
         CustomersArchive,
         CustomersReveal,
+        CustomersMerge,
+        CustomersDataRights,
         FinancingCalculate,
         FinanceProductsRead,
         FinanceProductsWrite,

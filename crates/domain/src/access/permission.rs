@@ -62,6 +62,12 @@ matrix! {
         [Admin, GeneralManager, SalesManager];
     /// Archiving takes a customer out of daily work: managers only.
     CustomersArchive = "customers_archive", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
+    /// Merging duplicate customers into one: managers (their own store's customers), the
+    /// general manager and admins.
+    CustomersMerge = "customers_merge", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
+    /// The person's rights under PIPL: the export of all personal data held on a customer,
+    /// and its irreversible erasure.
+    CustomersDataRights = "customers_data_rights", MachineAccess::Never, [Admin, GeneralManager];
     /// Seeing personal data in clear, which is audited.
     CustomersReveal = "customers_reveal", MachineAccess::Never,
         [Admin, GeneralManager, SalesManager, SalesConsultant];

@@ -31,6 +31,10 @@ crate::text_enum! {
         ReferrerId = "referrer_id",
         RegisteredName = "registered_name",
         CreditCode = "credit_code",
+        OwnerId = "owner_id",
+        StoreId = "store_id",
+        /// The stated needs, as one value (their JSON).
+        Needs = "needs",
     }
 }
 

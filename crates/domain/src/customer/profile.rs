@@ -38,10 +38,14 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
-    /// Whether a customer is in daily work or archived (kept for history).
+    /// Whether a customer is in daily work or archived (kept for history); merged into
+    /// another record (the merge source, which answers 410 with the survivor), or erased
+    /// (anonymised for good on the person's request; the row stays so that references hold).
     pub enum CustomerStatus {
         Active = "active",
         Archived = "archived",
+        Merged = "merged",
+        Erased = "erased",
     }
 }
 

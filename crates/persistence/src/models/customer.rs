@@ -297,8 +297,10 @@ impl Customer {
         if let Some(store) = &filter.store_id {
             query = query.filter(c::store_id.eq(store.clone()));
         }
-        if let Some(status) = &filter.status {
-            query = query.filter(c::status.eq(status.clone()));
+        match &filter.status {
+            Some(status) => query = query.filter(c::status.eq(status.clone())),
+            // Every status but merge sources, which live on in their survivor.
+            None => query = query.filter(c::status.ne("merged")),
         }
         if let Some(kind) = &filter.kind {
             query = query.filter(c::kind.eq(kind.clone()));

@@ -8,6 +8,7 @@ mod behavior;
 mod consent;
 mod customer;
 mod customer_profile;
+mod customer_rights;
 mod customer_sign_in;
 mod delivery;
 mod financing;
@@ -35,6 +36,11 @@ pub use consent::ConsentRow;
 pub use customer::{Customer, CustomerFilter, CustomerSort};
 pub use customer_profile::{
     CustomerContact, CustomerLookup, LifecycleChangeRow, LookupKind, reveals_since,
+};
+pub use customer_rights::{
+    CustomerMerge, PayloadTable, RelatedCounts, applications_of, count_related,
+    delete_sign_in_codes, devices_of, erase_related, event_payloads, forget_stored_answers,
+    live_attachments_of, move_related, set_event_payload,
 };
 pub use customer_sign_in::{SignInCode, WechatMiniProgram};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
