@@ -535,6 +535,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_imports (id) {
+        id -> Text,
+        org_id -> Text,
+        created_by -> Text,
+        store_id -> Nullable<Text>,
+        status -> Text,
+        encoding -> Text,
+        total_rows -> BigInt,
+        valid_rows -> BigInt,
+        processed_rows -> BigInt,
+        created_count -> BigInt,
+        skipped_count -> BigInt,
+        failed_count -> BigInt,
+        report -> Text,
+        pending_rows -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     customer_sign_in_codes,
     organizations,
@@ -571,4 +593,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_lookups,
     customer_contacts,
     customer_lifecycle_changes,
+    customer_imports,
 );

@@ -149,6 +149,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         customer_lookups,
         customer_contacts,
         customer_lifecycle_changes,
+        customer_imports,
     )
 }
 
