@@ -6,6 +6,7 @@ mod attachments;
 mod audit_log;
 mod auth;
 mod customer_auth;
+mod customer_import_export;
 mod customer_profile;
 mod customer_timeline;
 mod customers;

@@ -11,6 +11,7 @@ pub mod behavior;
 pub mod config;
 pub mod consents;
 pub mod customer_auth;
+pub mod customer_transfer;
 pub mod customers;
 pub mod error;
 pub mod events;

@@ -9,6 +9,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::account::endpoints(),
         crate::organization::endpoints(),
         crate::customers::endpoints(),
+        crate::customer_transfer::endpoints(),
         crate::financing::endpoints(),
         crate::attachments::endpoints(),
         crate::audit::endpoints(),
