@@ -10,6 +10,7 @@ use super::export;
 use super::import;
 use super::reading::{self, MAX_FILE_BYTES};
 use crate::app::{FieldError, ServiceError};
+use crate::attachments::dto::Binary;
 use crate::customers::dto::CustomerListQuery;
 use crate::customers::handlers::list_query;
 use crate::error::{ApiError, Code, Problem};
@@ -74,9 +75,10 @@ async fn read_file(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
 #[utoipa::path(
     post, path = "/api/v1/customers/imports", tag = "customers",
     params(ImportQuery),
-    request_body(content = String, content_type = "text/csv",
-        description = "The CSV file: a header row, then one customer per row",
-        example = "姓名,手机,城市,来源,备注\n张伟,13812345678,上海,汽车之家,周末来店试驾\n"),
+    request_body(
+        description = "The CSV file: a header row, then one customer per row, e.g. `姓名,手机,城市,来源,备注` / `张伟,13812345678,上海,汽车之家,周末来店试驾`",
+        content((Binary = "text/csv", example = json!("姓名,手机,城市,来源,备注\n张伟,13812345678,上海,汽车之家,周末来店试驾\n")))
+    ),
     responses(
         (status = 200, description = "Dry run: the report of every row; nothing written", body = CustomerImportDto),
         (status = 202, description = "The import is queued; `Location` is its resource", body = CustomerImportDto,
