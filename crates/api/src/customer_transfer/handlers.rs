@@ -13,6 +13,7 @@ use crate::app::{FieldError, ServiceError};
 use crate::attachments::dto::Binary;
 use crate::customers::dto::CustomerListQuery;
 use crate::customers::handlers::list_query;
+use crate::customers::service::CustomerQuery;
 use crate::error::{ApiError, Code, Problem};
 use crate::http::csv_download::{self, cell};
 use crate::http::{Authorized, PathId, pagination, perm};
@@ -140,6 +141,14 @@ pub async fn get_import(
     Ok(HttpResponse::Ok().json(CustomerImportDto::from(found)))
 }
 
+/// The list's query read page by page, and its filters as the audit log keeps them.
+fn export_query(query: CustomerListQuery) -> Result<(CustomerQuery, serde_json::Value), ApiError> {
+    let (mut query, _) = list_query(query)?;
+    query.limit = export::PAGE;
+    let about = export::described(&query);
+    Ok((query, about))
+}
+
 /// Export the customer list as CSV, streamed.
 ///
 /// The list's filters and sort (`limit` is ignored: every matching customer is exported;
@@ -158,9 +167,7 @@ pub async fn export_customers_csv(
     caller: Authorized<perm::CustomersExport>,
     query: web::Query<CustomerListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (mut query, _) = list_query(query.into_inner())?;
-    query.limit = export::PAGE;
-    let about = export::described(&query);
+    let (query, about) = export_query(query.into_inner())?;
     let counted = query.clone();
     let rows = caller
         .read(move |ctx| export::count(ctx, counted))
@@ -216,9 +223,7 @@ pub async fn export_customers_xlsx(
     caller: Authorized<perm::CustomersExport>,
     query: web::Query<CustomerListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (mut query, _) = list_query(query.into_inner())?;
-    query.limit = export::PAGE;
-    let about = export::described(&query);
+    let (query, about) = export_query(query.into_inner())?;
     let rows = caller
         .read(move |ctx| {
             let mut all = Vec::new();
