@@ -506,3 +506,40 @@ async fn the_xlsx_export_is_a_workbook_and_audited() {
         (&json!("xlsx"), &json!(2))
     );
 }
+
+#[tokio::test]
+async fn a_row_that_fails_in_the_job_writes_nothing_and_the_rest_is_imported() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let file = "姓名,手机\n周杰,13500000005\n吴昊,13500000006\n"
+        .as_bytes()
+        .to_vec();
+    let res = import(&app, &admin, &[], file).await;
+    assert_eq!(res.status(), 202);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    // Between the check and the job, someone creates the first row's customer.
+    let first = app
+        .create_customer(
+            &admin,
+            &json!({"name": "周杰", "phone": "+86 135-0000-0005"}),
+        )
+        .await;
+    app.run_jobs().await;
+    let done: Value = app.get(&location, &admin).await.json().await.unwrap();
+    assert_eq!(done["status"], "done");
+    assert_eq!(statuses(&done), ["2:duplicate", "3:created"]);
+    assert_eq!(done["rows"][0]["existing_id"], first["id"]);
+    assert_eq!(
+        (
+            done["processed_rows"].as_i64(),
+            done["created"].as_i64(),
+            done["failed"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(app.customer_count().await, 2);
+    // A job that runs again changes nothing.
+    app.clock.advance(chrono::TimeDelta::minutes(1));
+    app.run_jobs().await;
+    assert_eq!(app.customer_count().await, 2);
+}
