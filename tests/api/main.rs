@@ -7,6 +7,7 @@ mod audit_log;
 mod auth;
 mod customer_360;
 mod customer_auth;
+mod customer_import_export;
 mod customer_profile;
 mod customer_rights;
 mod customer_search;

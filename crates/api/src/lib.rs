@@ -13,6 +13,7 @@ pub mod consents;
 pub mod customer360;
 pub mod customer_auth;
 pub mod customer_rights;
+pub mod customer_transfer;
 pub mod customers;
 pub mod error;
 pub mod events;

@@ -10,6 +10,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::organization::endpoints(),
         crate::customers::endpoints(),
         crate::customer360::endpoints(),
+        crate::customer_transfer::endpoints(),
         crate::financing::endpoints(),
         crate::attachments::endpoints(),
         crate::audit::endpoints(),

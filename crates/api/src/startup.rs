@@ -112,6 +112,7 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             Arc::new(SweepOrphans),
             Arc::new(Relay),
             Arc::new(Deliver),
+            Arc::new(crate::customer_transfer::import::ImportCustomers),
         ],
         vec![
             crate::jobs::housekeeping::Housekeeping::every_hour(),

@@ -559,6 +559,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_imports (id) {
+        id -> Text,
+        org_id -> Text,
+        created_by -> Text,
+        store_id -> Nullable<Text>,
+        status -> Text,
+        encoding -> Text,
+        total_rows -> BigInt,
+        valid_rows -> BigInt,
+        processed_rows -> BigInt,
+        created_count -> BigInt,
+        skipped_count -> BigInt,
+        failed_count -> BigInt,
+        report -> Text,
+        pending_rows -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -597,4 +619,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_contacts,
     customer_lifecycle_changes,
     customer_merges,
+    customer_imports,
 );

@@ -152,6 +152,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         customer_contacts,
         customer_lifecycle_changes,
         customer_merges,
+        customer_imports,
     )
 }
 

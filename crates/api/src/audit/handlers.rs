@@ -1,10 +1,7 @@
 //! `/api/v1/audit-log`: read and export the organisation's audit log. There is no endpoint
 //! that changes or deletes an entry.
 
-use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
-use futures_util::stream;
 
 use super::dto::{
     AuditEntryDto, AuditFilterQuery, AuditPageQuery, CSV_HEADER, csv_record, described,
@@ -12,7 +9,7 @@ use super::dto::{
 use super::service::{self, AuditLine};
 use crate::error::ApiError;
 use crate::http::pagination::{self, Page};
-use crate::http::{Authorized, perm};
+use crate::http::{Authorized, csv_download, perm};
 
 /// The keyset order of the log: newest first.
 const SORT: &str = "-id";
@@ -49,27 +46,6 @@ pub async fn list_audit_log(
     )))
 }
 
-fn csv_chunk(lines: &[AuditLine], header: bool) -> Result<Bytes, ApiError> {
-    let mut out = Vec::new();
-    if header {
-        // A byte-order mark, so that Excel reads the UTF-8 (Chinese names) as UTF-8.
-        out.extend_from_slice("\u{feff}".as_bytes());
-    }
-    let mut writer = csv::Writer::from_writer(out);
-    if header {
-        writer
-            .write_record(CSV_HEADER)
-            .map_err(ApiError::internal)?;
-    }
-    for line in lines {
-        writer
-            .write_record(csv_record(line))
-            .map_err(ApiError::internal)?;
-    }
-    let out = writer.into_inner().map_err(ApiError::internal)?;
-    Ok(Bytes::from(out))
-}
-
 /// Export the audit log as CSV.
 ///
 /// The same filters as the list, newest first, streamed (any size): UTF-8 with a byte-order
@@ -98,12 +74,9 @@ pub async fn export_audit_log(
     let today = app.clock.now().format("%Y%m%d");
     // Each page is its own read; the keyset (older than the last id seen) keeps the pages
     // consistent while new entries are written.
-    let pages = stream::try_unfold(Some((filter, true)), move |state| {
+    let pages = csv_download::pages(&CSV_HEADER, filter, move |mut filter| {
         let (app, actor, request) = (app.clone(), actor.clone(), request.clone());
         async move {
-            let Some((mut filter, first)) = state else {
-                return Ok(None);
-            };
             filter.limit = EXPORT_PAGE;
             let page_filter = filter.clone();
             let lines = app
@@ -113,22 +86,18 @@ pub async fn export_audit_log(
             let last = (lines.len() as i64 == EXPORT_PAGE)
                 .then(|| lines.last().map(|l| l.entry.id.clone()))
                 .flatten();
-            let chunk = csv_chunk(&lines, first)?;
+            let rows: Vec<_> = lines.iter().map(csv_record).collect();
             let next = last.map(|id| {
                 filter.before_id = Some(id);
-                (filter, false)
+                filter
             });
-            Ok::<_, ApiError>(Some((chunk, next)))
+            Ok((rows, next))
         }
     });
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"audit-log-{today}.csv\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(pages))
+    Ok(
+        csv_download::download("text/csv; charset=utf-8", &format!("audit-log-{today}.csv"))
+            .streaming(pages),
+    )
 }
 
 crate::endpoints![list_audit_log, export_audit_log];

@@ -71,7 +71,23 @@ pub async fn list_customers(
     caller: Authorized<perm::CustomersRead>,
     query: web::Query<CustomerListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner();
+    let (query, limit) = list_query(query.into_inner())?;
+    let sort = query.sort;
+    let rows = caller
+        .read(move |ctx| service::list(ctx, query))
+        .await?
+        .ok_or_else(pagination::invalid_cursor)?;
+    Ok(HttpResponse::Ok().json(pagination::page(
+        rows,
+        limit,
+        |c| pagination::encode_cursor(sort.as_str(), &c.keyset(sort)),
+        CustomerDto::from,
+    )))
+}
+
+/// The list's query as the service takes it, and the page size: 400 for a malformed
+/// parameter. The export reads the same query (same filters, same scope).
+pub fn list_query(q: CustomerListQuery) -> Result<(CustomerQuery, i64), ApiError> {
     let bad = |m: &str| ApiError::bad_request(Code::InvalidQuery, m.to_owned());
     let limit = pagination::limit(q.limit)?;
     let sort: CustomerSort = match q.sort.as_deref() {
@@ -134,16 +150,7 @@ pub async fn list_customers(
         after,
         limit: limit + 1,
     };
-    let rows = caller
-        .read(move |ctx| service::list(ctx, query))
-        .await?
-        .ok_or_else(pagination::invalid_cursor)?;
-    Ok(HttpResponse::Ok().json(pagination::page(
-        rows,
-        limit,
-        |c| pagination::encode_cursor(sort.as_str(), &c.keyset(sort)),
-        CustomerDto::from,
-    )))
+    Ok((query, limit))
 }
 
 /// Get one customer (404 outside the caller's scope), with its contact persons and the

@@ -119,6 +119,7 @@ pub struct CustomerView {
 }
 
 /// A page request of the customer list, in the caller's scope.
+#[derive(Debug, Clone)]
 pub struct CustomerQuery {
     /// A full phone, four digits (last four of a phone), or a name / email text.
     pub text: Option<String>,
@@ -685,7 +686,15 @@ fn write_related(
     Ok(())
 }
 
-pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
+/// A new customer's row, checked as `create` checks it (placement, assignment, profile
+/// rules, values already on file), with what is left to write once it is inserted.
+struct Prepared {
+    customer: Customer,
+    applied: Applied,
+    contacts: Option<Vec<ContactInput>>,
+}
+
+fn prepare(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Prepared> {
     let (owner_id, store_id) = placement(ctx, new.owner_id, new.store_id)?;
     check_assignment(ctx, owner_id.as_deref(), store_id.as_deref())?;
     let at = ctx.now();
@@ -726,6 +735,25 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
     if let Some(values) = &applied.lookups {
         check_values_are_free(ctx, values, &customer.id)?;
     }
+    Ok(Prepared {
+        customer,
+        applied,
+        contacts: new.profile.contacts,
+    })
+}
+
+/// Checks a new customer exactly as [`create`] would, and writes nothing: an import's
+/// validation (and its dry run) runs this on every row.
+pub fn check_new(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<()> {
+    prepare(ctx, new).map(drop)
+}
+
+pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
+    let Prepared {
+        customer,
+        applied,
+        contacts,
+    } = prepare(ctx, new)?;
     customer.insert(ctx.conn).map_err(|e| {
         // A concurrent create with the same phone won the race.
         if is_unique_violation(&e) {
@@ -734,7 +762,7 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
             e.into()
         }
     })?;
-    write_related(ctx, &customer, &applied, new.profile.contacts.as_ref())?;
+    write_related(ctx, &customer, &applied, contacts.as_ref())?;
     ctx.record(
         Change::new("customer.created", "customer", &customer.id).event(created_event(&customer)),
     )?;

@@ -47,6 +47,8 @@ pub mod perm {
         CustomersWrite,
         CustomersReassign,
         CustomersArchive,
+        CustomersImport,
+        CustomersExport,
         CustomersReveal,
         CustomersMerge,
         CustomersDataRights,

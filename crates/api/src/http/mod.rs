@@ -3,6 +3,7 @@
 
 pub mod authenticate;
 pub mod authorized;
+pub mod csv_download;
 pub mod endpoint;
 pub mod extract;
 pub mod idempotency;

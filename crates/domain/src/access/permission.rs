@@ -68,6 +68,12 @@ matrix! {
     /// The person's rights under PIPL: the export of all personal data held on a customer,
     /// and its irreversible erasure.
     CustomersDataRights = "customers_data_rights", MachineAccess::Never, [Admin, GeneralManager];
+    /// Importing customers from a CSV file (managers import into their own store).
+    CustomersImport = "customers_import", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
+    /// Exporting a filtered customer list as CSV or XLSX (masked values, audited): managers
+    /// only, each within their data scope; a bulk copy of the customer base is a manager's
+    /// decision, not a consultant's.
+    CustomersExport = "customers_export", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
     /// Seeing personal data in clear, which is audited.
     CustomersReveal = "customers_reveal", MachineAccess::Never,
         [Admin, GeneralManager, SalesManager, SalesConsultant];

@@ -7,6 +7,7 @@ mod audit;
 mod behavior;
 mod consent;
 mod customer;
+mod customer_import;
 mod customer_profile;
 mod customer_rights;
 mod customer_sign_in;
@@ -34,6 +35,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use behavior::{BehaviorEventRow, DeviceLink};
 pub use consent::ConsentRow;
 pub use customer::{Customer, CustomerFilter, CustomerSort};
+pub use customer_import::{CustomerImport, ImportStatus};
 pub use customer_profile::{
     CustomerContact, CustomerLookup, LifecycleChangeRow, LookupKind, reveals_since,
 };

@@ -117,6 +117,37 @@ impl Tag {
         in_scope!(query, scope).load(conn)
     }
 
+    /// The tag names, manual and dynamic, of these customers: (customer id, name), sorted
+    /// by name (for lists and exports, one query per page).
+    pub fn names_of_customers(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_ids: &[String],
+    ) -> QueryResult<Vec<(String, String)>> {
+        if customer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut names: Vec<(String, String)> = customer_tags::table
+            .inner_join(tags::table.on(tags::id.eq(customer_tags::tag_id)))
+            .filter(customer_tags::org_id.eq(org_id))
+            .filter(customer_tags::customer_id.eq_any(customer_ids))
+            .select((customer_tags::customer_id, tags::name))
+            .load(conn)?;
+        names.extend(
+            customer_dynamic_tags::table
+                .filter(customer_dynamic_tags::org_id.eq(org_id))
+                .filter(customer_dynamic_tags::customer_id.eq_any(customer_ids))
+                .select((
+                    customer_dynamic_tags::customer_id,
+                    customer_dynamic_tags::name,
+                ))
+                .load::<(String, String)>(conn)?,
+        );
+        names.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        names.dedup();
+        Ok(names)
+    }
+
     /// The manual tags of one customer.
     pub fn of_customer(
         conn: &mut DbConn,
