@@ -1,4 +1,5 @@
 use autocrm_domain::access::{CustomerFacts, CustomerScope};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::KeysetAfter;
@@ -331,16 +332,21 @@ impl Customer {
                 } else {
                     Vec::new()
                 };
-                query = query.filter(
-                    lower(c::name)
-                        .like(lower(pattern.clone()))
-                        .escape('\\')
-                        .or(lower_nullable(c::email)
-                            .like(lower_nullable(pattern))
-                            .escape('\\'))
-                        .or(c::phone_blind_index.eq_any(indexes.clone()))
-                        .or(c::id.eq_any(owners)),
-                );
+                let others = lower_nullable(c::email)
+                    .like(lower_nullable(pattern.clone()))
+                    .escape('\\')
+                    .or(c::phone_blind_index.eq_any(indexes.clone()))
+                    .or(c::id.eq_any(owners));
+                query = if text
+                    .chars()
+                    .any(|ch| ch.is_lowercase() || ch.is_uppercase())
+                {
+                    query.filter(lower(c::name).like(lower(pattern)).escape('\\').or(others))
+                } else {
+                    // Nothing to fold (Chinese, digits): the name as stored matches the same
+                    // rows, costs less per row, and PostgreSQL's trigram index on it serves.
+                    query.filter(c::name.like(pattern).escape('\\').or(others))
+                };
             }
             None if !indexes.is_empty() => {
                 // Any phone: the primary one's own column, or the lookups of every phone.
@@ -457,6 +463,20 @@ impl Customer {
                 }
             }
         };
+        if filter.text.is_some() && matches!(conn, DbConn::Postgres(_)) {
+            // How to find a text depends on the text: a rare one through the trigram
+            // indexes, a common one by walking the customers in order. A cached generic
+            // plan would pick one way for all (after five short texts, the walk, which reads
+            // a million rows for a rare name), and a parallel walk costs more than it saves
+            // here; so this statement is planned for its own text, in one process.
+            return conn.transaction(|conn| {
+                conn.batch_execute(
+                    "SET LOCAL plan_cache_mode = force_custom_plan; \
+                     SET LOCAL max_parallel_workers_per_gather = 0",
+                )?;
+                crate::db::first_rows(conn, query, filter.limit).map(Some)
+            });
+        }
         crate::db::first_rows(conn, query, filter.limit).map(Some)
     }
 }
