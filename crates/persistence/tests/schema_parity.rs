@@ -3,8 +3,9 @@
 //! Always: `schema.rs` against a migrated SQLite database (tables, columns, nullability, type
 //! family), and SQLite's own keys and indexes. With `AUTOCRM_TEST_POSTGRES_URL` set, also
 //! `schema.rs` against PostgreSQL and SQLite against PostgreSQL, including primary keys, unique
-//! constraints, indexes and foreign keys. Expression indexes are PostgreSQL's own search aids
-//! (trigram indexes for name search, which SQLite has no counterpart for) and are left out.
+//! constraints, indexes and foreign keys. Only PostgreSQL's B-tree indexes on plain columns are
+//! compared: its GIN and expression indexes (trigram indexes for name search) have no SQLite
+//! counterpart.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -350,8 +351,10 @@ fn postgres_shape(conn: &mut diesel::PgConnection) -> DbShape {
                     ORDER BY k.ord), ',') AS columns \
          FROM pg_index ix \
          JOIN pg_class t ON t.oid = ix.indrelid \
+         JOIN pg_class i ON i.oid = ix.indexrelid \
+         JOIN pg_am am ON am.oid = i.relam \
          JOIN pg_namespace n ON n.oid = t.relnamespace \
-         WHERE n.nspname = 'public' \
+         WHERE n.nspname = 'public' AND am.amname = 'btree' \
            AND NOT (0 = ANY(ix.indkey::int2[]))",
     )
     .load(conn)
