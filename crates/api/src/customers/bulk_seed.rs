@@ -169,7 +169,7 @@ fn name_of(n: usize) -> String {
     let mixed = n.wrapping_mul(2_654_435_761) >> 7;
     let surname = SURNAMES[mixed % SURNAMES.len()];
     let first = GIVEN[(mixed / 31) % GIVEN.len()];
-    if mixed % 5 == 0 {
+    if mixed.is_multiple_of(5) {
         format!("{surname}{first}")
     } else {
         let second = GIVEN[(mixed / 1_301) % GIVEN.len()];

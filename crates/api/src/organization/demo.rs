@@ -261,7 +261,7 @@ pub(crate) fn demo_customer(
         org_id: org_id.to_owned(),
         store_id: owner.store_id.clone(),
         owner_id: Some(owner.id.clone()),
-        kind: if i % 17 == 0 {
+        kind: if i.is_multiple_of(17) {
             "business".into()
         } else {
             "individual".into()
@@ -270,11 +270,13 @@ pub(crate) fn demo_customer(
         phone_ciphertext: None,
         phone_blind_index: None,
         phone_masked: None,
-        email: (i % 3 == 0).then(|| format!("customer{i}@example.cn")),
+        email: i
+            .is_multiple_of(3)
+            .then(|| format!("customer{i}@example.cn")),
         city,
         source_channel: Some(source.into()),
         notes: None,
-        marketing_consent: i % 2 == 0,
+        marketing_consent: i.is_multiple_of(2),
         status: "active".into(),
         version: 1,
         created_at: created,
