@@ -87,16 +87,14 @@ pub fn seed(
             "the demo organisation has no active consultant",
         ));
     }
-    let cities: Vec<Option<String>> = consultants
-        .iter()
-        .map(|u| {
-            let store = u.store_id.as_deref()?;
-            Store::find(conn, &org.id, store)
-                .ok()
-                .flatten()
-                .map(|s| s.city)
-        })
-        .collect();
+    let mut cities: Vec<Option<String>> = Vec::with_capacity(consultants.len());
+    for user in &consultants {
+        let store = match user.store_id.as_deref() {
+            Some(id) => Store::find(conn, &org.id, id)?,
+            None => None,
+        };
+        cities.push(store.map(|s| s.city));
+    }
     let offset = Customer::count_in_org(conn, &org.id)? as usize;
     let batch = request.batch.clamp(1, 10_000);
     let mut timeline_customer = None;
