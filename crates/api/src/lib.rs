@@ -20,6 +20,7 @@ pub mod events;
 pub mod financing;
 pub mod garage;
 pub mod http;
+pub mod inventory;
 pub mod jobs;
 pub mod notifications;
 pub mod openapi;

@@ -9,6 +9,10 @@ crate::text_enum! {
         LeadAssigned = "lead.assigned",
         /// A vehicle reservation of the recipient's customer was cancelled.
         ReservationCancelled = "reservation.cancelled",
+        /// A stock or aging rule fired (库存预警, 库龄预警) for a role the recipient holds.
+        InventoryAlert = "inventory.alert",
+        /// A transfer of a car to or from the recipient's store moved on.
+        TransferUpdated = "transfer.updated",
         /// A financing application the recipient opened changed status.
         FinancingStatusChanged = "financing.status_changed",
         /// A message from the system or an administrator.

@@ -581,6 +581,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    vehicles (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        vin -> Text,
+        vin_override_reason -> Nullable<Text>,
+        stock_number -> Nullable<Text>,
+        condition -> Text,
+        brand -> Text,
+        brand_key -> Text,
+        model -> Text,
+        model_key -> Text,
+        model_year -> Nullable<Integer>,
+        body_type -> Nullable<Text>,
+        energy_type -> Nullable<Text>,
+        transmission -> Nullable<Text>,
+        colour -> Nullable<Text>,
+        colour_family -> Nullable<Text>,
+        seats -> Nullable<Integer>,
+        mileage_km -> BigInt,
+        first_registration_date -> Nullable<Text>,
+        age_from -> Nullable<Text>,
+        asking_price_cents -> BigInt,
+        status -> Text,
+        in_stock_since -> Nullable<Text>,
+        sold_at -> Nullable<Timestamp>,
+        sold_price_cents -> Nullable<BigInt>,
+        features -> Text,
+        specs -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vehicle_costs (vehicle_id) {
+        vehicle_id -> Text,
+        org_id -> Text,
+        acquisition_cost_cents -> Nullable<BigInt>,
+        floor_price_cents -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -620,4 +666,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_lifecycle_changes,
     customer_merges,
     customer_imports,
+    vehicles,
+    vehicle_costs,
 );

@@ -154,6 +154,8 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         customer_lifecycle_changes,
         customer_merges,
         customer_imports,
+        vehicles,
+        vehicle_costs,
     )
 }
 

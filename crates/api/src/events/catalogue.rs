@@ -220,6 +220,57 @@ pub struct CustomerErased {
     pub customer_id: String,
 }
 
+/// A car was added to inventory (by hand, by ERP upsert or bulk sync). Never carries the
+/// acquisition cost or floor price.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+    "stock_number": "SZ-2026-0412", "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "condition": "used", "brand": "比亚迪", "model": "汉", "model_year": 2023,
+    "asking_price_cents": 15980000, "status": "in_stock"
+}))]
+pub struct VehicleCreated {
+    pub vehicle_id: String,
+    pub vin: String,
+    pub stock_number: Option<String>,
+    pub store_id: Option<String>,
+    /// new or used.
+    pub condition: String,
+    pub brand: String,
+    pub model: String,
+    pub model_year: Option<i32>,
+    pub asking_price_cents: i64,
+    pub status: String,
+}
+
+/// A car's asking price changed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+    "old_price_cents": 15980000, "new_price_cents": 15580000
+}))]
+pub struct VehiclePriceChanged {
+    pub vehicle_id: String,
+    pub vin: String,
+    pub old_price_cents: i64,
+    pub new_price_cents: i64,
+}
+
+/// A car's status changed (in_transit, in_stock, reserved, sold, transferred_out), by hand,
+/// by ERP sync, by a reservation or a transfer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+    "old_status": "in_stock", "new_status": "sold", "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60"
+}))]
+pub struct VehicleStatusChanged {
+    pub vehicle_id: String,
+    pub vin: String,
+    pub old_status: String,
+    pub new_status: String,
+    pub store_id: Option<String>,
+}
+
 macro_rules! catalogue {
     ($($payload:ident = $name:literal, $summary:literal;)+) => {
         $(
@@ -259,6 +310,9 @@ catalogue! {
     ConsentChanged = "consent.changed", "A customer granted or withdrew a consent";
     CustomerMerged = "customer.merged", "Duplicate customers were merged into one (the survivor)";
     CustomerErased = "customer.erased", "A customer's personal data was erased on the person's request (PIPL)";
+    VehicleCreated = "vehicle.created", "A car was added to inventory";
+    VehiclePriceChanged = "vehicle.price_changed", "A car's asking price changed";
+    VehicleStatusChanged = "vehicle.status_changed", "A car's status changed (in stock, reserved, sold, ...)";
 }
 
 /// Whether `event_type` is in the catalogue.

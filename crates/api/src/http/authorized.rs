@@ -67,6 +67,12 @@ pub mod perm {
         NotificationGatewaysManage,
         BehaviorEventsWrite,
         TagsManage,
+        InventoryRead,
+        InventoryWrite,
+        InventoryCostRead,
+        MarketPricesWrite,
+        VehicleReservationsWrite,
+        VehicleTransfersManage,
         CustomerSelf,
     );
 }

@@ -69,6 +69,14 @@ crate::text_enum! {
         EventsWrite = "events:write",
         /// Webhook subscriptions: create, change, rotate, test, replay, read deliveries.
         WebhooksManage = "webhooks:manage",
+        /// Vehicle inventory, inspection reports, matches, price suggestions, alerts.
+        InventoryRead = "inventory:read",
+        /// ERP sync: vehicles (upsert by VIN, bulk), inspection reports, reservations, transfers.
+        InventoryWrite = "inventory:write",
+        /// Acquisition cost and floor price in vehicle answers, events and exports.
+        InventoryCost = "inventory:cost",
+        /// Importing market reference prices.
+        MarketPricesWrite = "market-prices:write",
     }
 }
 

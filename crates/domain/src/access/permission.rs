@@ -116,6 +116,26 @@ matrix! {
         [Admin, GeneralManager, SalesManager, SalesConsultant];
     /// The organisation's manual tag vocabulary: create, rename, recolour, delete.
     TagsManage = "tags_manage", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
+    /// Vehicle inventory: the cars, their inspection reports, matches, price suggestions,
+    /// reservations, transfers and stock alerts. Every staff role reads stock.
+    InventoryRead = "inventory_read", MachineAccess::Scope(Scope::InventoryRead),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, ServiceAdvisor, Marketing, Finance];
+    /// Adding and changing cars (by hand or by ERP sync), inspection reports, alert rules.
+    InventoryWrite = "inventory_write", MachineAccess::Scope(Scope::InventoryWrite),
+        [Admin, GeneralManager, SalesManager];
+    /// Seeing what a car cost and its floor price. Not a handler's permission: every vehicle
+    /// answer, event and export leaves both out for a caller without it.
+    InventoryCostRead = "inventory_cost_read", MachineAccess::Scope(Scope::InventoryCost),
+        [Admin, GeneralManager, SalesManager];
+    /// Importing market reference prices (from a valuation service).
+    MarketPricesWrite = "market_prices_write", MachineAccess::Scope(Scope::MarketPricesWrite),
+        [Admin, GeneralManager];
+    /// Holding a car for a customer until an expiry, and releasing it.
+    VehicleReservationsWrite = "vehicle_reservations_write", MachineAccess::Scope(Scope::InventoryWrite),
+        [Admin, GeneralManager, SalesManager, SalesConsultant];
+    /// Moving cars between stores: request, approve, dispatch, track, receive, cancel.
+    VehicleTransfersManage = "vehicle_transfers_manage", MachineAccess::Scope(Scope::InventoryWrite),
+        [Admin, GeneralManager, SalesManager];
     /// A signed-in customer's own profile (mini-programs and apps): customers only; staff
     /// work on customers through the customer permissions above.
     CustomerSelf = "customer_self", MachineAccess::Never, [Customer];

@@ -26,6 +26,7 @@ mod store;
 mod tag;
 mod timeline;
 mod user;
+mod vehicle;
 mod webhook;
 
 pub use activity::Activity;
@@ -62,6 +63,7 @@ pub use store::{Store, StoreFilter};
 pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
+pub use vehicle::{Vehicle, VehicleCost};
 pub use webhook::WebhookSubscription;
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.

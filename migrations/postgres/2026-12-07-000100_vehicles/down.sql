@@ -1,0 +1,2 @@
+DROP TABLE vehicle_costs;
+DROP TABLE vehicles;
