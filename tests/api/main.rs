@@ -27,4 +27,5 @@ mod organization;
 mod rate_limits;
 mod s3;
 mod smoke;
+mod vehicles;
 mod webhooks;

@@ -1,4 +1,10 @@
-//! The cars in inventory: add, change, search, VIN decoding and ERP sync by VIN.
+//! The cars in inventory: add, change, search (with the free query), VIN decoding, and the
+//! ERP's sync by VIN.
 
+pub mod dto;
+pub mod handlers;
+pub mod search;
 pub mod service;
 pub mod view;
+
+pub use handlers::endpoints;
