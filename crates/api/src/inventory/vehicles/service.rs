@@ -268,24 +268,24 @@ fn set<T>(slot: &mut T, value: Option<T>) {
 /// filters on. Leaves the status and the costs to the caller.
 fn write_fields(ctx: &mut Ctx, v: &mut Vehicle, c: &VehicleChanges) -> ServiceResult<()> {
     let mut invalid = Invalid::new();
-    if let Some(Some(store_id)) = &c.store_id {
-        if Store::find(ctx.conn, ctx.org_id(), store_id)?.is_none() {
-            invalid.add(
-                "store_id",
-                "not_found",
-                "no such store in this organisation",
-            );
-        }
+    if let Some(Some(store_id)) = &c.store_id
+        && Store::find(ctx.conn, ctx.org_id(), store_id)?.is_none()
+    {
+        invalid.add(
+            "store_id",
+            "not_found",
+            "no such store in this organisation",
+        );
     }
     let today = ctx.today()?;
     for (field, date) in [
         ("first_registration_date", &c.first_registration_date),
         ("in_stock_since", &c.in_stock_since),
     ] {
-        if let Some(Some(date)) = date {
-            if *date > today {
-                invalid.add(field, "in_future", "must not be later than today");
-            }
+        if let Some(Some(date)) = date
+            && *date > today
+        {
+            invalid.add(field, "in_future", "must not be later than today");
         }
     }
     invalid.finish()?;
@@ -495,10 +495,10 @@ fn change(ctx: &mut Ctx, vehicle: &mut Vehicle, changes: &VehicleChanges) -> Ser
     cost_guard(ctx, changes)?;
     let before = vehicle.clone();
     write_fields(ctx, vehicle, changes)?;
-    if let Some(to) = changes.status {
-        if status_of(vehicle)? != to {
-            apply_status(ctx, vehicle, to)?;
-        }
+    if let Some(to) = changes.status
+        && status_of(vehicle)? != to
+    {
+        apply_status(ctx, vehicle, to)?;
     }
     if before.asking_price_cents != vehicle.asking_price_cents {
         ctx.record(
