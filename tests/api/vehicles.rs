@@ -457,6 +457,8 @@ async fn a_consultant_never_sees_cost_or_floor_price() {
         "/api/v1/vehicles".to_owned(),
         "/api/v1/vehicles?q=比亚迪&sort=price".to_owned(),
         format!("/api/v1/vehicles?store_id={store}&status=in_stock"),
+        "/api/v1/vehicles/export.csv".to_owned(),
+        "/api/v1/vehicles/export.csv?sort=-price&brand=比亚迪".to_owned(),
     ];
     for (who, token, sees) in [
         ("consultant", &consultant, false),
@@ -468,6 +470,10 @@ async fn a_consultant_never_sees_cost_or_floor_price() {
             let res = app.get(path, token).await;
             assert_eq!(res.status(), 200, "{who} {path}");
             let text = res.text().await.unwrap();
+            assert!(
+                text.contains(car["vin"].as_str().unwrap()),
+                "{who} {path}: {text}"
+            );
             for secret in ["acquisition_cost", "floor_price", "13579246", "14680357"] {
                 assert_eq!(
                     text.contains(secret),

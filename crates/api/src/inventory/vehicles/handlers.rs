@@ -8,9 +8,11 @@ use super::dto::{
     BulkItemResult, BulkUpsert, BulkUpsertResult, QueryParse, VehicleDto, VehicleFields,
     VehicleListQuery, VehiclePage, VinDecodeDto,
 };
+use super::export;
 use super::search::SearchRequest;
 use super::service::{self, Upserted, VehicleView};
 use crate::error::{ApiError, Lang, Problem};
+use crate::http::csv_download::{self, cell};
 use crate::http::pagination;
 use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, PathId, perm};
@@ -105,6 +107,72 @@ pub async fn list_vehicles(
             not_understood: p.not_understood,
         }),
     }))
+}
+
+/// Export the inventory as CSV, streamed.
+///
+/// The list's filters, free query and sort (`limit` is ignored: every matching car is
+/// exported). Columns: id, vin, stock_number, store, status, condition, brand, model, trim,
+/// model_year, body_type, energy_type, transmission, colour, seats, mileage_km,
+/// first_registration_date, asking_price_cents, in_stock_since, days_in_stock, features
+/// (`;`-separated), and `acquisition_cost_cents`, `floor_price_cents` only for callers who
+/// may see costs. UTF-8 with a byte-order mark; cells a spreadsheet would run as a formula
+/// are prefixed with `'`. Every staff role and scope `inventory:read`. Audited before the
+/// first byte (`vehicle.exported`).
+#[utoipa::path(
+    get, path = "/api/v1/vehicles/export.csv", tag = "inventory",
+    params(VehicleListQuery),
+    responses((status = 200, description = "The cars as CSV", content_type = "text/csv", body = String))
+)]
+pub async fn export_vehicles_csv(
+    caller: Authorized<perm::InventoryRead>,
+    request: HttpRequest,
+    query: web::Query<VehicleListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let search = SearchRequest::parse(query.into_inner())?;
+    let filters = serde_json::json!(request.query_string());
+    let (search, with_cost) = caller
+        .write(move |ctx| {
+            let today = ctx.today()?;
+            let city_stores = match &search.city {
+                Some(city) => Some(service::stores_in_city(ctx, city)?),
+                None => None,
+            };
+            let (search, _) = search.search(today, city_stores);
+            export::record(ctx, filters)?;
+            Ok((search, service::sees_cost(ctx)))
+        })
+        .await?;
+    let header = if with_cost {
+        export::COLUMNS_WITH_COST
+    } else {
+        export::COLUMNS
+    };
+    let (app, actor, request) = (
+        caller.state().app.clone(),
+        caller.actor().clone(),
+        caller.request().clone(),
+    );
+    let today = app.clock.now().format("%Y%m%d");
+    let pages = csv_download::pages(header, search, move |search| {
+        let (app, actor, request) = (app.clone(), actor.clone(), request.clone());
+        async move {
+            let (rows, next) = app
+                .read(actor, request, move |ctx| export::page(ctx, search))
+                .await
+                .map_err(ApiError::from)?
+                .ok_or_else(pagination::invalid_cursor)?;
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .map(|row| row.iter().map(|value| cell(value).into_owned()).collect())
+                .collect();
+            Ok((rows, next))
+        }
+    });
+    Ok(
+        csv_download::download("text/csv; charset=utf-8", &format!("vehicles-{today}.csv"))
+            .streaming(pages),
+    )
 }
 
 /// Get a car.
@@ -344,6 +412,7 @@ pub async fn decode_vin(
 crate::endpoints![
     create_vehicle,
     list_vehicles,
+    export_vehicles_csv,
     bulk_upsert,
     get_vehicle,
     patch_vehicle,

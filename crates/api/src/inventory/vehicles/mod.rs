@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod dto;
+pub mod export;
 pub mod handlers;
 pub mod search;
 pub mod service;
