@@ -121,11 +121,14 @@ fn row_of(
     row
 }
 
+/// A page of rows, and the search of the next page (`None` after the last).
+pub type Page = (Vec<Vec<String>>, Option<VehicleSearch>);
+
 /// One page of the export and where the next one starts; `None` for a forged cursor.
 pub fn page(
     ctx: &mut Ctx,
     mut search: VehicleSearch,
-) -> ServiceResult<Option<(Vec<Vec<String>>, Option<VehicleSearch>)>> {
+) -> ServiceResult<Option<Page>> {
     search.limit = PAGE;
     let today = ctx.today()?;
     let with_cost = service::sees_cost(ctx);
