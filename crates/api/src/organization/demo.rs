@@ -135,6 +135,8 @@ pub fn seed(
             version: 1,
             created_at: at,
             updated_at: at,
+            latitude_e6: None,
+            longitude_e6: None,
         })
         .collect();
         for store in &stores {

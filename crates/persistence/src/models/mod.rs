@@ -16,6 +16,7 @@ mod financing;
 mod garage;
 mod idempotency;
 mod job;
+mod market_price;
 mod notification;
 mod organization;
 mod outbox;
@@ -27,6 +28,7 @@ mod tag;
 mod timeline;
 mod user;
 mod vehicle;
+mod vehicle_matching;
 mod webhook;
 
 pub use activity::Activity;
@@ -63,7 +65,9 @@ pub use store::{Store, StoreFilter};
 pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
+pub use market_price::MarketPrice;
 pub use vehicle::{Vehicle, VehicleCost};
+pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
 pub use webhook::WebhookSubscription;
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.

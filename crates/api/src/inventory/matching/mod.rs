@@ -1,0 +1,6 @@
+//! Customer–vehicle matching both ways, and the organisation's matching settings.
+
+pub mod handlers;
+pub mod service;
+
+pub use handlers::endpoints;
