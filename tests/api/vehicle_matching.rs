@@ -110,9 +110,12 @@ async fn store_at(app: &TestApp, name: &str, city: &str, at: Option<(f64, f64)>)
         body["latitude"] = json!(lat);
         body["longitude"] = json!(lon);
     }
-    let store = with_status(app.post("/api/v1/stores", &app.admin_token, &body).await, 201)
-        .await
-        .unwrap();
+    let store = with_status(
+        app.post("/api/v1/stores", &app.admin_token, &body).await,
+        201,
+    )
+    .await
+    .unwrap();
     store["id"].as_str().unwrap().to_owned()
 }
 
@@ -144,33 +147,98 @@ async fn matches_meet_must_haves_explain_themselves_and_price_transfers() {
         )
         .await;
     let customer_id = customer["id"].as_str().unwrap();
-    let near = add_car(&app, &org, Car { store_id: Some(shenzhen.clone()), ..Car::new("比亚迪", "宋PLUS", 17_980_000) }).await;
-    let far = add_car(&app, &org, Car { store_id: Some(beijing.clone()), ..Car::new("比亚迪", "唐", 18_500_000) }).await;
-    let sedan = add_car(&app, &org, Car { body: "sedan", store_id: Some(shenzhen.clone()), ..Car::new("吉利", "星瑞", 16_000_000) }).await;
-    let over_budget = add_car(&app, &org, Car { store_id: Some(shenzhen.clone()), ..Car::new("比亚迪", "汉", 25_000_000) }).await;
-    let sold = add_car(&app, &org, Car { status: "sold", store_id: Some(shenzhen.clone()), ..Car::new("比亚迪", "元PLUS", 16_000_000) }).await;
+    let near = add_car(
+        &app,
+        &org,
+        Car {
+            store_id: Some(shenzhen.clone()),
+            ..Car::new("比亚迪", "宋PLUS", 17_980_000)
+        },
+    )
+    .await;
+    let far = add_car(
+        &app,
+        &org,
+        Car {
+            store_id: Some(beijing.clone()),
+            ..Car::new("比亚迪", "唐", 18_500_000)
+        },
+    )
+    .await;
+    let sedan = add_car(
+        &app,
+        &org,
+        Car {
+            body: "sedan",
+            store_id: Some(shenzhen.clone()),
+            ..Car::new("吉利", "星瑞", 16_000_000)
+        },
+    )
+    .await;
+    let over_budget = add_car(
+        &app,
+        &org,
+        Car {
+            store_id: Some(shenzhen.clone()),
+            ..Car::new("比亚迪", "汉", 25_000_000)
+        },
+    )
+    .await;
+    let sold = add_car(
+        &app,
+        &org,
+        Car {
+            status: "sold",
+            store_id: Some(shenzhen.clone()),
+            ..Car::new("比亚迪", "元PLUS", 16_000_000)
+        },
+    )
+    .await;
     let other_token = app.other_tenant().await;
     let other_org = org_id_of(&app, &other_token).await;
     let foreign = add_car(&app, &other_org, Car::new("比亚迪", "宋PLUS", 17_000_000)).await;
 
     let path = format!("/api/v1/customers/{customer_id}/vehicle-matches?limit=20");
-    let (_, consultant) = app.user_with_role("sales_consultant", Some(&shenzhen)).await;
-    let answer = with_status(app.get(&path, &app.admin_token).await, 200).await.unwrap();
+    let (_, consultant) = app
+        .user_with_role("sales_consultant", Some(&shenzhen))
+        .await;
+    let answer = with_status(app.get(&path, &app.admin_token).await, 200)
+        .await
+        .unwrap();
     let got = ids(&answer, "vehicle");
-    assert_eq!(got[0], near, "the near car of the wanted brand and body ranks first: {answer}");
+    assert_eq!(
+        got[0], near,
+        "the near car of the wanted brand and body ranks first: {answer}"
+    );
     let got: HashSet<String> = got.into_iter().collect();
-    for (what, id) in [("near", &near), ("far", &far), ("sedan (a soft miss)", &sedan)] {
+    for (what, id) in [
+        ("near", &near),
+        ("far", &far),
+        ("sedan (a soft miss)", &sedan),
+    ] {
         assert!(got.contains(id), "{what} is offered: {answer}");
     }
-    for (what, id) in [("over budget (must-have)", &over_budget), ("sold", &sold), ("other tenant's", &foreign)] {
+    for (what, id) in [
+        ("over budget (must-have)", &over_budget),
+        ("sold", &sold),
+        ("other tenant's", &foreign),
+    ] {
         assert!(!got.contains(id), "{what} is never offered: {answer}");
     }
     for item in answer["items"].as_array().unwrap() {
         let reasons = item["reasons"].as_array().unwrap();
-        assert!(reasons.len() >= 4, "reasons for budget, body, brand, energy, distance: {item}");
+        assert!(
+            reasons.len() >= 4,
+            "reasons for budget, body, brand, energy, distance: {item}"
+        );
         for r in reasons {
-            assert!(r["weight"].as_u64().unwrap() > 0 && r["fit"].is_u64() && r["points"].is_number());
-            assert!(!r["message_zh"].as_str().unwrap().is_empty() && !r["message_en"].as_str().unwrap().is_empty());
+            assert!(
+                r["weight"].as_u64().unwrap() > 0 && r["fit"].is_u64() && r["points"].is_number()
+            );
+            assert!(
+                !r["message_zh"].as_str().unwrap().is_empty()
+                    && !r["message_en"].as_str().unwrap().is_empty()
+            );
         }
         let budget = reasons.iter().find(|r| r["criterion"] == "budget").unwrap();
         assert_eq!(budget["hard"], true);
@@ -179,11 +247,20 @@ async fn matches_meet_must_haves_explain_themselves_and_price_transfers() {
         let id = item["vehicle"]["id"].as_str().unwrap();
         if id == far {
             let t = &item["transfer"];
-            assert!(t["distance_km"].as_u64().unwrap() > 1500, "Beijing is far from Shenzhen: {t}");
-            assert!(t["days"].as_u64().unwrap() >= 2 && t["cost_cents"].as_i64().unwrap() > 50_000, "{t}");
+            assert!(
+                t["distance_km"].as_u64().unwrap() > 1500,
+                "Beijing is far from Shenzhen: {t}"
+            );
+            assert!(
+                t["days"].as_u64().unwrap() >= 2 && t["cost_cents"].as_i64().unwrap() > 50_000,
+                "{t}"
+            );
         }
         if id == near {
-            assert!(item["transfer"].is_null(), "no transfer within the city: {item}");
+            assert!(
+                item["transfer"].is_null(),
+                "no transfer within the city: {item}"
+            );
         }
         assert!(item["vehicle"].get("acquisition_cost_cents").is_none());
         assert!(item["vehicle"].get("floor_price_cents").is_none());
@@ -194,16 +271,30 @@ async fn matches_meet_must_haves_explain_themselves_and_price_transfers() {
             "needs": {"budget_max_cents": 20000000, "body_types": ["suv"], "must_have": ["body_type"]}}))
         .await;
     let res = app
-        .get(&format!("/api/v1/customers/{}/vehicle-matches", mine["id"].as_str().unwrap()), &consultant)
+        .get(
+            &format!(
+                "/api/v1/customers/{}/vehicle-matches",
+                mine["id"].as_str().unwrap()
+            ),
+            &consultant,
+        )
         .await;
     let mine_matches = with_status(res, 200).await.unwrap();
     let mine_ids: HashSet<String> = ids(&mine_matches, "vehicle").into_iter().collect();
-    assert!(!mine_ids.contains(&sedan), "a sedan fails the must-have SUV: {mine_matches}");
+    assert!(
+        !mine_ids.contains(&sedan),
+        "a sedan fails the must-have SUV: {mine_matches}"
+    );
     assert!(mine_ids.contains(&near));
     // The admin's customer is not in the consultant's scope; another tenant's neither.
     assert_problem(app.get(&path, &consultant).await, 404, "not_found").await;
     assert_problem(app.get(&path, &other_token).await, 404, "not_found").await;
-    let res = app.get(&format!("/api/v1/customers/{customer_id}/vehicle-matches?limit=0"), &app.admin_token).await;
+    let res = app
+        .get(
+            &format!("/api/v1/customers/{customer_id}/vehicle-matches?limit=0"),
+            &app.admin_token,
+        )
+        .await;
     assert_eq!(res.status(), 422);
 }
 
@@ -214,38 +305,89 @@ async fn reverse_matches_keep_the_callers_scope_and_the_customers_must_haves() {
     let store = store_at(&app, "杭州西湖店", "杭州", None).await;
     let (_, first) = app.user_with_role("sales_consultant", Some(&store)).await;
     let (_, second) = app.user_with_role("sales_consultant", Some(&store)).await;
-    let car = add_car(&app, &org, Car { store_id: Some(store.clone()), ..Car::new("比亚迪", "宋PLUS", 17_980_000) }).await;
+    let car = add_car(
+        &app,
+        &org,
+        Car {
+            store_id: Some(store.clone()),
+            ..Car::new("比亚迪", "宋PLUS", 17_980_000)
+        },
+    )
+    .await;
     let customer = |token: &str, name: &str, phone: &str, needs: Value| {
         let body = json!({"name": name, "phone": phone, "city": "杭州", "needs": needs});
         let token = token.to_owned();
         let app = &app;
-        async move { app.create_customer(&token, &body).await["id"].as_str().unwrap().to_owned() }
+        async move {
+            app.create_customer(&token, &body).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
     };
     let fits = json!({"budget_min_cents": 15000000, "budget_max_cents": 20000000, "body_types": ["suv"], "must_have": ["budget", "body_type"]});
     let mine = customer(&first, "陈静", "13700001111", fits.clone()).await;
     let theirs = customer(&second, "刘洋", "13700002222", fits).await;
-    let wants_mpv = customer(&first, "黄磊", "13700003333",
-        json!({"budget_max_cents": 20000000, "body_types": ["mpv"], "must_have": ["body_type"]})).await;
-    let too_poor = customer(&first, "周杰", "13700004444",
-        json!({"budget_max_cents": 10000000, "must_have": ["budget"]})).await;
-    let no_needs = app.create_customer(&first, &json!({"name": "吴芳", "phone": "13700005555"})).await;
+    let wants_mpv = customer(
+        &first,
+        "黄磊",
+        "13700003333",
+        json!({"budget_max_cents": 20000000, "body_types": ["mpv"], "must_have": ["body_type"]}),
+    )
+    .await;
+    let too_poor = customer(
+        &first,
+        "周杰",
+        "13700004444",
+        json!({"budget_max_cents": 10000000, "must_have": ["budget"]}),
+    )
+    .await;
+    let no_needs = app
+        .create_customer(&first, &json!({"name": "吴芳", "phone": "13700005555"}))
+        .await;
 
     let path = format!("/api/v1/vehicles/{car}/customer-matches?limit=50");
-    let all = with_status(app.get(&path, &app.admin_token).await, 200).await.unwrap();
+    let all = with_status(app.get(&path, &app.admin_token).await, 200)
+        .await
+        .unwrap();
     let all_ids: HashSet<String> = ids(&all, "customer_id").into_iter().collect();
-    assert!(all_ids.contains(&mine) && all_ids.contains(&theirs), "{all}");
-    for (what, id) in [("a must-have MPV", &wants_mpv), ("a must-have budget below the price", &too_poor),
-        ("no stated needs", &no_needs["id"].as_str().unwrap().to_owned())] {
+    assert!(
+        all_ids.contains(&mine) && all_ids.contains(&theirs),
+        "{all}"
+    );
+    for (what, id) in [
+        ("a must-have MPV", &wants_mpv),
+        ("a must-have budget below the price", &too_poor),
+        (
+            "no stated needs",
+            &no_needs["id"].as_str().unwrap().to_owned(),
+        ),
+    ] {
         assert!(!all_ids.contains(id), "{what} never appears: {all}");
     }
     let item = &all["items"][0];
-    assert!(item["phone_masked"].as_str().unwrap().contains("****"), "{item}");
-    assert!(item["reasons"].as_array().unwrap().iter().any(|r| r["criterion"] == "budget"));
+    assert!(
+        item["phone_masked"].as_str().unwrap().contains("****"),
+        "{item}"
+    );
+    assert!(
+        item["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["criterion"] == "budget")
+    );
     assert!(item["owner_name"].is_string());
     assert!(!all.to_string().contains("13700001111"), "no clear phone");
 
-    let seen = with_status(app.get(&path, &first).await, 200).await.unwrap();
-    assert_eq!(ids(&seen, "customer_id"), vec![mine.clone()], "a consultant sees only their own: {seen}");
+    let seen = with_status(app.get(&path, &first).await, 200)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&seen, "customer_id"),
+        vec![mine.clone()],
+        "a consultant sees only their own: {seen}"
+    );
 
     // Needs changed through the API are what reverse matching filters on.
     let res = app
@@ -255,7 +397,9 @@ async fn reverse_matches_keep_the_callers_scope_and_the_customers_must_haves() {
         .await
         .unwrap();
     with_status(res, 200).await.unwrap();
-    let seen = with_status(app.get(&path, &first).await, 200).await.unwrap();
+    let seen = with_status(app.get(&path, &first).await, 200)
+        .await
+        .unwrap();
     let seen: HashSet<String> = ids(&seen, "customer_id").into_iter().collect();
     assert_eq!(seen, HashSet::from([mine.clone(), wants_mpv.clone()]));
 
@@ -267,57 +411,152 @@ async fn reverse_matches_keep_the_callers_scope_and_the_customers_must_haves() {
 async fn matching_settings_are_checked_and_kept_per_organisation() {
     let app = TestApp::spawn().await;
     const PATH: &str = "/api/v1/settings/vehicle-matching";
-    let defaults = with_status(app.get(PATH, &app.admin_token).await, 200).await.unwrap();
+    let defaults = with_status(app.get(PATH, &app.admin_token).await, 200)
+        .await
+        .unwrap();
     assert_eq!(defaults["weights"]["budget"], 25);
     assert_eq!(defaults["transfer"]["local_radius_km"], 50);
 
     let (_, consultant) = app
-        .user_with_role("sales_consultant", Some(&app.create_store("深圳福田店", "深圳").await))
+        .user_with_role(
+            "sales_consultant",
+            Some(&app.create_store("深圳福田店", "深圳").await),
+        )
         .await;
     let (_, gm) = app.user_with_role("general_manager", None).await;
     let mut wanted = defaults.clone();
     wanted["weights"]["budget"] = json!(40);
     wanted["transfer"]["per_km_cents"] = json!(300);
     let put = |token: &str, body: &Value| {
-        app.request(reqwest::Method::PUT, PATH, Some(token)).json(body).send()
+        app.request(reqwest::Method::PUT, PATH, Some(token))
+            .json(body)
+            .send()
     };
     assert_problem(put(&consultant, &wanted).await.unwrap(), 403, "forbidden").await;
 
     let mut bad = wanted.clone();
-    for c in ["budget", "body_type", "brand", "energy_type", "condition", "seats", "age", "mileage", "transmission", "colour", "distance"] {
+    for c in [
+        "budget",
+        "body_type",
+        "brand",
+        "energy_type",
+        "condition",
+        "seats",
+        "age",
+        "mileage",
+        "transmission",
+        "colour",
+        "distance",
+    ] {
         bad["weights"][c] = json!(0);
     }
     bad["transfer"]["road_factor_percent"] = json!(50);
     let problem = assert_problem(put(&gm, &bad).await.unwrap(), 422, "validation_failed").await;
-    let fields: HashSet<String> = field_errors(&problem).unwrap().into_iter().map(|(f, _)| f).collect();
-    assert_eq!(fields, HashSet::from(["weights".to_owned(), "transfer.road_factor_percent".to_owned()]), "{problem}");
-    assert_eq!(with_status(app.get(PATH, &app.admin_token).await, 200).await.unwrap(), defaults, "nothing written");
+    let fields: HashSet<String> = field_errors(&problem)
+        .unwrap()
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    assert_eq!(
+        fields,
+        HashSet::from([
+            "weights".to_owned(),
+            "transfer.road_factor_percent".to_owned()
+        ]),
+        "{problem}"
+    );
+    assert_eq!(
+        with_status(app.get(PATH, &app.admin_token).await, 200)
+            .await
+            .unwrap(),
+        defaults,
+        "nothing written"
+    );
 
-    let stored = with_status(put(&gm, &wanted).await.unwrap(), 200).await.unwrap();
+    let stored = with_status(put(&gm, &wanted).await.unwrap(), 200)
+        .await
+        .unwrap();
     assert_eq!(stored, wanted);
-    assert_eq!(with_status(app.get(PATH, &consultant).await, 200).await.unwrap(), wanted);
+    assert_eq!(
+        with_status(app.get(PATH, &consultant).await, 200)
+            .await
+            .unwrap(),
+        wanted
+    );
     let other = app.other_tenant().await;
-    assert_eq!(with_status(app.get(PATH, &other).await, 200).await.unwrap(), defaults);
+    assert_eq!(
+        with_status(app.get(PATH, &other).await, 200).await.unwrap(),
+        defaults
+    );
 }
 
 #[tokio::test]
 async fn stores_take_coordinates_checked() {
     let app = TestApp::spawn().await;
     let id = store_at(&app, "上海浦东店", "上海", Some((31.228611, 121.544722))).await;
-    let store = with_status(app.get(&format!("/api/v1/stores/{id}"), &app.admin_token).await, 200).await.unwrap();
-    assert_eq!((store["latitude"].as_f64(), store["longitude"].as_f64()), (Some(31.228611), Some(121.544722)));
+    let store = with_status(
+        app.get(&format!("/api/v1/stores/{id}"), &app.admin_token)
+            .await,
+        200,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (store["latitude"].as_f64(), store["longitude"].as_f64()),
+        (Some(31.228611), Some(121.544722))
+    );
     for (case, body, field) in [
-        ("latitude alone", json!({"name": "A店", "city": "上海", "latitude": 31.2}), "longitude"),
-        ("latitude out of range", json!({"name": "B店", "city": "上海", "latitude": 95.0, "longitude": 121.5}), "latitude"),
-        ("longitude out of range", json!({"name": "C店", "city": "上海", "latitude": 31.0, "longitude": 181.0}), "longitude"),
+        (
+            "latitude alone",
+            json!({"name": "A店", "city": "上海", "latitude": 31.2}),
+            "longitude",
+        ),
+        (
+            "latitude out of range",
+            json!({"name": "B店", "city": "上海", "latitude": 95.0, "longitude": 121.5}),
+            "latitude",
+        ),
+        (
+            "longitude out of range",
+            json!({"name": "C店", "city": "上海", "latitude": 31.0, "longitude": 181.0}),
+            "longitude",
+        ),
     ] {
-        let problem = assert_problem(app.post("/api/v1/stores", &app.admin_token, &body).await, 422, "validation_failed").await;
-        let fields: Vec<String> = field_errors(&problem).unwrap().into_iter().map(|(f, _)| f).collect();
+        let problem = assert_problem(
+            app.post("/api/v1/stores", &app.admin_token, &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        let fields: Vec<String> = field_errors(&problem)
+            .unwrap()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
         assert_eq!(fields, vec![field.to_owned()], "{case}: {problem}");
     }
-    let stores = with_status(app.get("/api/v1/stores?limit=200", &app.admin_token).await, 200).await.unwrap();
-    assert_eq!(stores["items"].as_array().unwrap().len(), 1, "nothing written");
-    let res = app.patch(&format!("/api/v1/stores/{id}"), &app.admin_token, &json!({"latitude": null, "longitude": null}), None).await;
+    let stores = with_status(
+        app.get("/api/v1/stores?limit=200", &app.admin_token).await,
+        200,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        stores["items"].as_array().unwrap().len(),
+        1,
+        "nothing written"
+    );
+    let res = app
+        .patch(
+            &format!("/api/v1/stores/{id}"),
+            &app.admin_token,
+            &json!({"latitude": null, "longitude": null}),
+            None,
+        )
+        .await;
     let cleared = with_status(res, 200).await.unwrap();
-    assert!(cleared["latitude"].is_null() && cleared["longitude"].is_null(), "{cleared}");
+    assert!(
+        cleared["latitude"].is_null() && cleared["longitude"].is_null(),
+        "{cleared}"
+    );
 }

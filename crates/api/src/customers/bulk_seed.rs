@@ -10,7 +10,8 @@ use autocrm_domain::customer::{ActivityKind, ActivityOutcome};
 use autocrm_persistence::DbConn;
 use autocrm_persistence::db::{new_id, write_tx};
 use autocrm_persistence::models::{
-    Activity, Customer, CustomerLookup, CustomerNeedIndex, Organization, Store, TenantRecord, User, UserFilter,
+    Activity, Customer, CustomerLookup, CustomerNeedIndex, Organization, Store, TenantRecord, User,
+    UserFilter,
 };
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::connection::SimpleConnection;

@@ -6,7 +6,9 @@ use autocrm_domain::customer::{LifecycleStage, Needs, PurchaseTimeframe};
 use autocrm_domain::vehicle::{BodyType, EnergyType};
 use autocrm_persistence::DbConn;
 use autocrm_persistence::db::new_id;
-use autocrm_persistence::models::{Customer, CustomerContact, CustomerNeedIndex, LifecycleChangeRow};
+use autocrm_persistence::models::{
+    Customer, CustomerContact, CustomerNeedIndex, LifecycleChangeRow,
+};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::dto::BusinessDto;

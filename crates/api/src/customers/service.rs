@@ -13,8 +13,9 @@ use autocrm_domain::customer::{
 use autocrm_domain::vehicle::{Plate, Vin};
 use autocrm_persistence::db::{is_unique_violation, lock_row, new_id};
 use autocrm_persistence::models::{
-    Customer, CustomerContact, CustomerNeedIndex, CustomerFilter, CustomerLookup, CustomerMerge, CustomerSort,
-    KeysetAfter, LifecycleChangeRow, LookupKind, Store, TenantRecord, User, reveals_since,
+    Customer, CustomerContact, CustomerFilter, CustomerLookup, CustomerMerge, CustomerNeedIndex,
+    CustomerSort, KeysetAfter, LifecycleChangeRow, LookupKind, Store, TenantRecord, User,
+    reveals_since,
 };
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 

@@ -200,6 +200,7 @@ pub fn seed(
             seeded.push(customer);
         }
         crate::timeline::demo::seed(conn, &seeded, &users, at)?;
+        crate::inventory::pricing::service::seed_demo_market_prices(conn, &org.id, at)?;
         // An inactive webhook subscription, so the webhooks screens show one; it sends
         // nothing until someone points it at a real receiver and turns it on.
         let secret = crate::outbound::signing::new_secret().map_err(ServiceError::internal)?;

@@ -14,9 +14,8 @@ use crate::schema::{
     attachments, behavior_events, consent_records, customer_activities, customer_contacts,
     customer_dynamic_tags, customer_lifecycle_changes, customer_lookups, customer_merges,
     customer_need_index, customer_sign_in_codes, customer_tags, customer_vehicles, customers,
-    deliveries, device_links,
-    financing_application_events, financing_applications, idempotency_keys, outbox_events,
-    vehicle_mileage_readings,
+    deliveries, device_links, financing_application_events, financing_applications,
+    idempotency_keys, outbox_events, vehicle_mileage_readings,
 };
 
 /// One merge source and the survivor that took its records.

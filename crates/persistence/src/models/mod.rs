@@ -53,6 +53,7 @@ pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, Financi
 pub use garage::{MileageReading, OwnedVehicle};
 pub use idempotency::IdempotencyRecord;
 pub use job::{JobRow, JobStatus, QueueDepth};
+pub use market_price::MarketPrice;
 pub use notification::{
     NotificationFilter, NotificationGateway, NotificationPreferences, NotificationRow, StreamTicket,
 };
@@ -65,7 +66,6 @@ pub use store::{Store, StoreFilter};
 pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
-pub use market_price::MarketPrice;
 pub use vehicle::{Vehicle, VehicleCost};
 pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
 pub use webhook::WebhookSubscription;

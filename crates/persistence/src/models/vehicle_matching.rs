@@ -130,9 +130,11 @@ impl Vehicle {
             .filter(v::condition.eq(&subject.condition))
             .filter(v::model_year.between(years.0, years.1))
             .filter(v::id.ne(&subject.id))
-            .filter(v::status.eq_any(listed).or(v::status
-                .eq(VehicleStatus::Sold.as_str())
-                .and(v::sold_at.ge(sold_since))))
+            .filter(
+                v::status.eq_any(listed).or(v::status
+                    .eq(VehicleStatus::Sold.as_str())
+                    .and(v::sold_at.ge(sold_since))),
+            )
             .order((v::updated_at.desc(), v::id.asc()))
             .select(Self::as_select());
         crate::db::first_rows(conn, query, limit)
@@ -199,7 +201,8 @@ impl CustomerNeedIndex {
             hard_energy_types: wrapped(needs.energy_types.iter().map(|e| e.as_str()))
                 .filter(|_| hard(NeedCriterion::EnergyType)),
             hard_brand_keys: {
-                let keys: Vec<String> = needs.brands.iter().map(|b| catalog::brand_key(b)).collect();
+                let keys: Vec<String> =
+                    needs.brands.iter().map(|b| catalog::brand_key(b)).collect();
                 wrapped(keys.iter().map(String::as_str)).filter(|_| hard(NeedCriterion::Brand))
             },
             hard_condition: needs
@@ -210,7 +213,9 @@ impl CustomerNeedIndex {
                 .seats_min
                 .filter(|_| hard(NeedCriterion::Seats))
                 .map(i32::from),
-            hard_max_mileage_km: needs.max_mileage_km.filter(|_| hard(NeedCriterion::Mileage)),
+            hard_max_mileage_km: needs
+                .max_mileage_km
+                .filter(|_| hard(NeedCriterion::Mileage)),
             hard_transmission: needs
                 .transmission
                 .filter(|_| hard(NeedCriterion::Transmission))
@@ -267,13 +272,31 @@ impl CustomerNeedIndex {
         let highest_floor = price.saturating_mul(100) / under_percent.max(1);
         let fitting = n::customer_need_index
             .filter(n::org_id.eq(org_id))
-            .filter(n::budget_max_cents.is_null().or(n::budget_max_cents.ge(lowest_ceiling)))
-            .filter(n::budget_min_cents.is_null().or(n::budget_min_cents.le(highest_floor)))
-            .filter(n::hard_budget.eq(false).or(n::budget_max_cents
-                .is_null()
-                .or(n::budget_max_cents.ge(price))
-                .and(n::budget_min_cents.is_null().or(n::budget_min_cents.le(price)))))
-            .filter(n::hard_body_types.is_null().or(n::hard_body_types.like(member(car.body_type))))
+            .filter(
+                n::budget_max_cents
+                    .is_null()
+                    .or(n::budget_max_cents.ge(lowest_ceiling)),
+            )
+            .filter(
+                n::budget_min_cents
+                    .is_null()
+                    .or(n::budget_min_cents.le(highest_floor)),
+            )
+            .filter(
+                n::hard_budget.eq(false).or(n::budget_max_cents
+                    .is_null()
+                    .or(n::budget_max_cents.ge(price))
+                    .and(
+                        n::budget_min_cents
+                            .is_null()
+                            .or(n::budget_min_cents.le(price)),
+                    )),
+            )
+            .filter(
+                n::hard_body_types
+                    .is_null()
+                    .or(n::hard_body_types.like(member(car.body_type))),
+            )
             .filter(
                 n::hard_energy_types
                     .is_null()
@@ -284,7 +307,11 @@ impl CustomerNeedIndex {
                     .is_null()
                     .or(n::hard_brand_keys.like(member(Some(car.brand_key)))),
             )
-            .filter(n::hard_condition.is_null().or(n::hard_condition.eq(car.condition)))
+            .filter(
+                n::hard_condition
+                    .is_null()
+                    .or(n::hard_condition.eq(car.condition)),
+            )
             .filter(
                 n::hard_min_seats
                     .is_null()

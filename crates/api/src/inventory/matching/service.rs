@@ -53,7 +53,7 @@ pub fn put_settings(ctx: &mut Ctx, new: MatchSettings) -> ServiceResult<MatchSet
     }
     if let Err(e) = new.transfer.check() {
         problems.push(FieldError::new(
-            &format!("transfer.{}", e.field),
+            format!("transfer.{}", e.field),
             "out_of_range",
             e.message,
         ));
@@ -260,8 +260,8 @@ pub fn matches_for_needs(
             .map(|(id, _)| id.clone())
             .collect::<Vec<_>>()
     });
-    let price_window = (needs.budget_min_cents.is_some() || needs.budget_max_cents.is_some())
-        .then(|| {
+    let price_window =
+        (needs.budget_min_cents.is_some() || needs.budget_max_cents.is_some()).then(|| {
             (
                 needs
                     .budget_min_cents

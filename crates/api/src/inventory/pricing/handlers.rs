@@ -57,9 +57,7 @@ pub async fn price_suggestion(
     caller: Authorized<perm::InventoryRead>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    let s = caller
-        .read(move |ctx| service::suggest(ctx, &id.0))
-        .await?;
+    let s = caller.read(move |ctx| service::suggest(ctx, &id.0)).await?;
     Ok(HttpResponse::Ok().json(PriceSuggestionDto {
         vehicle_id: s.vehicle_id,
         asking_price_cents: s.asking_price_cents,
@@ -162,9 +160,7 @@ pub async fn import_market_prices(
             observed_on: i.observed_on,
         })
         .collect();
-    let outcomes = caller
-        .write(move |ctx| service::import(ctx, items))
-        .await?;
+    let outcomes = caller.write(move |ctx| service::import(ctx, items)).await?;
     let results: Vec<MarketPriceResult> = outcomes
         .into_iter()
         .enumerate()

@@ -8,7 +8,7 @@ use autocrm_domain::vehicle::{
 };
 use autocrm_persistence::db::new_id;
 use autocrm_persistence::models::{MarketPrice, Vehicle};
-use chrono::{NaiveDate, TimeDelta};
+use chrono::{Datelike, NaiveDate, TimeDelta};
 
 use crate::app::{Change, Ctx, FieldError, ServiceResult};
 use crate::inventory::vehicles::service as vehicles;
@@ -62,7 +62,10 @@ pub fn suggest(ctx: &mut Ctx, vehicle_id: &str) -> ServiceResult<Suggestion> {
     let policy = PricingPolicy::default();
     let days_in_stock = day(car.in_stock_since.as_deref())
         .map_or(0, |since| (today - since).num_days().max(0) as u32);
-    let condition = car.condition.parse().map_err(crate::app::ServiceError::internal)?;
+    let condition = car
+        .condition
+        .parse()
+        .map_err(crate::app::ServiceError::internal)?;
     let year = car.model_year.or_else(|| {
         day(car.first_registration_date.as_deref()).map(|d| chrono::Datelike::year(&d))
     });
@@ -81,7 +84,8 @@ pub fn suggest(ctx: &mut Ctx, vehicle_id: &str) -> ServiceResult<Suggestion> {
                 reasons: vec![PriceReason {
                     code: autocrm_domain::vehicle::price_reason::INSUFFICIENT_COMPARABLES,
                     message_zh: "车辆没有年款或初次登记日期，无法比较".into(),
-                    message_en: "The car has no model year or first registration: nothing to compare".into(),
+                    message_en:
+                        "The car has no model year or first registration: nothing to compare".into(),
                     amount_cents: None,
                 }],
             },
@@ -171,19 +175,38 @@ fn check(item: &NewMarketPrice, today: NaiveDate) -> Vec<FieldError> {
         bad("model", "required", "model must not be empty");
     }
     if !(1950..=2100).contains(&item.model_year) {
-        bad("model_year", "out_of_range", "model_year must be between 1950 and 2100");
+        bad(
+            "model_year",
+            "out_of_range",
+            "model_year must be between 1950 and 2100",
+        );
     }
-    if item.mileage_km.is_some_and(|km| !(0..=5_000_000).contains(&km)) {
-        bad("mileage_km", "out_of_range", "mileage_km must be between 0 and 5000000");
+    if item
+        .mileage_km
+        .is_some_and(|km| !(0..=5_000_000).contains(&km))
+    {
+        bad(
+            "mileage_km",
+            "out_of_range",
+            "mileage_km must be between 0 and 5000000",
+        );
     }
     if !(1..=100_000_000_000).contains(&item.price_cents) {
-        bad("price_cents", "out_of_range", "price_cents must be between 1 and 100000000000");
+        bad(
+            "price_cents",
+            "out_of_range",
+            "price_cents must be between 1 and 100000000000",
+        );
     }
     if item.source.trim().is_empty() || item.source.chars().count() > 60 {
         bad("source", "length", "source must have 1 to 60 characters");
     }
     if item.observed_on > today {
-        bad("observed_on", "future", "observed_on must not be in the future");
+        bad(
+            "observed_on",
+            "future",
+            "observed_on must not be in the future",
+        );
     }
     problems
 }
@@ -249,4 +272,51 @@ pub fn list(
         model_key.as_deref(),
         limit,
     )?)
+}
+
+/// Market quotes for the demo organisation's lines (`autocrm seed-demo`): a few model years
+/// of the demo brands, as a valuation service would quote them this month.
+pub fn seed_demo_market_prices(
+    conn: &mut autocrm_persistence::DbConn,
+    org_id: &str,
+    at: chrono::NaiveDateTime,
+) -> ServiceResult<usize> {
+    const QUOTES: [(&str, &str, i64); 8] = [
+        ("比亚迪", "宋PLUS", 16_980_000),
+        ("比亚迪", "汉", 20_980_000),
+        ("比亚迪", "秦PLUS", 9_980_000),
+        ("吉利", "星越L", 14_570_000),
+        ("长安", "CS75PLUS", 11_990_000),
+        ("哈弗", "H6", 11_390_000),
+        ("大众", "朗逸", 11_990_000),
+        ("丰田", "凯美瑞", 17_180_000),
+    ];
+    let today = at.date();
+    let mut rows = Vec::new();
+    for (i, (brand, model, new_price)) in QUOTES.iter().enumerate() {
+        for age in 1..=4_i64 {
+            let brand_key = catalog::brand_key(brand);
+            let source = if (i as i64 + age) % 2 == 0 {
+                "che300"
+            } else {
+                "jingzhengu"
+            };
+            rows.push(MarketPrice {
+                id: new_id(),
+                org_id: org_id.to_owned(),
+                model_key: catalog::model_key(&brand_key, model),
+                brand_key,
+                brand: (*brand).to_owned(),
+                model: (*model).to_owned(),
+                model_year: today.year() - age as i32,
+                mileage_km: Some(age * 15_000),
+                // About 13 % a year off the new price, rounded to ¥100.
+                price_cents: new_price * (100 - 13 * age) / 100 / 10_000 * 10_000,
+                source: source.to_owned(),
+                observed_on: (today - TimeDelta::days(age * 3)).to_string(),
+                created_at: at,
+            });
+        }
+    }
+    Ok(MarketPrice::insert_many(conn, &rows)?)
 }

@@ -95,12 +95,19 @@ pub struct CreateStore {
 }
 
 /// Latitude and longitude come together.
-fn coordinates(latitude: Option<f64>, longitude: Option<f64>) -> Result<Option<(f64, f64)>, ApiError> {
+fn coordinates(
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+) -> Result<Option<(f64, f64)>, ApiError> {
     match (latitude, longitude) {
         (Some(lat), Some(lon)) => Ok(Some((lat, lon))),
         (None, None) => Ok(None),
         (lat, _) => {
-            let missing = if lat.is_none() { "latitude" } else { "longitude" };
+            let missing = if lat.is_none() {
+                "latitude"
+            } else {
+                "longitude"
+            };
             Err(ServiceError::Invalid(vec![FieldError::new(
                 missing,
                 "required",
