@@ -63,6 +63,9 @@ enum Command {
         /// Activities on the first new customer's timeline (the 360° view's benchmark).
         #[arg(long, default_value_t = 1_000)]
         timeline_entries: usize,
+        /// Cars in stock to add as well (the matching benchmark), spread over the stores.
+        #[arg(long, default_value_t = 0)]
+        vehicles: usize,
     },
     /// Re-encrypt personal data under the current key (AUTOCRM_PII_KEY, AUTOCRM_PII_KEY_ID)
     /// and rebuild its blind indexes; the old keys stay in AUTOCRM_PII_OLD_KEYS until it is
@@ -183,6 +186,7 @@ fn main() -> ExitCode {
             customers,
             batch,
             timeline_entries,
+            vehicles,
         } => {
             if let Err(e) = settings.check_secrets() {
                 return fail(e);
@@ -201,6 +205,33 @@ fn main() -> ExitCode {
                 timeline_entries,
             };
             let started = std::time::Instant::now();
+            if vehicles > 0 {
+                let seeded = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                    let now = SystemClock.now().naive_utc();
+                    autocrm_api::inventory::matching::bulk::seed_vehicles(
+                        &mut conn,
+                        now,
+                        vehicles,
+                        batch,
+                        |done| {
+                            if done % 50_000 == 0 || done == vehicles {
+                                eprintln!(
+                                    "  {done} vehicles ({:.0} s)",
+                                    started.elapsed().as_secs_f64()
+                                );
+                            }
+                        },
+                    )
+                    .map_err(|e| e.to_string())
+                });
+                match seeded {
+                    Ok(n) => println!(
+                        "added {n} vehicles in {:.1} s",
+                        started.elapsed().as_secs_f64()
+                    ),
+                    Err(e) => return fail(e),
+                }
+            }
             let result = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
                 let now = SystemClock.now().naive_utc();
                 let mut reported = 0;

@@ -26,6 +26,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::customer_auth::endpoints(),
         crate::customer_rights::endpoints(),
         crate::inventory::vehicles::endpoints(),
+        crate::inventory::matching::endpoints(),
+        crate::inventory::pricing::endpoints(),
     ]
     .concat()
 }

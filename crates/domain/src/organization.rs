@@ -48,7 +48,12 @@ impl Currency {
 /// (lead scoring weights, matching weights, ...), never free JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct OrganizationSettings {}
+pub struct OrganizationSettings {
+    /// Customer–vehicle matching weights and the transfer cost model; the defaults when
+    /// absent (`GET/PUT /api/v1/settings/vehicle-matching`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle_matching: Option<crate::vehicle::MatchSettings>,
+}
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        latitude_e6 -> Nullable<Integer>,
+        longitude_e6 -> Nullable<Integer>,
     }
 }
 
@@ -627,6 +629,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    market_prices (id) {
+        id -> Text,
+        org_id -> Text,
+        brand -> Text,
+        brand_key -> Text,
+        model -> Text,
+        model_key -> Text,
+        model_year -> Integer,
+        mileage_km -> Nullable<BigInt>,
+        price_cents -> BigInt,
+        source -> Text,
+        observed_on -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_need_index (customer_id) {
+        customer_id -> Text,
+        org_id -> Text,
+        budget_min_cents -> Nullable<BigInt>,
+        budget_max_cents -> Nullable<BigInt>,
+        hard_budget -> Bool,
+        hard_body_types -> Nullable<Text>,
+        hard_energy_types -> Nullable<Text>,
+        hard_brand_keys -> Nullable<Text>,
+        hard_condition -> Nullable<Text>,
+        hard_min_seats -> Nullable<Integer>,
+        hard_max_mileage_km -> Nullable<BigInt>,
+        hard_transmission -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -668,4 +704,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_imports,
     vehicles,
     vehicle_costs,
+    market_prices,
+    customer_need_index,
 );
+diesel::joinable!(customer_need_index -> customers (customer_id));

@@ -78,6 +78,8 @@ fn seed(
                 version: 1,
                 created_at: at,
                 updated_at: at,
+                latitude_e6: None,
+                longitude_e6: None,
             };
             store.insert(conn).unwrap();
             store.id

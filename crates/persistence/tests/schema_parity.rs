@@ -156,6 +156,8 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         customer_imports,
         vehicles,
         vehicle_costs,
+        market_prices,
+        customer_need_index,
     )
 }
 

@@ -575,6 +575,7 @@ pub fn merge(
         },
     )?;
     customers::reindex(ctx.pii(), ctx.conn, &survivor)?;
+    crate::customers::service::index_needs(ctx, &survivor)?;
     crate::tags::service::recompute(ctx, &survivor_id)?;
 
     let merged_by = match ctx.actor() {

@@ -10,7 +10,8 @@ use autocrm_domain::customer::{ActivityKind, ActivityOutcome};
 use autocrm_persistence::DbConn;
 use autocrm_persistence::db::{new_id, write_tx};
 use autocrm_persistence::models::{
-    Activity, Customer, CustomerLookup, Organization, Store, TenantRecord, User, UserFilter,
+    Activity, Customer, CustomerLookup, CustomerNeedIndex, Organization, Store, TenantRecord, User,
+    UserFilter,
 };
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::connection::SimpleConnection;
@@ -135,6 +136,14 @@ pub fn seed(
         write_tx(conn, |conn| {
             Customer::insert_many(conn, &customers)?;
             CustomerLookup::insert_many(conn, &lookups)?;
+            let needs: Vec<CustomerNeedIndex> = customers
+                .iter()
+                .filter_map(|c| {
+                    c.stated_needs()
+                        .map(|n| CustomerNeedIndex::of(&c.org_id, &c.id, &n))
+                })
+                .collect();
+            CustomerNeedIndex::insert_many(conn, &needs)?;
             if timeline_customer.is_none() && request.timeline_entries > 0 {
                 let owner = customers[0].owner_id.clone().unwrap_or_default();
                 let rows = long_timeline(&customers[0], &owner, request.timeline_entries, at);

@@ -6,7 +6,9 @@ use autocrm_domain::customer::{LifecycleStage, Needs, PurchaseTimeframe};
 use autocrm_domain::vehicle::{BodyType, EnergyType};
 use autocrm_persistence::DbConn;
 use autocrm_persistence::db::new_id;
-use autocrm_persistence::models::{Customer, CustomerContact, LifecycleChangeRow};
+use autocrm_persistence::models::{
+    Customer, CustomerContact, CustomerNeedIndex, LifecycleChangeRow,
+};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::dto::BusinessDto;
@@ -104,6 +106,12 @@ pub fn after_insert(
     i: usize,
 ) -> ServiceResult<()> {
     reindex(pii, conn, customer)?;
+    CustomerNeedIndex::sync(
+        conn,
+        &customer.org_id,
+        &customer.id,
+        customer.stated_needs().as_ref(),
+    )?;
     let mut stages = vec![LifecycleStage::Prospect];
     match customer.lifecycle_stage.as_str() {
         "customer" => stages.push(LifecycleStage::Customer),

@@ -13,8 +13,9 @@ use autocrm_domain::customer::{
 use autocrm_domain::vehicle::{Plate, Vin};
 use autocrm_persistence::db::{is_unique_violation, lock_row, new_id};
 use autocrm_persistence::models::{
-    Customer, CustomerContact, CustomerFilter, CustomerLookup, CustomerMerge, CustomerSort,
-    KeysetAfter, LifecycleChangeRow, LookupKind, Store, TenantRecord, User, reveals_since,
+    Customer, CustomerContact, CustomerFilter, CustomerLookup, CustomerMerge, CustomerNeedIndex,
+    CustomerSort, KeysetAfter, LifecycleChangeRow, LookupKind, Store, TenantRecord, User,
+    reveals_since,
 };
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
@@ -410,7 +411,7 @@ impl CustomerChanges {
 }
 
 /// The caller's customer scope; the system itself (jobs, importers) sees every customer.
-fn scope(ctx: &Ctx) -> ServiceResult<CustomerScope> {
+pub fn scope(ctx: &Ctx) -> ServiceResult<CustomerScope> {
     Ok(match ctx.actor() {
         Actor::Principal(p) => CustomerScope::of(p),
         Actor::System { .. } => CustomerScope::All,
@@ -763,6 +764,9 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
         }
     })?;
     write_related(ctx, &customer, &applied, contacts.as_ref())?;
+    if customer.needs.is_some() {
+        index_needs(ctx, &customer)?;
+    }
     ctx.record(
         Change::new("customer.created", "customer", &customer.id).event(created_event(&customer)),
     )?;
@@ -831,6 +835,7 @@ pub fn update(
     let principal = ctx.principal()?;
     let changed_fields = changes.field_names();
     let marketing_flag = changes.marketing_consent;
+    let needs_changed = changes.profile.needs.is_some();
     let customer = records::update(
         ctx,
         id,
@@ -895,6 +900,9 @@ pub fn update(
             Ok(())
         },
     )?;
+    if needs_changed {
+        index_needs(ctx, &customer)?;
+    }
     ctx.record(
         Change::new("customer.updated", "customer", &customer.id)
             .event(updated_event(&customer, changed_fields)),
@@ -903,6 +911,18 @@ pub fn update(
         crate::consents::service::record_marketing_flag(ctx, &customer.id, granted)?;
     }
     Ok(customer)
+}
+
+/// Keeps the customer's indexed needs (reverse vehicle matching filters on them) in step with
+/// the needs stored on the row. Call it in the same unit of work whenever the needs change.
+pub fn index_needs(ctx: &mut Ctx, customer: &Customer) -> ServiceResult<()> {
+    CustomerNeedIndex::sync(
+        ctx.conn,
+        &customer.org_id,
+        &customer.id,
+        customer.stated_needs().as_ref(),
+    )?;
+    Ok(())
 }
 
 /// Replaces what the customer wants (`None` clears it); a customer update.

@@ -71,6 +71,7 @@ pub mod perm {
         InventoryWrite,
         InventoryCostRead,
         MarketPricesWrite,
+        InventorySettingsManage,
         VehicleReservationsWrite,
         VehicleTransfersManage,
         CustomerSelf,

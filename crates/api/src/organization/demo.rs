@@ -138,6 +138,8 @@ pub fn seed(
             version: 1,
             created_at: at,
             updated_at: at,
+            latitude_e6: None,
+            longitude_e6: None,
         })
         .collect();
         for store in &stores {
@@ -202,6 +204,7 @@ pub fn seed(
         }
         crate::timeline::demo::seed(conn, &seeded, &users, at)?;
         crate::inventory::vehicles::demo::seed(conn, &org.id, &stores, at, DEMO_VEHICLES)?;
+        crate::inventory::pricing::service::seed_demo_market_prices(conn, &org.id, at)?;
         // An inactive webhook subscription, so the webhooks screens show one; it sends
         // nothing until someone points it at a real receiver and turns it on.
         let secret = crate::outbound::signing::new_secret().map_err(ServiceError::internal)?;

@@ -130,6 +130,9 @@ matrix! {
     /// Importing market reference prices (from a valuation service).
     MarketPricesWrite = "market_prices_write", MachineAccess::Scope(Scope::MarketPricesWrite),
         [Admin, GeneralManager];
+    /// The organisation's inventory settings: matching weights and the transfer cost model.
+    InventorySettingsManage = "inventory_settings_manage", MachineAccess::Never,
+        [Admin, GeneralManager];
     /// Holding a car for a customer until an expiry, and releasing it.
     VehicleReservationsWrite = "vehicle_reservations_write", MachineAccess::Scope(Scope::InventoryWrite),
         [Admin, GeneralManager, SalesManager, SalesConsultant];

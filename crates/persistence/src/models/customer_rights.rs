@@ -13,9 +13,9 @@ use crate::DbConn;
 use crate::schema::{
     attachments, behavior_events, consent_records, customer_activities, customer_contacts,
     customer_dynamic_tags, customer_lifecycle_changes, customer_lookups, customer_merges,
-    customer_sign_in_codes, customer_tags, customer_vehicles, customers, deliveries, device_links,
-    financing_application_events, financing_applications, idempotency_keys, outbox_events,
-    vehicle_mileage_readings,
+    customer_need_index, customer_sign_in_codes, customer_tags, customer_vehicles, customers,
+    deliveries, device_links, financing_application_events, financing_applications,
+    idempotency_keys, outbox_events, vehicle_mileage_readings,
 };
 
 /// One merge source and the survivor that took its records.
@@ -109,6 +109,8 @@ pub fn count_related(
     each_simple_table!(count);
     count!(customer_contacts, customer_id);
     count!(customer_vehicles, customer_id);
+    // Derived from the sources' needs: dropped on merge (the survivor's is rewritten).
+    count!(customer_need_index, customer_id);
     let n: i64 = attachments::table
         .filter(attachments::org_id.eq(org_id))
         .filter(attachments::owner_type.eq("customer"))
@@ -181,6 +183,15 @@ pub fn move_related(
         };
     }
     each_simple_table!(relink);
+    // The sources' indexed needs are derived rows: dropped (the caller rewrites the
+    // survivor's from its merged needs).
+    let n = diesel::delete(
+        customer_need_index::table
+            .filter(customer_need_index::org_id.eq(org_id))
+            .filter(customer_need_index::customer_id.eq_any(source_ids)),
+    )
+    .execute(conn)?;
+    counts.insert("customer_need_index".to_owned(), n as i64);
 
     // Contact persons: after the survivor's own, in the sources' order.
     let mut next: i32 = customer_contacts::table
@@ -326,6 +337,15 @@ pub fn erase_related(
     let mut note = |table: &str, n: usize| {
         counts.insert(table.to_owned(), n as i64);
     };
+    note(
+        "customer_need_index",
+        diesel::delete(
+            customer_need_index::table
+                .filter(customer_need_index::org_id.eq(org_id))
+                .filter(customer_need_index::customer_id.eq_any(customer_ids)),
+        )
+        .execute(conn)?,
+    );
     note(
         "customer_lookups",
         diesel::delete(

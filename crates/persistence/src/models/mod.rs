@@ -16,6 +16,7 @@ mod financing;
 mod garage;
 mod idempotency;
 mod job;
+mod market_price;
 mod notification;
 mod organization;
 mod outbox;
@@ -27,6 +28,7 @@ mod tag;
 mod timeline;
 mod user;
 mod vehicle;
+mod vehicle_matching;
 mod webhook;
 
 pub use activity::Activity;
@@ -51,6 +53,7 @@ pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, Financi
 pub use garage::{MileageReading, OwnedVehicle};
 pub use idempotency::IdempotencyRecord;
 pub use job::{JobRow, JobStatus, QueueDepth};
+pub use market_price::MarketPrice;
 pub use notification::{
     NotificationFilter, NotificationGateway, NotificationPreferences, NotificationRow, StreamTicket,
 };
@@ -64,6 +67,8 @@ pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
 pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
+
+pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
 pub use webhook::WebhookSubscription;
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.

@@ -17,6 +17,9 @@ pub struct Store {
     pub version: i64,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// The store's own coordinates in micro-degrees; without them, its city's.
+    pub latitude_e6: Option<i32>,
+    pub longitude_e6: Option<i32>,
 }
 
 super::record::versioned_record!(Store, stores);

@@ -182,8 +182,9 @@ fn ascending(sort: VehicleSort) -> bool {
 
 /// Narrows a query of vehicles to the cars a hard filter admits: the SQL side of
 /// `HardFilter::admits`, keeping its edge cases (an unrecorded attribute fails a
-/// constraint on it). `within` (a radius) is not applied here: stores carry the
-/// coordinates, so the caller narrows by store ids.
+/// constraint on it). Exact but for two parts, where it is looser and the domain decides:
+/// colours named without a family, and `within` (a radius: stores carry the coordinates, so
+/// the caller narrows by store ids). Search and matching share it.
 pub fn admitted_by<'a, ST: 'a>(
     mut query: vehicles::BoxedQuery<'a, Db, ST>,
     hard: &HardFilter,
@@ -239,13 +240,19 @@ pub fn admitted_by<'a, ST: 'a>(
         query = query.filter(v::transmission.eq(transmission.as_str()));
     }
     if let Some(colours) = &hard.colours {
+        // A paint with a family passes by its family; one without, by its name compared
+        // normalised (`catalog::normalise`), which only the domain does: here every car
+        // without a family stays in when names were asked for (looser, never stricter).
         let families = names(&colours.families);
-        let names: Vec<String> = colours.names.iter().cloned().collect();
-        query = query.filter(
-            v::colour_family
-                .eq_any(families)
-                .or(v::colour_family.is_null().and(v::colour.eq_any(names))),
-        );
+        query = if colours.names.is_empty() {
+            query.filter(v::colour_family.eq_any(families))
+        } else {
+            query.filter(
+                v::colour_family
+                    .eq_any(families)
+                    .or(v::colour_family.is_null()),
+            )
+        };
     }
     query
 }

@@ -125,10 +125,7 @@ fn row_of(
 pub type Page = (Vec<Vec<String>>, Option<VehicleSearch>);
 
 /// One page of the export and where the next one starts; `None` for a forged cursor.
-pub fn page(
-    ctx: &mut Ctx,
-    mut search: VehicleSearch,
-) -> ServiceResult<Option<Page>> {
+pub fn page(ctx: &mut Ctx, mut search: VehicleSearch) -> ServiceResult<Option<Page>> {
     search.limit = PAGE;
     let today = ctx.today()?;
     let with_cost = service::sees_cost(ctx);

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use self::service::{NewStore, StoreChanges};
+use crate::app::{FieldError, ServiceError};
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{Cursor, IdWindow, Page};
 use crate::http::versioning::versioned;
@@ -24,6 +25,7 @@ use crate::validate::schema::{self, OptionalText, QueryText, Text};
 #[schema(example = json!({
     "id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12", "name": "上海浦东4S店", "city": "上海",
     "region": "华东", "address": "浦东新区张杨路1500号", "phone": "+862158881234", "active": true,
+    "latitude": 31.228611, "longitude": 121.544722,
     "version": 1, "created_at": "2026-11-01T02:00:00Z", "updated_at": "2026-11-01T02:00:00Z"
 }))]
 pub struct StoreDto {
@@ -34,6 +36,10 @@ pub struct StoreDto {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub active: bool,
+    /// The store's own coordinates in degrees; `null` when not set (matching then places the
+    /// store at its city's seat).
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -49,6 +55,8 @@ impl From<Store> for StoreDto {
             address: s.address,
             phone: s.phone,
             active: s.active,
+            latitude: s.latitude_e6.map(|v| f64::from(v) / 1_000_000.0),
+            longitude: s.longitude_e6.map(|v| f64::from(v) / 1_000_000.0),
             version: s.version,
             created_at: s.created_at.and_utc(),
             updated_at: s.updated_at.and_utc(),
@@ -58,7 +66,8 @@ impl From<Store> for StoreDto {
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "上海浦东4S店", "city": "上海", "region": "华东", "phone": "021-58881234"}))]
+#[schema(example = json!({"name": "上海浦东4S店", "city": "上海", "region": "华东", "phone": "021-58881234",
+    "latitude": 31.228611, "longitude": 121.544722}))]
 pub struct CreateStore {
     #[validate(length(max = 100), custom(function = "rules::text"))]
     #[schema(value_type = Text<100>, inline)]
@@ -75,13 +84,45 @@ pub struct CreateStore {
     #[validate(custom(function = "rules::phone"))]
     #[schema(value_type = Option<schema::Phone>, inline)]
     pub phone: Option<String>,
+    /// Degrees north, with `longitude` (both or neither).
+    #[validate(range(min = -90.0, max = 90.0))]
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    /// Degrees east, with `latitude`.
+    #[validate(range(min = -180.0, max = 180.0))]
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+}
+
+/// Latitude and longitude come together.
+fn coordinates(
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+) -> Result<Option<(f64, f64)>, ApiError> {
+    match (latitude, longitude) {
+        (Some(lat), Some(lon)) => Ok(Some((lat, lon))),
+        (None, None) => Ok(None),
+        (lat, _) => {
+            let missing = if lat.is_none() {
+                "latitude"
+            } else {
+                "longitude"
+            };
+            Err(ServiceError::Invalid(vec![FieldError::new(
+                missing,
+                "required",
+                "latitude and longitude are given together",
+            )])
+            .into())
+        }
+    }
 }
 
 /// JSON merge patch: absent leaves a field, `null` clears it (`name`, `city` and `active`
 /// cannot be cleared).
 #[derive(Deserialize, ToSchema, Validate, Default)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"address": "浦东新区张杨路1688号"}))]
+#[schema(example = json!({"address": "浦东新区张杨路1688号", "latitude": 31.230416, "longitude": 121.473701}))]
 pub struct PatchStore {
     #[serde(default, deserialize_with = "patch_field")]
     #[validate(length(max = 100), custom(function = "rules::present_text"))]
@@ -107,6 +148,16 @@ pub struct PatchStore {
     #[validate(custom(function = "rules::present"))]
     #[schema(value_type = bool, required = false)]
     pub active: Required<bool>,
+    /// Degrees north, with `longitude`; `null` for both clears the coordinates.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[validate(range(min = -90.0, max = 90.0))]
+    #[schema(value_type = Option<f64>, minimum = -90, maximum = 90)]
+    pub latitude: Option<Option<f64>>,
+    /// Degrees east, with `latitude`.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[validate(range(min = -180.0, max = 180.0))]
+    #[schema(value_type = Option<f64>, minimum = -180, maximum = 180)]
+    pub longitude: Option<Option<f64>>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -127,27 +178,33 @@ fn phone(value: Option<&str>) -> Option<Phone> {
 }
 
 impl CreateStore {
-    fn into_command(self) -> NewStore {
-        NewStore {
+    fn into_command(self) -> Result<NewStore, ApiError> {
+        Ok(NewStore {
+            coordinates: coordinates(self.latitude, self.longitude)?,
             name: self.name.trim().to_owned(),
             city: self.city.trim().to_owned(),
             region: rules::trimmed(self.region.as_deref()),
             address: rules::trimmed(self.address.as_deref()),
             phone: phone(self.phone.as_deref()),
-        }
+        })
     }
 }
 
 impl PatchStore {
-    fn into_changes(self) -> StoreChanges {
-        StoreChanges {
+    fn into_changes(self) -> Result<StoreChanges, ApiError> {
+        let coordinates = match (self.latitude, self.longitude) {
+            (None, None) => None,
+            (lat, lon) => Some(coordinates(lat.flatten(), lon.flatten())?),
+        };
+        Ok(StoreChanges {
+            coordinates,
             name: self.name.flatten().map(|n| n.trim().to_owned()),
             city: self.city.flatten().map(|c| c.trim().to_owned()),
             region: self.region.map(|r| rules::trimmed(r.as_deref())),
             address: self.address.map(|a| rules::trimmed(a.as_deref())),
             phone: self.phone.map(|p| phone(p.as_deref())),
             active: self.active.flatten(),
-        }
+        })
     }
 }
 
@@ -168,7 +225,7 @@ pub async fn create_store(
     caller: Authorized<perm::ManageOrganization>,
     body: Json<CreateStore>,
 ) -> Result<HttpResponse, ApiError> {
-    let new = body.into_inner().into_command();
+    let new = body.into_inner().into_command()?;
     let store = caller.write(move |ctx| service::create(ctx, new)).await?;
     Ok(store_response(StatusCode::CREATED, store))
 }
@@ -227,7 +284,7 @@ pub async fn patch_store(
     if_match: IfMatch,
     body: Json<PatchStore>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = body.into_inner().into_changes();
+    let changes = body.into_inner().into_changes()?;
     let store = caller
         .write(move |ctx| service::update(ctx, &id.0, if_match.0, changes))
         .await?;
