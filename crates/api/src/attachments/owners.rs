@@ -68,6 +68,10 @@ owners! {
     FinancingApplication = "financing_application", table "financing_applications",
         read FinancingApplicationsRead, write FinancingApplicationsWrite,
         visible crate::financing::service::applications::find_visible;
+    /// An inspection report of a car: its photos (车况照片).
+    InspectionReport = "inspection_report", table "inspection_reports",
+        read InventoryRead, write InventoryWrite,
+        visible crate::inventory::inspections::service::find_visible;
 }
 
 #[cfg(test)]
