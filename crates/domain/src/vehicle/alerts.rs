@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn messages_name_the_scope() {
-        assert_eq!(scope_label(&[Some("比亚迪"), None, Some("汉")]), "比亚迪 汉");
+        assert_eq!(
+            scope_label(&[Some("比亚迪"), None, Some("汉")]),
+            "比亚迪 汉"
+        );
         assert_eq!(scope_label(&[None, Some(" ")]), "全部库存");
         assert_eq!(
             low_stock_message("比亚迪 汉", 1, 3),

@@ -246,7 +246,12 @@ pub fn summary(flags: &InspectionFlags, items: &[CheckedItem]) -> String {
         } else {
             "无重大事故".into()
         },
-        if flags.flood { "泡水车" } else { "无泡水" }.into(),
+        if flags.flood {
+            "泡水车"
+        } else {
+            "无泡水"
+        }
+        .into(),
         if flags.fire { "火烧车" } else { "无火烧" }.into(),
         match flags.odometer {
             OdometerCheck::Ok => "里程真实",
@@ -316,7 +321,11 @@ mod tests {
                 .collect();
             assert!(!mine.is_empty(), "{section}");
             for i in mine {
-                assert!(i.code.starts_with(&format!("{}.", section.as_str())), "{}", i.code);
+                assert!(
+                    i.code.starts_with(&format!("{}.", section.as_str())),
+                    "{}",
+                    i.code
+                );
             }
         }
     }
@@ -327,7 +336,10 @@ mod tests {
             item("frame.01", ItemResult::Ok),
             item("road_test.01", ItemResult::Ok),
         ];
-        assert_eq!(summary(&CLEAN, &items), "无重大事故、无泡水、无火烧、里程真实");
+        assert_eq!(
+            summary(&CLEAN, &items),
+            "无重大事故、无泡水、无火烧、里程真实"
+        );
         assert!(is_clean(&CLEAN, &items));
     }
 
@@ -389,7 +401,11 @@ mod tests {
         let codes: Vec<_> = problems.iter().map(|p| (p.index, p.code)).collect();
         assert_eq!(
             codes,
-            vec![(1, "unknown_item"), (2, "wrong_section"), (3, "duplicate_item")]
+            vec![
+                (1, "unknown_item"),
+                (2, "wrong_section"),
+                (3, "duplicate_item")
+            ]
         );
     }
 }

@@ -50,10 +50,7 @@ impl AlertRule {
     /// The organisations with at least one rule (an inactive rule's open alerts resolve).
     pub fn orgs_with_rules(conn: &mut DbConn) -> QueryResult<Vec<String>> {
         use inventory_alert_rules as r;
-        r::table
-            .select(r::org_id)
-            .distinct()
-            .load(conn)
+        r::table.select(r::org_id).distinct().load(conn)
     }
 
     pub fn delete(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<bool> {
@@ -92,7 +89,16 @@ impl AlertRule {
         &self,
         conn: &mut DbConn,
         since: &str,
-    ) -> QueryResult<Vec<(String, Option<String>, String, String, Option<String>, String)>> {
+    ) -> QueryResult<
+        Vec<(
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            String,
+        )>,
+    > {
         use vehicles as v;
         let mut query = v::table
             .filter(v::org_id.eq(&self.org_id))
@@ -111,18 +117,24 @@ impl AlertRule {
         if let Some(store) = &self.store_id {
             query = query.filter(v::store_id.eq(store.clone()));
         }
-        let rows: Vec<(String, Option<String>, String, String, Option<String>, Option<String>)> =
-            query
-                .order(v::id.asc())
-                .select((
-                    v::id,
-                    v::store_id,
-                    v::brand,
-                    v::model,
-                    v::stock_number,
-                    v::in_stock_since,
-                ))
-                .load(conn)?;
+        let rows: Vec<(
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        )> = query
+            .order(v::id.asc())
+            .select((
+                v::id,
+                v::store_id,
+                v::brand,
+                v::model,
+                v::stock_number,
+                v::in_stock_since,
+            ))
+            .load(conn)?;
         Ok(rows
             .into_iter()
             .filter_map(|(id, store, brand, model, stock, since)| {

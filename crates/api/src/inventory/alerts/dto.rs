@@ -161,9 +161,9 @@ impl PatchAlertRule {
             threshold: self.threshold.flatten(),
             brand: self.brand.map(|b| rules::trimmed(b.as_deref())),
             model: self.model.map(|m| rules::trimmed(m.as_deref())),
-            body_type: self.body_type.map(|b| {
-                rules::trimmed(b.as_deref()).and_then(|b| b.parse().ok())
-            }),
+            body_type: self
+                .body_type
+                .map(|b| rules::trimmed(b.as_deref()).and_then(|b| b.parse().ok())),
             store_id: self
                 .store_id
                 .map(|s| s.as_deref().and_then(rules::normalised_id)),

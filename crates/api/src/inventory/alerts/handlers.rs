@@ -6,8 +6,7 @@ use autocrm_domain::vehicle::alerts::{AlertKind, AlertStatus};
 use autocrm_persistence::models::AlertFilter;
 
 use super::dto::{
-    AlertListQuery, AlertRuleDto, AlertRuleList, CreateAlertRule, InventoryAlertDto,
-    PatchAlertRule,
+    AlertListQuery, AlertRuleDto, AlertRuleList, CreateAlertRule, InventoryAlertDto, PatchAlertRule,
 };
 use super::service;
 use crate::error::{ApiError, Problem};
@@ -83,7 +82,11 @@ pub async fn patch_alert_rule(
     let rule = caller
         .write(move |ctx| service::update(ctx, &id.0, if_match.0, changes))
         .await?;
-    Ok(versioned(StatusCode::OK, rule.version, AlertRuleDto::from(rule)))
+    Ok(versioned(
+        StatusCode::OK,
+        rule.version,
+        AlertRuleDto::from(rule),
+    ))
 }
 
 /// Delete an inventory alert rule; its open alerts are resolved.
@@ -101,9 +104,7 @@ pub async fn delete_alert_rule(
     caller: Authorized<perm::InventoryWrite>,
     id: PathId,
 ) -> Result<HttpResponse, ApiError> {
-    caller
-        .write(move |ctx| service::delete(ctx, &id.0))
-        .await?;
+    caller.write(move |ctx| service::delete(ctx, &id.0)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

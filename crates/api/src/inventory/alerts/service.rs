@@ -75,7 +75,11 @@ fn settle(ctx: &mut Ctx, rule: &mut AlertRule) -> ServiceResult<()> {
     if let Some(store) = &rule.store_id
         && Store::find(ctx.conn, ctx.org_id(), store)?.is_none()
     {
-        invalid.add("store_id", "not_found", "no store of the organisation has this id");
+        invalid.add(
+            "store_id",
+            "not_found",
+            "no store of the organisation has this id",
+        );
     }
     invalid.finish()
 }
@@ -108,8 +112,12 @@ pub fn create(ctx: &mut Ctx, new: NewRule) -> ServiceResult<AlertRule> {
     settle(ctx, &mut rule)?;
     rule.insert(ctx.conn)?;
     ctx.record(
-        Change::new("inventory_alert_rule.created", "inventory_alert_rule", &rule.id)
-            .detail(detail(&rule)),
+        Change::new(
+            "inventory_alert_rule.created",
+            "inventory_alert_rule",
+            &rule.id,
+        )
+        .detail(detail(&rule)),
     )?;
     Ok(rule)
 }
@@ -127,36 +135,46 @@ pub fn update(
     expected: Option<i64>,
     changes: RuleChanges,
 ) -> ServiceResult<AlertRule> {
-    let rule = records::update(ctx, id, expected, |_: &AlertRule| true, |ctx, r| {
-        if let Some(name) = changes.name {
-            r.name = name;
-        }
-        if let Some(threshold) = changes.threshold {
-            r.threshold = threshold;
-        }
-        if let Some(brand) = changes.brand {
-            r.brand = brand;
-        }
-        if let Some(model) = changes.model {
-            r.model = model;
-        }
-        if let Some(body) = changes.body_type {
-            r.body_type = body.map(|b| b.as_str().to_owned());
-        }
-        if let Some(store) = changes.store_id {
-            r.store_id = store;
-        }
-        if let Some(roles) = changes.notify_roles {
-            r.notify_roles = roles_json(&roles)?;
-        }
-        if let Some(active) = changes.active {
-            r.active = active;
-        }
-        settle(ctx, r)
-    })?;
+    let rule = records::update(
+        ctx,
+        id,
+        expected,
+        |_: &AlertRule| true,
+        |ctx, r| {
+            if let Some(name) = changes.name {
+                r.name = name;
+            }
+            if let Some(threshold) = changes.threshold {
+                r.threshold = threshold;
+            }
+            if let Some(brand) = changes.brand {
+                r.brand = brand;
+            }
+            if let Some(model) = changes.model {
+                r.model = model;
+            }
+            if let Some(body) = changes.body_type {
+                r.body_type = body.map(|b| b.as_str().to_owned());
+            }
+            if let Some(store) = changes.store_id {
+                r.store_id = store;
+            }
+            if let Some(roles) = changes.notify_roles {
+                r.notify_roles = roles_json(&roles)?;
+            }
+            if let Some(active) = changes.active {
+                r.active = active;
+            }
+            settle(ctx, r)
+        },
+    )?;
     ctx.record(
-        Change::new("inventory_alert_rule.updated", "inventory_alert_rule", &rule.id)
-            .detail(detail(&rule)),
+        Change::new(
+            "inventory_alert_rule.updated",
+            "inventory_alert_rule",
+            &rule.id,
+        )
+        .detail(detail(&rule)),
     )?;
     Ok(rule)
 }
@@ -170,8 +188,12 @@ pub fn delete(ctx: &mut Ctx, id: &str) -> ServiceResult<()> {
     }
     AlertRule::delete(ctx.conn, ctx.org_id(), &rule.id)?;
     ctx.record(
-        Change::new("inventory_alert_rule.deleted", "inventory_alert_rule", &rule.id)
-            .detail(detail(&rule)),
+        Change::new(
+            "inventory_alert_rule.deleted",
+            "inventory_alert_rule",
+            &rule.id,
+        )
+        .detail(detail(&rule)),
     )
 }
 
@@ -271,7 +293,10 @@ pub fn evaluate(ctx: &mut Ctx) -> ServiceResult<Evaluated> {
         }
         let already: HashSet<&str> = open.iter().map(|a| a.subject.as_str()).collect();
         let mut recipients: HashMap<Option<String>, Vec<String>> = HashMap::new();
-        for f in firing.iter().filter(|f| !already.contains(f.subject.as_str())) {
+        for f in firing
+            .iter()
+            .filter(|f| !already.contains(f.subject.as_str()))
+        {
             let alert = InventoryAlert {
                 id: new_id(),
                 org_id: ctx.org_id().to_owned(),
@@ -293,7 +318,7 @@ pub fn evaluate(ctx: &mut Ctx) -> ServiceResult<Evaluated> {
             }
             done.opened += 1;
             ctx.record(
-                Change::new("inventory_alert.opened", "inventory_alert", &alert.id)
+                Change::new("inventory.alert", "inventory_alert", &alert.id)
                     .detail(serde_json::json!({"rule_id": rule.id, "subject": alert.subject}))
                     .event(InventoryAlertOpened {
                         alert_id: alert.id.clone(),
@@ -334,7 +359,11 @@ pub fn evaluate(ctx: &mut Ctx) -> ServiceResult<Evaluated> {
 
 /// The active users holding a role the rule names; a store-scoped role's users only of the
 /// alert's store (all of them when the alert has no store).
-fn recipients_of(ctx: &mut Ctx, rule: &AlertRule, store: Option<&str>) -> ServiceResult<Vec<String>> {
+fn recipients_of(
+    ctx: &mut Ctx,
+    rule: &AlertRule,
+    store: Option<&str>,
+) -> ServiceResult<Vec<String>> {
     let mut users = Vec::new();
     for role in roles_of(rule) {
         let Ok(parsed) = role.parse::<Role>() else {
@@ -347,7 +376,11 @@ fn recipients_of(ctx: &mut Ctx, rule: &AlertRule, store: Option<&str>) -> Servic
             after_id: None,
             limit: MAX_RECIPIENTS,
         };
-        users.extend(User::list(ctx.conn, ctx.org_id(), &filter)?.into_iter().map(|u| u.id));
+        users.extend(
+            User::list(ctx.conn, ctx.org_id(), &filter)?
+                .into_iter()
+                .map(|u| u.id),
+        );
     }
     users.sort();
     users.dedup();

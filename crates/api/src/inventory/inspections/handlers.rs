@@ -3,9 +3,7 @@
 
 use actix_web::HttpResponse;
 
-use super::dto::{
-    ChecklistDto, CreateInspectionReport, InspectionReportDto, InspectionReportList,
-};
+use super::dto::{ChecklistDto, CreateInspectionReport, InspectionReportDto, InspectionReportList};
 use super::service;
 use crate::error::{ApiError, Problem};
 use crate::http::{Authorized, Json, PathId, perm};
@@ -17,7 +15,7 @@ use crate::http::{Authorized, Json, PathId, perm};
 /// later than today. The summary ("无重大事故、无泡水、无火烧、里程真实", or the problems) is
 /// computed from the flags and items. A report is never changed afterwards: a new inspection
 /// is a new report, and the car shows its latest. Photos are uploaded afterwards as
-/// attachments with `owner_type=inspection_report`. Audited (`inspection_report.created`);
+/// attachments with `owner_type=inspection_report`. Audited and
 /// emits `inspection.completed`.
 #[utoipa::path(
     post, path = "/api/v1/vehicles/{id}/inspection-reports", tag = "inspections",

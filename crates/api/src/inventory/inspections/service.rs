@@ -122,7 +122,7 @@ fn json(value: &impl Serialize) -> ServiceResult<String> {
 /// Writes a new report of a car of the caller's organisation: items are checked against
 /// the standard checklist, dates are not in the future, a named inspector is a user of the
 /// organisation. The summary is computed from the flags and items. Audited
-/// (`inspection_report.created`); emits `inspection.completed`.
+/// and emits `inspection.completed`.
 pub fn create(ctx: &mut Ctx, vehicle_id: &str, new: NewReport) -> ServiceResult<ReportView> {
     let vehicle = vehicles::find(ctx, vehicle_id)?;
     let today = ctx.today()?;
@@ -202,7 +202,7 @@ pub fn create(ctx: &mut Ctx, vehicle_id: &str, new: NewReport) -> ServiceResult<
     };
     report.insert(ctx.conn)?;
     ctx.record(
-        Change::new("inspection_report.created", "inspection_report", &report.id)
+        Change::new("inspection.completed", "inspection_report", &report.id)
             .detail(serde_json::json!({
                 "vehicle_id": report.vehicle_id, "grade": report.grade, "summary": report.summary
             }))
