@@ -45,7 +45,7 @@ fn report(n: usize, v: &Vehicle, inspected_on: NaiveDate) -> NewReport {
             code: c.code.to_owned(),
             result: if structural && c.code == "frame.07" {
                 ItemResult::Major
-            } else if minor && (i + n) % 37 == 0 {
+            } else if minor && (i + n).is_multiple_of(37) {
                 ItemResult::Minor
             } else {
                 ItemResult::Ok
