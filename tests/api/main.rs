@@ -29,4 +29,5 @@ mod organization;
 mod rate_limits;
 mod s3;
 mod smoke;
+mod vehicles;
 mod webhooks;

@@ -25,6 +25,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::tags::endpoints(),
         crate::customer_auth::endpoints(),
         crate::customer_rights::endpoints(),
+        crate::inventory::vehicles::endpoints(),
         crate::inventory::inspections::endpoints(),
         crate::inventory::alerts::endpoints(),
     ]

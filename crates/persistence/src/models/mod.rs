@@ -67,7 +67,7 @@ pub use store::{Store, StoreFilter};
 pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
-pub use vehicle::{Vehicle, VehicleCost};
+pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
 pub use webhook::WebhookSubscription;
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.
