@@ -20,6 +20,8 @@ mod events_feed;
 mod financing;
 mod helpers;
 mod idempotency;
+mod inspections;
+mod inventory_alerts;
 mod jobs;
 mod notifications;
 mod openapi_doc;

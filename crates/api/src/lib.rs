@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The AutoCRM HTTP API: configuration, the application layer (use cases in a unit of work),
 //! identity, the HTTP plumbing, the capabilities, the OpenAPI document and the server.
 

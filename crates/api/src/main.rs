@@ -375,6 +375,16 @@ fn seed_demo_records(
     let files = runtime
         .block_on(autocrm_api::attachments::demo::seed(&app, &org.0))
         .map_err(|e| e.to_string())?;
+    let system = autocrm_api::app::Actor::System {
+        org_id: org.0.clone(),
+        name: "demo",
+    };
+    app.write_now(
+        &system,
+        &autocrm_api::app::RequestMeta::default(),
+        autocrm_api::inventory::demo::seed,
+    )
+    .map_err(|e| e.to_string())?;
     Ok((org.1, files))
 }
 

@@ -41,6 +41,8 @@ Money is integer minor units (fen) in `_cents` fields; times are RFC 3339 UTC; e
         (name = "timeline", description = "Everything that happened with a customer, newest first"),
         (name = "consents", description = "PIPL consent records: grants and withdrawals per purpose"),
         (name = "garage", description = "Vehicles a customer owns, and their mileage over time"),
+        (name = "inspections", description = "Inspection reports of the cars in inventory (车况检测) and the standard checklist"),
+        (name = "inventory-alerts", description = "Stock and aging alert rules (库存预警, 库龄预警) and the alerts they open"),
         (name = "tags", description = "Manual tags (the organisation's vocabulary) and dynamic tags set by rules"),
     )
 )]

@@ -28,6 +28,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::inventory::vehicles::endpoints(),
         crate::inventory::matching::endpoints(),
         crate::inventory::pricing::endpoints(),
+        crate::inventory::inspections::endpoints(),
+        crate::inventory::alerts::endpoints(),
     ]
     .concat()
 }

@@ -113,11 +113,13 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             Arc::new(Relay),
             Arc::new(Deliver),
             Arc::new(crate::customer_transfer::import::ImportCustomers),
+            Arc::new(crate::inventory::alerts::job::EvaluateAlerts),
         ],
         vec![
             crate::jobs::housekeeping::Housekeeping::every_hour(),
             SweepOrphans::every_hour(),
             Relay::every_second(),
+            crate::inventory::alerts::job::EvaluateAlerts::every_hour(),
         ],
     )
 }

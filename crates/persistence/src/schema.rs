@@ -647,6 +647,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    inspection_reports (id) {
+        id -> Text,
+        org_id -> Text,
+        vehicle_id -> Text,
+        inspector_name -> Text,
+        inspector_user_id -> Nullable<Text>,
+        inspected_on -> Text,
+        mileage_km -> BigInt,
+        accident -> Bool,
+        flood -> Bool,
+        fire -> Bool,
+        odometer_check -> Text,
+        grade -> Text,
+        summary -> Text,
+        clean -> Bool,
+        items -> Text,
+        maintenance -> Text,
+        notes -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     customer_need_index (customer_id) {
         customer_id -> Text,
         org_id -> Text,
@@ -660,6 +684,46 @@ diesel::table! {
         hard_min_seats -> Nullable<Integer>,
         hard_max_mileage_km -> Nullable<BigInt>,
         hard_transmission -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    inventory_alert_rules (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        kind -> Text,
+        threshold -> BigInt,
+        brand -> Nullable<Text>,
+        brand_key -> Nullable<Text>,
+        model -> Nullable<Text>,
+        model_key -> Nullable<Text>,
+        body_type -> Nullable<Text>,
+        store_id -> Nullable<Text>,
+        notify_roles -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inventory_alerts (id) {
+        id -> Text,
+        org_id -> Text,
+        rule_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        open_subject -> Nullable<Text>,
+        vehicle_id -> Nullable<Text>,
+        store_id -> Nullable<Text>,
+        threshold -> BigInt,
+        observed -> BigInt,
+        message -> Text,
+        status -> Text,
+        opened_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
     }
 }
 
@@ -706,5 +770,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     vehicle_costs,
     market_prices,
     customer_need_index,
+    inspection_reports,
+    inventory_alert_rules,
+    inventory_alerts,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

@@ -158,6 +158,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         vehicle_costs,
         market_prices,
         customer_need_index,
+        inspection_reports,
+        inventory_alert_rules,
+        inventory_alerts,
     )
 }
 
@@ -510,6 +513,7 @@ fn assert_keys_are_sound(backend: &str, db: &DbShape) {
     unique("customer_tags", &["customer_id", "tag_id"]);
     unique("customer_dynamic_tags", &["customer_id", "rule_id"]);
     unique("customer_merges", &["source_id"]);
+    unique("inventory_alerts", &["rule_id", "open_subject"]);
     index("customer_activities", &["customer_id", "occurred_at", "id"]);
     index("behavior_events", &["customer_id", "occurred_at", "id"]);
     index("consent_records", &["customer_id", "given_at", "id"]);

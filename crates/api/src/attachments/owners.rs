@@ -72,6 +72,10 @@ owners! {
     Vehicle = "vehicle", table "vehicles",
         read InventoryRead, write InventoryWrite,
         visible crate::inventory::vehicles::service::find;
+    /// An inspection report of a car: its photos (车况照片).
+    InspectionReport = "inspection_report", table "inspection_reports",
+        read InventoryRead, write InventoryWrite,
+        visible crate::inventory::inspections::service::find_visible;
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ use crate::customers::dto::CustomerDto;
 use crate::error::ApiError;
 use crate::financing::dto::ApplicationDto;
 use crate::garage::dto::VehicleDto;
+use crate::inventory::inspections::service::LatestInspection;
+use crate::inventory::vehicles::view::VehicleSummary;
 use crate::tags::dto::{CustomerTags, TagDto};
 
 /// A customer's activities at a glance.
@@ -112,6 +114,19 @@ impl From<ActivitySummary> for ActivitySummaryDto {
         "purchase_date": "2016-05-01", "current_mileage_km": 126000, "mileage": [],
         "version": 1, "created_at": "2026-11-28T06:00:00Z", "updated_at": "2026-11-28T06:00:00Z"
     }],
+    "viewed_cars": [{
+        "vehicle": {
+            "id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+            "stock_number": "SZ-2026-0412", "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+            "condition": "used", "brand": "比亚迪", "model": "汉", "trim": "EV 创世版 610KM",
+            "model_year": 2023, "body_type": "sedan", "energy_type": "bev", "colour": "汉宫红",
+            "seats": 5, "mileage_km": 18600, "first_registration_date": "2023-05-18",
+            "asking_price_cents": 15980000, "status": "in_stock", "in_stock_since": "2026-10-09"
+        },
+        "latest_inspection": {"report_id": "0193a5d1-2c3d-7b00-8e1f-4a5b6c7d8e90",
+            "inspected_on": "2026-10-10", "grade": "A", "clean": true,
+            "summary": "无重大事故、无泡水、无火烧、里程真实"}
+    }],
     "financing_applications": [],
     "consents": [
         {"purpose": "marketing", "allowed": true, "status": "granted", "since": "2026-11-20T03:00:00Z"},
@@ -130,6 +145,10 @@ pub struct Customer360Dto {
     pub behavior: BehaviorSummaryDto,
     /// The garage: vehicles the customer owns, with mileage readings.
     pub vehicles: Vec<VehicleDto>,
+    /// Cars in stock of the models the customer looked at (from behaviour events, most
+    /// viewed model first; at most 20), each with its latest inspection report's summary;
+    /// `null` when the caller may not read inventory. Never costs.
+    pub viewed_cars: Option<Vec<ViewedCarDto>>,
     /// The customer's financing applications the caller may see (the financing list's
     /// rules; at most 100, oldest first); `null` when the caller may not read financing
     /// applications.
@@ -153,6 +172,14 @@ impl Customer360Dto {
             activities: view.activities.into(),
             behavior: view.behavior.into(),
             vehicles: view.vehicles.into_iter().map(VehicleDto::from).collect(),
+            viewed_cars: view.viewed_cars.map(|cars| {
+                cars.into_iter()
+                    .map(|c| ViewedCarDto {
+                        vehicle: VehicleSummary::from(&c.vehicle),
+                        latest_inspection: c.latest_inspection,
+                    })
+                    .collect()
+            }),
             financing_applications: view
                 .financing_applications
                 .map(|list| list.into_iter().map(ApplicationDto::from_row).collect())
@@ -160,4 +187,12 @@ impl Customer360Dto {
             consents: view.consents.into_iter().map(Into::into).collect(),
         })
     }
+}
+
+/// A car of a model the customer looked at, with its latest inspection.
+#[derive(Serialize, ToSchema)]
+pub struct ViewedCarDto {
+    pub vehicle: VehicleSummary,
+    /// `null` when the car has no inspection report.
+    pub latest_inspection: Option<LatestInspection>,
 }

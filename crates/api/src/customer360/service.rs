@@ -25,6 +25,9 @@ pub struct Customer360 {
     pub activities: ActivitySummary,
     pub behavior: BehaviorSummary,
     pub vehicles: Vec<VehicleWithMileage>,
+    /// Cars in stock of the models the customer looked at (behaviour events), each with its
+    /// latest inspection; `None` when the caller may not read inventory.
+    pub viewed_cars: Option<Vec<crate::inventory::inspections::service::ViewedCar>>,
     pub financing_applications: Option<Vec<FinancingApplication>>,
     pub consents: Vec<ConsentCheck>,
 }
@@ -48,6 +51,13 @@ pub fn view(ctx: &mut Ctx, id: &str) -> ServiceResult<Customer360> {
     let activities = activities::summary_of(ctx, &id)?;
     let behavior = crate::behavior::service::summary_of(ctx, &id)?;
     let vehicles = garage::vehicles_of(ctx, &id)?;
+    let viewed_cars = if may(ctx, Permission::InventoryRead) {
+        Some(crate::inventory::inspections::service::viewed_cars(
+            ctx, &behavior,
+        )?)
+    } else {
+        None
+    };
     // The financing list's own scope decides which applications show.
     let financing_applications = if may(ctx, Permission::FinancingApplicationsRead) {
         Some(financing::list(
@@ -70,6 +80,7 @@ pub fn view(ctx: &mut Ctx, id: &str) -> ServiceResult<Customer360> {
         activities,
         behavior,
         vehicles,
+        viewed_cars,
         financing_applications,
         consents,
     })

@@ -271,6 +271,57 @@ pub struct VehicleStatusChanged {
     pub store_id: Option<String>,
 }
 
+/// A car was inspected (车况检测): a new inspection report, with its verdict. Never carries
+/// costs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "report_id": "0193a5d1-2c3d-7b00-8e1f-4a5b6c7d8e90",
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+    "inspected_on": "2026-10-08", "grade": "A", "accident": false, "flood": false,
+    "fire": false, "odometer_check": "ok", "summary": "无重大事故、无泡水、无火烧、里程真实"
+}))]
+pub struct InspectionCompleted {
+    pub report_id: String,
+    pub vehicle_id: String,
+    pub vin: String,
+    /// YYYY-MM-DD.
+    pub inspected_on: String,
+    /// A, B, C or D.
+    pub grade: String,
+    pub accident: bool,
+    pub flood: bool,
+    pub fire: bool,
+    /// ok, suspected or not_checked.
+    pub odometer_check: String,
+    pub summary: String,
+}
+
+/// An inventory alert opened (库存预警: fewer cars in stock than a rule asks; 库龄预警: a car
+/// too long in stock). Never carries costs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "alert_id": "0193a5d2-3d4e-7c00-8f2a-5b6c7d8e9f01",
+    "rule_id": "0193a5d2-1b2c-7a00-8d1e-3f4a5b6c7d80", "rule_name": "长库龄车辆",
+    "kind": "aging", "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60", "threshold": 90, "observed": 91,
+    "message": "库龄预警：比亚迪 汉 SZ-2026-0412已在库91天，超过90天"
+}))]
+pub struct InventoryAlertOpened {
+    pub alert_id: String,
+    pub rule_id: String,
+    pub rule_name: String,
+    /// low_stock or aging.
+    pub kind: String,
+    /// The car (aging alerts).
+    pub vehicle_id: Option<String>,
+    pub store_id: Option<String>,
+    /// Cars (low stock) or days (aging).
+    pub threshold: i64,
+    /// Cars in stock (low stock) or days in stock (aging) when it opened.
+    pub observed: i64,
+    pub message: String,
+}
+
 macro_rules! catalogue {
     ($($payload:ident = $name:literal, $summary:literal;)+) => {
         $(
@@ -313,6 +364,8 @@ catalogue! {
     VehicleCreated = "vehicle.created", "A car was added to inventory";
     VehiclePriceChanged = "vehicle.price_changed", "A car's asking price changed";
     VehicleStatusChanged = "vehicle.status_changed", "A car's status changed (in stock, reserved, sold, ...)";
+    InspectionCompleted = "inspection.completed", "A car was inspected: a new inspection report with its verdict";
+    InventoryAlertOpened = "inventory.alert", "An inventory alert opened (low stock or a car too long in stock)";
 }
 
 /// Whether `event_type` is in the catalogue.

@@ -1,9 +1,11 @@
 //! Vehicles: what kind of car it is, where it is in stock, and the inventory rules (VIN,
 //! matching, pricing, free-text search).
 
+pub mod alerts;
 pub mod catalog;
 mod cities;
 mod geo;
+pub mod inspection;
 mod kinds;
 mod matching;
 mod money;

@@ -15,6 +15,8 @@ mod delivery;
 mod financing;
 mod garage;
 mod idempotency;
+mod inspection;
+mod inventory_alert;
 mod job;
 mod market_price;
 mod notification;
@@ -52,6 +54,8 @@ pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use garage::{MileageReading, OwnedVehicle};
 pub use idempotency::IdempotencyRecord;
+pub use inspection::InspectionReport;
+pub use inventory_alert::{AlertFilter, AlertRule, IN_STOCK, InventoryAlert};
 pub use job::{JobRow, JobStatus, QueueDepth};
 pub use market_price::MarketPrice;
 pub use notification::{

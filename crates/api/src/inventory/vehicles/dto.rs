@@ -4,13 +4,13 @@ use autocrm_domain::vehicle::{
     BodyType, Condition, Drivetrain, EmissionStandard, EnergyType, QueryTerm, Transmission,
     VehicleStatus, VinDecode,
 };
-use autocrm_persistence::models::{Vehicle, VehicleCost};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::service::{VehicleChanges, VehicleSpecs};
+use super::service::{VehicleChanges, VehicleSpecs, VehicleView};
+use crate::inventory::inspections::service::LatestInspection;
 use crate::validate::patch_field;
 use crate::validate::rules::{self, Required};
 use crate::validate::schema::{self, OptionalText, Text, string_enum};
@@ -305,7 +305,11 @@ fn names(values: Vec<String>) -> Vec<String> {
     "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60", "status": "in_stock",
     "in_stock_since": "2026-10-09", "days_in_stock": 59, "options": ["全景天窗", "丹拿音响"],
     "features": ["座椅加热", "360度全景影像", "自适应巡航"],
-    "description": "一手车，4S店定期保养，无事故", "version": 3,
+    "description": "一手车，4S店定期保养，无事故",
+    "latest_inspection": {"report_id": "0193a5d1-2c3d-7b00-8e1f-4a5b6c7d8e90",
+        "inspected_on": "2026-10-08", "grade": "A", "clean": true,
+        "summary": "无重大事故、无泡水、无火烧、里程真实"},
+    "version": 3,
     "created_at": "2026-10-09T02:15:00Z", "updated_at": "2026-11-30T08:40:00Z"
 }))]
 pub struct VehicleDto {
@@ -352,6 +356,8 @@ pub struct VehicleDto {
     pub options: Vec<String>,
     pub features: Vec<String>,
     pub description: Option<String>,
+    /// The latest inspection report's verdict (车况), when the car has one.
+    pub latest_inspection: Option<LatestInspection>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -359,7 +365,12 @@ pub struct VehicleDto {
 
 impl VehicleDto {
     /// The car as shown; `cost` only for a caller who may see it.
-    pub fn of(v: Vehicle, cost: Option<VehicleCost>, today: NaiveDate) -> Self {
+    pub fn of(view: VehicleView, today: NaiveDate) -> Self {
+        let VehicleView {
+            vehicle: v,
+            cost,
+            inspection,
+        } = view;
         let specs = VehicleSpecs::of(&v);
         let features: Vec<String> = serde_json::from_str(&v.features).unwrap_or_default();
         let days_in_stock = match v.status.as_str() {
@@ -409,6 +420,7 @@ impl VehicleDto {
             options: specs.options,
             features,
             description: specs.description,
+            latest_inspection: inspection,
             version: v.version,
             created_at: v.created_at.and_utc(),
             updated_at: v.updated_at.and_utc(),

@@ -18,7 +18,7 @@ use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, PathId, perm};
 
 fn dto(view: VehicleView, today: chrono::NaiveDate) -> VehicleDto {
-    VehicleDto::of(view.vehicle, view.cost, today)
+    VehicleDto::of(view, today)
 }
 
 /// Add a car to inventory.

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{Change, Ctx, Invalid, ServiceError, ServiceResult, records};
 use crate::events::catalogue::{VehicleCreated, VehiclePriceChanged, VehicleStatusChanged};
+use crate::inventory::inspections::service::{LatestInspection, latest_summaries};
 
 /// The descriptive details kept in the `specs` JSON column.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -89,10 +90,11 @@ impl VehicleChanges {
     }
 }
 
-/// A car with its costs when the caller may see them.
+/// A car with its costs when the caller may see them, and its latest inspection.
 pub struct VehicleView {
     pub vehicle: Vehicle,
     pub cost: Option<VehicleCost>,
+    pub inspection: Option<LatestInspection>,
 }
 
 /// What an upsert did.
@@ -130,11 +132,24 @@ pub fn costs_of(
 }
 
 fn view(ctx: &mut Ctx, vehicle: Vehicle) -> ServiceResult<VehicleView> {
-    let mut costs = costs_of(ctx, std::slice::from_ref(&vehicle))?;
-    Ok(VehicleView {
-        cost: costs.remove(&vehicle.id),
-        vehicle,
-    })
+    Ok(views(ctx, vec![vehicle])?
+        .pop()
+        .unwrap_or_else(|| unreachable!("one car in, one out")))
+}
+
+/// The cars as the caller may see them: costs when allowed, the latest inspections.
+fn views(ctx: &mut Ctx, vehicles: Vec<Vehicle>) -> ServiceResult<Vec<VehicleView>> {
+    let mut costs = costs_of(ctx, &vehicles)?;
+    let ids: Vec<String> = vehicles.iter().map(|v| v.id.clone()).collect();
+    let mut inspections = latest_summaries(ctx, &ids)?;
+    Ok(vehicles
+        .into_iter()
+        .map(|vehicle| VehicleView {
+            cost: costs.remove(&vehicle.id),
+            inspection: inspections.remove(&vehicle.id),
+            vehicle,
+        })
+        .collect())
 }
 
 /// One car, as the caller may see it.
@@ -638,15 +653,7 @@ pub fn search(ctx: &mut Ctx, search: &VehicleSearch) -> ServiceResult<Option<Vec
     let Some(rows) = Vehicle::search(ctx.conn, ctx.org_id(), search)? else {
         return Ok(None);
     };
-    let mut costs = costs_of(ctx, &rows)?;
-    Ok(Some(
-        rows.into_iter()
-            .map(|vehicle| VehicleView {
-                cost: costs.remove(&vehicle.id),
-                vehicle,
-            })
-            .collect(),
-    ))
+    views(ctx, rows).map(Some)
 }
 
 /// The ids of the organisation's stores in a city (exact name).

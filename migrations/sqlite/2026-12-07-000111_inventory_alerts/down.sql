@@ -1,0 +1,2 @@
+DROP TABLE inventory_alerts;
+DROP TABLE inventory_alert_rules;
