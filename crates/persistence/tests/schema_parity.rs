@@ -156,6 +156,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         customer_imports,
         vehicles,
         vehicle_costs,
+        vehicle_reservations,
+        vehicle_transfers,
+        vehicle_transfer_tracking,
     )
 }
 

@@ -22,11 +22,13 @@ mod outbox;
 mod principal;
 pub(crate) mod record;
 mod refresh_token;
+mod reservation;
 mod store;
 mod tag;
 mod timeline;
 mod user;
 mod vehicle;
+mod vehicle_transfer;
 mod webhook;
 
 pub use activity::Activity;
@@ -59,11 +61,13 @@ pub use outbox::{FeedFilter, OutboxEvent};
 pub use principal::SubjectState;
 pub use record::{CheckedFind, Subject, TenantRecord, Versioned};
 pub use refresh_token::RefreshToken;
+pub use reservation::{ReservationFilter, VehicleReservation};
 pub use store::{Store, StoreFilter};
 pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
 pub use vehicle::{Vehicle, VehicleCost};
+pub use vehicle_transfer::{TransferFilter, TransferTracking, VehicleTransfer};
 pub use webhook::WebhookSubscription;
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.

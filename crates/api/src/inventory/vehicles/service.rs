@@ -43,6 +43,9 @@ pub fn apply_status(ctx: &mut Ctx, vehicle: &mut Vehicle, to: VehicleStatus) -> 
     {
         vehicle.in_stock_since = Some(ctx.today()?.to_string());
     }
+    if to == VehicleStatus::Sold && from == VehicleStatus::Reserved {
+        crate::inventory::reservations::service::on_vehicle_sold(ctx, vehicle)?;
+    }
     if to == VehicleStatus::Sold {
         vehicle.sold_at = Some(ctx.now());
         vehicle
