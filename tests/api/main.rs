@@ -25,6 +25,8 @@ mod notifications;
 mod openapi_doc;
 mod organization;
 mod rate_limits;
+mod reservations;
 mod s3;
 mod smoke;
+mod vehicle_transfers;
 mod webhooks;

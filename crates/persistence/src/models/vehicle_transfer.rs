@@ -54,7 +54,11 @@ pub struct TransferFilter {
 }
 
 impl VehicleTransfer {
-    pub fn list(conn: &mut DbConn, org_id: &str, filter: &TransferFilter) -> QueryResult<Vec<Self>> {
+    pub fn list(
+        conn: &mut DbConn,
+        org_id: &str,
+        filter: &TransferFilter,
+    ) -> QueryResult<Vec<Self>> {
         use vehicle_transfers as t;
         let mut query = t::table
             .filter(t::org_id.eq(org_id))

@@ -66,11 +66,7 @@ pub async fn list_vehicle_reservations(
     let items = caller
         .read(move |ctx| service::for_vehicle(ctx, &id.0, after, rows))
         .await?;
-    Ok(HttpResponse::Ok().json(window.page(
-        items,
-        |s| &s.reservation.id,
-        ReservationDto::from,
-    )))
+    Ok(HttpResponse::Ok().json(window.page(items, |s| &s.reservation.id, ReservationDto::from)))
 }
 
 /// List reservations.
@@ -113,11 +109,7 @@ pub async fn list_reservations(
         limit: window.rows(),
     };
     let items = caller.read(move |ctx| service::list(ctx, filter)).await?;
-    Ok(HttpResponse::Ok().json(window.page(
-        items,
-        |s| &s.reservation.id,
-        ReservationDto::from,
-    )))
+    Ok(HttpResponse::Ok().json(window.page(items, |s| &s.reservation.id, ReservationDto::from)))
 }
 
 /// Get one reservation.

@@ -65,21 +65,26 @@ pub fn reserve(
     vehicle_id: &str,
     new: NewReservation,
 ) -> ServiceResult<VehicleReservation> {
-    let customer = crate::customers::service::find_visible(ctx, &new.customer_id).map_err(
-        |e| match e {
+    // Another tenant's car is 404 whatever the body says.
+    vehicles::find(ctx, vehicle_id)?;
+    let customer =
+        crate::customers::service::find_visible(ctx, &new.customer_id).map_err(|e| match e {
             ServiceError::NotFound => {
                 ServiceError::invalid("customer_id", "not_found", "no such customer")
             }
             other => other,
-        },
-    )?;
+        })?;
     let expires_at = ReservationPolicy::default()
         .expiry(ctx.now_utc(), new.expires_at)
         .map_err(|e| ServiceError::invalid("expires_at", e.code(), e.to_string()))?;
     let reserved_by = actor_id(ctx);
-    let vehicle = records::update(ctx, vehicle_id, None, |_: &Vehicle| true, |ctx, v| {
-        vehicles::apply_status(ctx, v, VehicleStatus::Reserved)
-    })?;
+    let vehicle = records::update(
+        ctx,
+        vehicle_id,
+        None,
+        |_: &Vehicle| true,
+        |ctx, v| vehicles::apply_status(ctx, v, VehicleStatus::Reserved),
+    )?;
     let now = ctx.now();
     let reservation = VehicleReservation {
         id: new_id(),
@@ -107,8 +112,10 @@ pub fn reserve(
     })?;
     ctx.record(
         Change::new("vehicle.reserved", "vehicle_reservation", &reservation.id)
-            .detail(serde_json::json!({"vehicle_id": vehicle.id, "customer_id": reservation.customer_id,
-                "expires_at": expires_at}))
+            .detail(
+                serde_json::json!({"vehicle_id": vehicle.id, "customer_id": reservation.customer_id,
+                "expires_at": expires_at}),
+            )
             .event(VehicleReserved {
                 reservation_id: reservation.id.clone(),
                 vehicle_id: vehicle.id.clone(),
@@ -279,7 +286,13 @@ pub fn cancel(
             if !may_cancel(ctx, &found, v)? {
                 return Err(ServiceError::Forbidden);
             }
-            let Some(r) = end(ctx, id, ReservationStatus::Cancelled, Some(REASON_CANCELLED), reason)?
+            let Some(r) = end(
+                ctx,
+                id,
+                ReservationStatus::Cancelled,
+                Some(REASON_CANCELLED),
+                reason,
+            )?
             else {
                 return Err(ServiceError::InvalidTransition(
                     "the reservation is no longer active".into(),

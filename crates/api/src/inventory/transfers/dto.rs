@@ -233,7 +233,12 @@ pub struct TransferDto {
 impl From<TransferView> for TransferDto {
     fn from(v: TransferView) -> Self {
         let t = v.transfer;
-        let estimate = match (t.distance_km, t.road_km, t.estimated_days, t.estimated_cost_cents) {
+        let estimate = match (
+            t.distance_km,
+            t.road_km,
+            t.estimated_days,
+            t.estimated_cost_cents,
+        ) {
             (Some(distance_km), Some(road_km), Some(days), Some(cost_cents)) => Some(EstimateDto {
                 distance_km,
                 road_km,

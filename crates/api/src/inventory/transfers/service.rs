@@ -114,7 +114,9 @@ fn active_store(ctx: &mut Ctx, id: &str) -> ServiceResult<Option<Store>> {
 /// managers.
 pub fn request(ctx: &mut Ctx, new: NewTransfer) -> ServiceResult<VehicleTransfer> {
     let vehicle = vehicles::find(ctx, &new.vehicle_id).map_err(|e| match e {
-        ServiceError::NotFound => ServiceError::invalid("vehicle_id", "not_found", "no such vehicle"),
+        ServiceError::NotFound => {
+            ServiceError::invalid("vehicle_id", "not_found", "no such vehicle")
+        }
         other => other,
     })?;
     let Some(from_id) = vehicle.store_id.clone() else {
@@ -124,9 +126,8 @@ pub fn request(ctx: &mut Ctx, new: NewTransfer) -> ServiceResult<VehicleTransfer
             "the car belongs to no store; set its store first",
         ));
     };
-    let to = active_store(ctx, &new.to_store_id)?.ok_or_else(|| {
-        ServiceError::invalid("to_store_id", "not_found", "no such active store")
-    })?;
+    let to = active_store(ctx, &new.to_store_id)?
+        .ok_or_else(|| ServiceError::invalid("to_store_id", "not_found", "no such active store"))?;
     if to.id == from_id {
         return Err(ServiceError::invalid(
             "to_store_id",
@@ -137,7 +138,8 @@ pub fn request(ctx: &mut Ctx, new: NewTransfer) -> ServiceResult<VehicleTransfer
     may_act(ctx, &from_id, &to.id, Side::Either)?;
     autocrm_persistence::db::lock_row(ctx.conn, Vehicle::TABLE, &vehicle.id)?;
     let vehicle = vehicles::find(ctx, &vehicle.id)?;
-    transition(vehicles::status_of(&vehicle)?, VehicleStatus::InTransit).map_err(invalid_transition)?;
+    transition(vehicles::status_of(&vehicle)?, VehicleStatus::InTransit)
+        .map_err(invalid_transition)?;
     if let Some(open) = open_transfer(ctx, &vehicle.id)? {
         return Err(ServiceError::duplicate(
             "the car has an open transfer",
@@ -215,7 +217,12 @@ fn step(
     id: &str,
     to: TransferStatus,
     side: impl Fn(TransferStatus) -> Side,
-    change: impl FnOnce(&mut Ctx, &mut VehicleTransfer, &mut Vehicle, TransferStatus) -> ServiceResult<()>,
+    change: impl FnOnce(
+        &mut Ctx,
+        &mut VehicleTransfer,
+        &mut Vehicle,
+        TransferStatus,
+    ) -> ServiceResult<()>,
 ) -> ServiceResult<(VehicleTransfer, Vehicle)> {
     let found = records::find(ctx, id, |_: &VehicleTransfer| true)?;
     may_act(
@@ -255,11 +262,17 @@ fn step(
 /// The origin approves. Emits `transfer.approved`.
 pub fn approve(ctx: &mut Ctx, id: &str) -> ServiceResult<VehicleTransfer> {
     let who = actor_id(ctx);
-    step(ctx, id, TransferStatus::Approved, |_| Side::Origin, |ctx, t, _, _| {
-        t.approved_by = Some(who);
-        t.approved_at = Some(ctx.now());
-        Ok(())
-    })
+    step(
+        ctx,
+        id,
+        TransferStatus::Approved,
+        |_| Side::Origin,
+        |ctx, t, _, _| {
+            t.approved_by = Some(who);
+            t.approved_at = Some(ctx.now());
+            Ok(())
+        },
+    )
     .map(|(t, _)| t)
 }
 
@@ -267,23 +280,29 @@ pub fn approve(ctx: &mut Ctx, id: &str) -> ServiceResult<VehicleTransfer> {
 /// `transfer.dispatched` and `vehicle.status_changed`.
 pub fn dispatch(ctx: &mut Ctx, id: &str, d: Dispatch) -> ServiceResult<VehicleTransfer> {
     let who = actor_id(ctx);
-    step(ctx, id, TransferStatus::InTransit, |_| Side::Origin, |ctx, t, v, _| {
-        if let Some(at) = d.estimated_arrival
-            && at <= ctx.now_utc()
-        {
-            return Err(ServiceError::invalid(
-                "estimated_arrival",
-                "not_in_future",
-                "the estimated arrival must be later than now",
-            ));
-        }
-        t.dispatched_by = Some(who);
-        t.dispatched_at = Some(ctx.now());
-        t.carrier = Some(d.carrier);
-        t.waybill_no = Some(d.waybill_no);
-        t.estimated_arrival = d.estimated_arrival.map(|a| a.naive_utc());
-        vehicles::apply_status(ctx, v, VehicleStatus::InTransit)
-    })
+    step(
+        ctx,
+        id,
+        TransferStatus::InTransit,
+        |_| Side::Origin,
+        |ctx, t, v, _| {
+            if let Some(at) = d.estimated_arrival
+                && at <= ctx.now_utc()
+            {
+                return Err(ServiceError::invalid(
+                    "estimated_arrival",
+                    "not_in_future",
+                    "the estimated arrival must be later than now",
+                ));
+            }
+            t.dispatched_by = Some(who);
+            t.dispatched_at = Some(ctx.now());
+            t.carrier = Some(d.carrier);
+            t.waybill_no = Some(d.waybill_no);
+            t.estimated_arrival = d.estimated_arrival.map(|a| a.naive_utc());
+            vehicles::apply_status(ctx, v, VehicleStatus::InTransit)
+        },
+    )
     .map(|(t, _)| t)
 }
 
@@ -291,12 +310,18 @@ pub fn dispatch(ctx: &mut Ctx, id: &str, d: Dispatch) -> ServiceResult<VehicleTr
 /// (its days in stock start anew). Emits `transfer.received` and `vehicle.status_changed`.
 pub fn receive(ctx: &mut Ctx, id: &str) -> ServiceResult<VehicleTransfer> {
     let who = actor_id(ctx);
-    step(ctx, id, TransferStatus::Received, |_| Side::Destination, |ctx, t, v, _| {
-        t.received_by = Some(who);
-        t.received_at = Some(ctx.now());
-        v.store_id = Some(t.to_store_id.clone());
-        vehicles::apply_status(ctx, v, VehicleStatus::InStock)
-    })
+    step(
+        ctx,
+        id,
+        TransferStatus::Received,
+        |_| Side::Destination,
+        |ctx, t, v, _| {
+            t.received_by = Some(who);
+            t.received_at = Some(ctx.now());
+            v.store_id = Some(t.to_store_id.clone());
+            vehicles::apply_status(ctx, v, VehicleStatus::InStock)
+        },
+    )
     .map(|(t, _)| t)
 }
 
@@ -304,15 +329,23 @@ pub fn receive(ctx: &mut Ctx, id: &str) -> ServiceResult<VehicleTransfer> {
 /// `transfer.cancelled` (and `vehicle.status_changed` for a car on the road).
 pub fn cancel(ctx: &mut Ctx, id: &str, reason: Option<String>) -> ServiceResult<VehicleTransfer> {
     let who = actor_id(ctx);
-    step(ctx, id, TransferStatus::Cancelled, |_| Side::Either, |ctx, t, v, from| {
-        t.cancelled_by = Some(who);
-        t.cancelled_at = Some(ctx.now());
-        t.cancel_reason = reason;
-        if from == TransferStatus::InTransit && vehicles::status_of(v)? == VehicleStatus::InTransit {
-            vehicles::apply_status(ctx, v, VehicleStatus::InStock)?;
-        }
-        Ok(())
-    })
+    step(
+        ctx,
+        id,
+        TransferStatus::Cancelled,
+        |_| Side::Either,
+        |ctx, t, v, from| {
+            t.cancelled_by = Some(who);
+            t.cancelled_at = Some(ctx.now());
+            t.cancel_reason = reason;
+            if from == TransferStatus::InTransit
+                && vehicles::status_of(v)? == VehicleStatus::InTransit
+            {
+                vehicles::apply_status(ctx, v, VehicleStatus::InStock)?;
+            }
+            Ok(())
+        },
+    )
     .map(|(t, _)| t)
 }
 
@@ -411,11 +444,26 @@ macro_rules! transfer_change {
 /// stores (but the one who acted).
 fn announce(ctx: &mut Ctx, t: &VehicleTransfer, v: &Vehicle) -> ServiceResult<()> {
     let (change, what) = match status_of(t)? {
-        TransferStatus::Requested => (transfer_change!(TransferRequested, "transfer.requested", t, v), "已申请"),
-        TransferStatus::Approved => (transfer_change!(TransferApproved, "transfer.approved", t, v), "已批准"),
-        TransferStatus::InTransit => (transfer_change!(TransferDispatched, "transfer.dispatched", t, v), "已发车"),
-        TransferStatus::Received => (transfer_change!(TransferReceived, "transfer.received", t, v), "已到店"),
-        TransferStatus::Cancelled => (transfer_change!(TransferCancelled, "transfer.cancelled", t, v), "已取消"),
+        TransferStatus::Requested => (
+            transfer_change!(TransferRequested, "transfer.requested", t, v),
+            "已申请",
+        ),
+        TransferStatus::Approved => (
+            transfer_change!(TransferApproved, "transfer.approved", t, v),
+            "已批准",
+        ),
+        TransferStatus::InTransit => (
+            transfer_change!(TransferDispatched, "transfer.dispatched", t, v),
+            "已发车",
+        ),
+        TransferStatus::Received => (
+            transfer_change!(TransferReceived, "transfer.received", t, v),
+            "已到店",
+        ),
+        TransferStatus::Cancelled => (
+            transfer_change!(TransferCancelled, "transfer.cancelled", t, v),
+            "已取消",
+        ),
     };
     ctx.record(change)?;
     let acting = actor_id(ctx);
