@@ -2,6 +2,7 @@
 //! car to `reserved` (under its row lock, and a unique index on active reservations per
 //! car); cancelling, expiry (the release job) or a sale ends the hold.
 
+pub mod demo;
 pub mod dto;
 pub mod handlers;
 pub mod release;

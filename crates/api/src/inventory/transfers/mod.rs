@@ -3,6 +3,7 @@
 //! tracking entries while the car is on the road; the estimate (distance, days, cost) from
 //! the two stores' cities.
 
+pub mod demo;
 pub mod dto;
 pub mod handlers;
 pub mod service;
