@@ -305,6 +305,31 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Adds a car to inventory as the admin and returns it. `overrides` replace the
+    /// defaults (a used 比亚迪 汉 in stock at 159,800 元).
+    pub async fn create_vehicle(&self, overrides: &Value) -> Value {
+        let mut body = json!({
+            "vin": test_vin(),
+            "condition": "used", "brand": "比亚迪", "model": "汉", "model_year": 2023,
+            "body_type": "sedan", "energy_type": "bev", "transmission": "automatic",
+            "seats": 5, "mileage_km": 18600, "first_registration_date": "2023-05-18",
+            "colour": "汉宫红", "asking_price_cents": 15980000
+        });
+        for (key, value) in overrides.as_object().expect("an object") {
+            body[key] = value.clone();
+        }
+        let res = self
+            .post("/api/v1/vehicles", &self.admin_token, &body)
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "create vehicle: {}",
+            res.text().await.unwrap()
+        );
+        res.json().await.unwrap()
+    }
+
     /// Customers of every status the admin can see (at most 200).
     pub async fn customer_count(&self) -> usize {
         let page: Value = self
@@ -840,4 +865,13 @@ impl TestApp {
         assert!(bytes.len() > 4096, "the database file was read");
         String::from_utf8_lossy(&bytes).into_owned()
     }
+}
+
+/// A fresh VIN with a valid check digit (a BYD WMI, model year 2023, a random serial).
+pub fn test_vin() -> String {
+    let serial = uuid::Uuid::now_v7().as_u128() % 1_000_000;
+    autocrm_domain::vehicle::Vin::with_computed_check_digit(&format!("LGXCE6CB0P0{serial:06}"))
+        .expect("a well-formed VIN")
+        .as_str()
+        .to_owned()
 }

@@ -29,4 +29,5 @@ mod reservations;
 mod s3;
 mod smoke;
 mod vehicle_transfers;
+mod vehicles;
 mod webhooks;

@@ -426,7 +426,7 @@ async fn who_reserves_and_cancels_and_what_is_refused() {
 }
 
 #[tokio::test]
-#[ignore = "needs PATCH /api/v1/vehicles/{id} from the vehicles capability (runs once merged with main)"]
+
 async fn selling_a_reserved_car_cancels_its_reservation_and_tells_the_consultant() {
     let app = TestApp::spawn().await;
     let store = app.create_store("广州天河店", "广州").await;

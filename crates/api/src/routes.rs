@@ -25,6 +25,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::tags::endpoints(),
         crate::customer_auth::endpoints(),
         crate::customer_rights::endpoints(),
+        crate::inventory::vehicles::endpoints(),
         crate::inventory::reservations::endpoints(),
         crate::inventory::transfers::endpoints(),
     ]

@@ -193,6 +193,28 @@ impl<'a> Ctx<'a> {
         Ok(zone.date_of(self.now))
     }
 
+    /// Runs `f` in a savepoint of this unit of work: its writes (audit and events included)
+    /// stand or fall together, and a failure leaves the rest of the unit of work going on.
+    /// For batches that answer a result per item.
+    pub fn savepoint<T>(
+        &mut self,
+        f: impl FnOnce(&mut Ctx<'a>) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        use diesel::connection::{Connection, TransactionManager};
+        type Manager = <autocrm_persistence::DbConn as Connection>::TransactionManager;
+        Manager::begin_transaction(self.conn)?;
+        match f(self) {
+            Ok(value) => {
+                Manager::commit_transaction(self.conn)?;
+                Ok(value)
+            }
+            Err(err) => {
+                Manager::rollback_transaction(self.conn)?;
+                Err(err)
+            }
+        }
+    }
+
     /// Writes the audit line of `change`, and its outbox event when it has one, in this
     /// transaction: they commit or roll back with the change itself.
     pub fn record(&mut self, change: Change) -> ServiceResult<()> {

@@ -68,6 +68,10 @@ owners! {
     FinancingApplication = "financing_application", table "financing_applications",
         read FinancingApplicationsRead, write FinancingApplicationsWrite,
         visible crate::financing::service::applications::find_visible;
+    /// A car in inventory: its photos (实车照片), registration certificate, sale documents.
+    Vehicle = "vehicle", table "vehicles",
+        read InventoryRead, write InventoryWrite,
+        visible crate::inventory::vehicles::service::find;
 }
 
 #[cfg(test)]

@@ -83,6 +83,9 @@ impl Lcg {
     }
 }
 
+/// Cars in the demo stock.
+const DEMO_VEHICLES: usize = 300;
+
 pub struct DemoSummary {
     pub created: bool,
     pub customers: usize,
@@ -198,6 +201,7 @@ pub fn seed(
             seeded.push(customer);
         }
         crate::timeline::demo::seed(conn, &seeded, &users, at)?;
+        crate::inventory::vehicles::demo::seed(conn, &org.id, &stores, at, DEMO_VEHICLES)?;
         // An inactive webhook subscription, so the webhooks screens show one; it sends
         // nothing until someone points it at a real receiver and turns it on.
         let secret = crate::outbound::signing::new_secret().map_err(ServiceError::internal)?;

@@ -66,7 +66,7 @@ pub use store::{Store, StoreFilter};
 pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
-pub use vehicle::{Vehicle, VehicleCost};
+pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
 pub use vehicle_transfer::{TransferFilter, TransferTracking, VehicleTransfer};
 pub use webhook::WebhookSubscription;
 

@@ -1,9 +1,12 @@
 //! Vehicle inventory: the cars an organisation sells (issue 9). The inventory capability
 //! writes them; matching, pricing, reservations, transfers and alerts read them.
 
+use autocrm_domain::vehicle::HardFilter;
 use diesel::prelude::*;
 
+use super::KeysetAfter;
 use crate::DbConn;
+use crate::db::Db;
 use crate::schema::{vehicle_costs, vehicles};
 
 /// A car in inventory. Enum columns hold the domain's wire names
@@ -102,4 +105,285 @@ impl VehicleCost {
         }
         Ok(())
     }
+}
+
+/// How a vehicle list is ordered. Each order ends on the id, so pages never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VehicleSort {
+    /// Newest first (ids are UUIDv7).
+    CreatedDesc,
+    PriceAsc,
+    PriceDesc,
+    MileageAsc,
+    MileageDesc,
+    /// Newest model year first; unknown years last.
+    YearDesc,
+    YearAsc,
+    /// Longest in stock first: earliest `in_stock_since`; cars never in stock last.
+    DaysInStockDesc,
+    DaysInStockAsc,
+}
+
+/// A vehicle search: the hard filter of matching and of the free query (one SQL builder for
+/// both), and the list's own filters.
+#[derive(Debug, Clone)]
+pub struct VehicleSearch {
+    pub hard: HardFilter,
+    /// Any of these statuses; empty for all.
+    pub statuses: Vec<String>,
+    /// Cars of these stores only (a store filter, or the stores of a city).
+    pub store_ids: Option<Vec<String>>,
+    /// Every one of these features (exact names).
+    pub features: Vec<String>,
+    pub sort: VehicleSort,
+    pub after: Option<KeysetAfter>,
+    pub limit: i64,
+}
+
+/// The sort key's SQL expression over `vehicles`, with the value that stands for NULL so
+/// that unknowns sort last in the default direction.
+fn sort_expression(sort: VehicleSort) -> Option<(&'static str, SortKey)> {
+    match sort {
+        VehicleSort::CreatedDesc => None,
+        VehicleSort::PriceAsc | VehicleSort::PriceDesc => {
+            Some(("vehicles.asking_price_cents", SortKey::Integer))
+        }
+        VehicleSort::MileageAsc | VehicleSort::MileageDesc => {
+            Some(("vehicles.mileage_km", SortKey::Integer))
+        }
+        VehicleSort::YearAsc => Some(("COALESCE(vehicles.model_year, 9999)", SortKey::Integer)),
+        VehicleSort::YearDesc => Some(("COALESCE(vehicles.model_year, 0)", SortKey::Integer)),
+        VehicleSort::DaysInStockDesc => Some((
+            "COALESCE(vehicles.in_stock_since, '9999-12-31')",
+            SortKey::Text,
+        )),
+        VehicleSort::DaysInStockAsc => Some((
+            "COALESCE(vehicles.in_stock_since, '0000-01-01')",
+            SortKey::Text,
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SortKey {
+    Integer,
+    Text,
+}
+
+fn ascending(sort: VehicleSort) -> bool {
+    matches!(
+        sort,
+        VehicleSort::PriceAsc
+            | VehicleSort::MileageAsc
+            | VehicleSort::YearAsc
+            | VehicleSort::DaysInStockDesc
+    )
+}
+
+/// Narrows a query of vehicles to the cars a hard filter admits: the SQL side of
+/// `HardFilter::admits`, keeping its edge cases (an unrecorded attribute fails a
+/// constraint on it). `within` (a radius) is not applied here: stores carry the
+/// coordinates, so the caller narrows by store ids.
+pub fn admitted_by<'a, ST: 'a>(
+    mut query: vehicles::BoxedQuery<'a, Db, ST>,
+    hard: &HardFilter,
+) -> vehicles::BoxedQuery<'a, Db, ST> {
+    use vehicles::dsl as v;
+    fn names<T: autocrm_domain::text_enum::TextEnum>(
+        set: &std::collections::BTreeSet<T>,
+    ) -> Vec<String> {
+        set.iter().map(|t| t.as_str().to_owned()).collect()
+    }
+    if let Some(min) = hard.min_price_cents {
+        query = query.filter(v::asking_price_cents.ge(min));
+    }
+    if let Some(max) = hard.max_price_cents {
+        query = query.filter(v::asking_price_cents.le(max));
+    }
+    if let Some(set) = &hard.body_types {
+        query = query.filter(v::body_type.eq_any(names(set)));
+    }
+    if let Some(set) = &hard.energy_types {
+        query = query.filter(v::energy_type.eq_any(names(set)));
+    }
+    if let Some(keys) = &hard.brand_keys {
+        query = query.filter(v::brand_key.eq_any(keys.iter().cloned().collect::<Vec<_>>()));
+    }
+    if let Some(keys) = &hard.model_keys {
+        query = query.filter(v::model_key.eq_any(keys.iter().cloned().collect::<Vec<_>>()));
+    }
+    if let Some(condition) = hard.condition {
+        query = query.filter(v::condition.eq(condition.as_str()));
+    }
+    if let Some(min) = hard.min_seats {
+        query = query.filter(v::seats.ge(i32::from(min)));
+    }
+    if let Some(date) = hard.registered_on_or_after {
+        let date = date.to_string();
+        query = query.filter(
+            v::age_from
+                .ge(date)
+                .or(v::age_from.is_null().and(v::condition.eq("new"))),
+        );
+    }
+    if let Some(min) = hard.min_model_year {
+        query = query.filter(v::model_year.ge(min));
+    }
+    if let Some(max) = hard.max_model_year {
+        query = query.filter(v::model_year.le(max));
+    }
+    if let Some(max) = hard.max_mileage_km {
+        query = query.filter(v::mileage_km.le(max));
+    }
+    if let Some(transmission) = hard.transmission {
+        query = query.filter(v::transmission.eq(transmission.as_str()));
+    }
+    if let Some(colours) = &hard.colours {
+        let families = names(&colours.families);
+        let names: Vec<String> = colours.names.iter().cloned().collect();
+        query = query.filter(
+            v::colour_family
+                .eq_any(families)
+                .or(v::colour_family.is_null().and(v::colour.eq_any(names))),
+        );
+    }
+    query
+}
+
+impl Vehicle {
+    /// Inserts many vehicles in multi-row statements (bulk seeding).
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, vehicles::table, rows)
+    }
+
+    /// The car with this VIN in the organisation.
+    pub fn find_by_vin(conn: &mut DbConn, org_id: &str, vin: &str) -> QueryResult<Option<Self>> {
+        vehicles::table
+            .filter(vehicles::org_id.eq(org_id))
+            .filter(vehicles::vin.eq(vin))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The keyset position of this car in a list of this order.
+    pub fn keyset(&self, sort: VehicleSort) -> KeysetAfter {
+        let key = match sort {
+            VehicleSort::CreatedDesc => String::new(),
+            VehicleSort::PriceAsc | VehicleSort::PriceDesc => self.asking_price_cents.to_string(),
+            VehicleSort::MileageAsc | VehicleSort::MileageDesc => self.mileage_km.to_string(),
+            VehicleSort::YearAsc => self.model_year.unwrap_or(9999).to_string(),
+            VehicleSort::YearDesc => self.model_year.unwrap_or(0).to_string(),
+            VehicleSort::DaysInStockDesc => self
+                .in_stock_since
+                .clone()
+                .unwrap_or_else(|| "9999-12-31".into()),
+            VehicleSort::DaysInStockAsc => self
+                .in_stock_since
+                .clone()
+                .unwrap_or_else(|| "0000-01-01".into()),
+        };
+        KeysetAfter {
+            key,
+            id: self.id.clone(),
+        }
+    }
+
+    /// One page of a search. An `after` whose key does not fit the order yields `Ok(None)`
+    /// (a forged cursor).
+    pub fn search(
+        conn: &mut DbConn,
+        org_id: &str,
+        search: &VehicleSearch,
+    ) -> QueryResult<Option<Vec<Self>>> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{BigInt, Bool, Text};
+        use vehicles::dsl as v;
+        let mut query = v::vehicles
+            .filter(v::org_id.eq(org_id))
+            .select(Self::as_select())
+            .into_boxed();
+        query = admitted_by(query, &search.hard);
+        if !search.statuses.is_empty() {
+            query = query.filter(v::status.eq_any(search.statuses.clone()));
+        }
+        if let Some(stores) = &search.store_ids {
+            query = query.filter(v::store_id.eq_any(stores.clone()));
+        }
+        for feature in &search.features {
+            // `features` is a JSON array of strings: the quoted name is one element.
+            let quoted = serde_json::to_string(feature).unwrap_or_default();
+            query = query.filter(v::features.like(like_anywhere(&quoted)).escape('\\'));
+        }
+        let after = search.after.clone();
+        let up = ascending(search.sort);
+        query = match sort_expression(search.sort) {
+            None => {
+                if let Some(a) = after {
+                    query = query.filter(v::id.lt(a.id));
+                }
+                query.order(v::id.desc())
+            }
+            Some((expr, kind)) => {
+                if let Some(a) = after {
+                    let cmp = if up { ">" } else { "<" };
+                    // (key > k OR (key = k AND id > i)), in the order's direction.
+                    let open = format!("({expr} {cmp} ");
+                    let equal = format!(" OR ({expr} = ");
+                    let by_id = format!(" AND vehicles.id {cmp} ");
+                    query = match kind {
+                        SortKey::Integer => {
+                            let Ok(key) = a.key.parse::<i64>() else {
+                                return Ok(None);
+                            };
+                            query.filter(
+                                sql::<Bool>(&open)
+                                    .bind::<BigInt, _>(key)
+                                    .sql(&equal)
+                                    .bind::<BigInt, _>(key)
+                                    .sql(&by_id)
+                                    .bind::<Text, _>(a.id)
+                                    .sql("))"),
+                            )
+                        }
+                        SortKey::Text => {
+                            if a.key.len() != 10 {
+                                return Ok(None);
+                            }
+                            query.filter(
+                                sql::<Bool>(&open)
+                                    .bind::<Text, _>(a.key.clone())
+                                    .sql(&equal)
+                                    .bind::<Text, _>(a.key)
+                                    .sql(&by_id)
+                                    .bind::<Text, _>(a.id)
+                                    .sql("))"),
+                            )
+                        }
+                    };
+                }
+                let order = if up {
+                    format!("{expr} ASC, vehicles.id ASC")
+                } else {
+                    format!("{expr} DESC, vehicles.id DESC")
+                };
+                query.order(sql::<Bool>(&order))
+            }
+        };
+        query.limit(search.limit).load(conn).map(Some)
+    }
+}
+
+/// A LIKE pattern matching `text` anywhere, with the wildcards in `text` escaped.
+fn like_anywhere(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
 }
