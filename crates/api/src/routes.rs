@@ -30,6 +30,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::inventory::pricing::endpoints(),
         crate::inventory::inspections::endpoints(),
         crate::inventory::alerts::endpoints(),
+        crate::inventory::reservations::endpoints(),
+        crate::inventory::transfers::endpoints(),
     ]
     .concat()
 }

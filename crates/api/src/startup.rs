@@ -105,6 +105,7 @@ pub async fn shutdown_signal() {
 /// application is assembled, so that `jobs` (the runner) imports no capability.
 pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Periodic>) {
     use crate::attachments::sweep::SweepOrphans;
+    use crate::inventory::reservations::release::ReleaseExpiredReservations;
     use crate::outbound::{deliver::Deliver, relay::Relay};
     (
         vec![
@@ -114,12 +115,14 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             Arc::new(Deliver),
             Arc::new(crate::customer_transfer::import::ImportCustomers),
             Arc::new(crate::inventory::alerts::job::EvaluateAlerts),
+            Arc::new(ReleaseExpiredReservations),
         ],
         vec![
             crate::jobs::housekeeping::Housekeeping::every_hour(),
             SweepOrphans::every_hour(),
             Relay::every_second(),
             crate::inventory::alerts::job::EvaluateAlerts::every_hour(),
+            ReleaseExpiredReservations::every_minute(),
         ],
     )
 }

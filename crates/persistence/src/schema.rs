@@ -709,6 +709,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    vehicle_reservations (id) {
+        id -> Text,
+        org_id -> Text,
+        vehicle_id -> Text,
+        customer_id -> Text,
+        reserved_by -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        expires_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+        released_by -> Nullable<Text>,
+        release_reason -> Nullable<Text>,
+        release_note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     inventory_alerts (id) {
         id -> Text,
         org_id -> Text,
@@ -724,6 +744,52 @@ diesel::table! {
         status -> Text,
         opened_at -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    vehicle_transfers (id) {
+        id -> Text,
+        org_id -> Text,
+        vehicle_id -> Text,
+        from_store_id -> Text,
+        to_store_id -> Text,
+        status -> Text,
+        reason -> Text,
+        requested_by -> Text,
+        distance_km -> Nullable<BigInt>,
+        road_km -> Nullable<BigInt>,
+        estimated_days -> Nullable<Integer>,
+        estimated_cost_cents -> Nullable<BigInt>,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        dispatched_by -> Nullable<Text>,
+        dispatched_at -> Nullable<Timestamp>,
+        carrier -> Nullable<Text>,
+        waybill_no -> Nullable<Text>,
+        estimated_arrival -> Nullable<Timestamp>,
+        received_by -> Nullable<Text>,
+        received_at -> Nullable<Timestamp>,
+        cancelled_by -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vehicle_transfer_tracking (id) {
+        id -> Text,
+        org_id -> Text,
+        transfer_id -> Text,
+        at -> Timestamp,
+        position -> Text,
+        city -> Nullable<Text>,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -773,5 +839,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     inspection_reports,
     inventory_alert_rules,
     inventory_alerts,
+    vehicle_reservations,
+    vehicle_transfers,
+    vehicle_transfer_tracking,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

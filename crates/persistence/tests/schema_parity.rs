@@ -161,6 +161,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         inspection_reports,
         inventory_alert_rules,
         inventory_alerts,
+        vehicle_reservations,
+        vehicle_transfers,
+        vehicle_transfer_tracking,
     )
 }
 

@@ -322,6 +322,109 @@ pub struct InventoryAlertOpened {
     pub message: String,
 }
 
+/// A car was reserved for a customer until `expires_at` (besides its `vehicle.status_changed`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "reservation_id": "0193a5d2-3c4d-7e00-8f1a-2b3c4d5e6f70",
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "reserved_by": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60", "expires_at": "2026-12-09T10:00:00Z"
+}))]
+pub struct VehicleReserved {
+    pub reservation_id: String,
+    pub vehicle_id: String,
+    pub vin: String,
+    pub customer_id: String,
+    pub reserved_by: String,
+    pub store_id: Option<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A reservation ended before its expiry: cancelled by a person (`cancelled`), or because
+/// the car was sold (`vehicle_sold`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "reservation_id": "0193a5d2-3c4d-7e00-8f1a-2b3c4d5e6f70",
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "reserved_by": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12", "reason": "vehicle_sold"
+}))]
+pub struct ReservationCancelled {
+    pub reservation_id: String,
+    pub vehicle_id: String,
+    pub vin: String,
+    pub customer_id: String,
+    pub reserved_by: String,
+    /// cancelled, vehicle_sold or vehicle_released (the car was put back in stock).
+    pub reason: String,
+}
+
+/// A reservation reached its expiry and the car went back to stock.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "reservation_id": "0193a5d2-3c4d-7e00-8f1a-2b3c4d5e6f70",
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "reserved_by": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12", "expired_at": "2026-12-09T10:00:00Z"
+}))]
+pub struct ReservationExpired {
+    pub reservation_id: String,
+    pub vehicle_id: String,
+    pub vin: String,
+    pub customer_id: String,
+    pub reserved_by: String,
+    pub expired_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The payload of each `transfer.*` event: the transfer as it now stands.
+macro_rules! transfer_event {
+    ($(#[$meta:meta])* $name:ident, $status:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, ToSchema)]
+        #[schema(example = json!({
+            "transfer_id": "0193a5d3-4d5e-7f00-9a1b-3c4d5e6f7a80",
+            "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+            "from_store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+            "to_store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d61",
+            "status": $status, "carrier": "安吉物流", "waybill_no": "AJ20261207001",
+            "estimated_arrival": "2026-12-10T08:00:00Z"
+        }))]
+        pub struct $name {
+            pub transfer_id: String,
+            pub vehicle_id: String,
+            pub vin: String,
+            pub from_store_id: String,
+            pub to_store_id: String,
+            pub status: String,
+            pub carrier: Option<String>,
+            pub waybill_no: Option<String>,
+            pub estimated_arrival: Option<chrono::DateTime<chrono::Utc>>,
+        }
+    };
+}
+
+transfer_event!(
+    /// A transfer of a car to another store was requested.
+    TransferRequested, "requested"
+);
+transfer_event!(
+    /// The origin store approved a transfer.
+    TransferApproved, "approved"
+);
+transfer_event!(
+    /// The car was handed to the carrier (the car is in transit).
+    TransferDispatched, "in_transit"
+);
+transfer_event!(
+    /// The destination store received the car (it now belongs to that store).
+    TransferReceived, "received"
+);
+transfer_event!(
+    /// A transfer was cancelled (a car on the road goes back to its origin store).
+    TransferCancelled, "cancelled"
+);
+
 macro_rules! catalogue {
     ($($payload:ident = $name:literal, $summary:literal;)+) => {
         $(
@@ -366,6 +469,14 @@ catalogue! {
     VehicleStatusChanged = "vehicle.status_changed", "A car's status changed (in stock, reserved, sold, ...)";
     InspectionCompleted = "inspection.completed", "A car was inspected: a new inspection report with its verdict";
     InventoryAlertOpened = "inventory.alert", "An inventory alert opened (low stock or a car too long in stock)";
+    VehicleReserved = "vehicle.reserved", "A car was reserved for a customer until an expiry";
+    ReservationCancelled = "reservation.cancelled", "A car's reservation was cancelled (by a person, or because the car was sold)";
+    ReservationExpired = "reservation.expired", "A car's reservation expired and the car went back to stock";
+    TransferRequested = "transfer.requested", "A transfer of a car between stores was requested";
+    TransferApproved = "transfer.approved", "A transfer of a car between stores was approved";
+    TransferDispatched = "transfer.dispatched", "A car left for another store (in transit)";
+    TransferReceived = "transfer.received", "A car arrived at the store it was transferred to";
+    TransferCancelled = "transfer.cancelled", "A transfer of a car between stores was cancelled";
 }
 
 /// Whether `event_type` is in the catalogue.

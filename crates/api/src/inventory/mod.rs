@@ -6,4 +6,6 @@ pub mod demo;
 pub mod inspections;
 pub mod matching;
 pub mod pricing;
+pub mod reservations;
+pub mod transfers;
 pub mod vehicles;

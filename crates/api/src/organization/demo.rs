@@ -203,7 +203,16 @@ pub fn seed(
             seeded.push(customer);
         }
         crate::timeline::demo::seed(conn, &seeded, &users, at)?;
-        crate::inventory::vehicles::demo::seed(conn, &org.id, &stores, at, DEMO_VEHICLES)?;
+        let mut cars =
+            crate::inventory::vehicles::demo::seed(conn, &org.id, &stores, at, DEMO_VEHICLES)?;
+        crate::inventory::reservations::demo::seed(conn, &mut cars, &seeded, 3, at)?;
+        if let (Some(from), Some(to), Some(manager)) = (
+            stores.first(),
+            stores.get(1),
+            users.iter().find(|u| u.role == "sales_manager"),
+        ) {
+            crate::inventory::transfers::demo::seed(conn, &mut cars, from, to, &manager.id, at)?;
+        }
         crate::inventory::pricing::service::seed_demo_market_prices(conn, &org.id, at)?;
         // An inactive webhook subscription, so the webhooks screens show one; it sends
         // nothing until someone points it at a real receiver and turns it on.

@@ -15,7 +15,7 @@ use crate::schema::{
     customer_dynamic_tags, customer_lifecycle_changes, customer_lookups, customer_merges,
     customer_need_index, customer_sign_in_codes, customer_tags, customer_vehicles, customers,
     deliveries, device_links, financing_application_events, financing_applications,
-    idempotency_keys, outbox_events, vehicle_mileage_readings,
+    idempotency_keys, outbox_events, vehicle_mileage_readings, vehicle_reservations,
 };
 
 /// One merge source and the survivor that took its records.
@@ -85,6 +85,7 @@ macro_rules! each_simple_table {
         $m!(consent_records, customer_id);
         $m!(customer_lifecycle_changes, customer_id);
         $m!(financing_applications, customer_id);
+        $m!(vehicle_reservations, customer_id);
     };
 }
 
@@ -433,6 +434,21 @@ pub fn erase_related(
                 .filter(financing_application_events::application_id.eq_any(&applications)),
         )
         .set(financing_application_events::note.eq(None::<String>))
+        .execute(conn)?,
+    );
+    // Reservations keep their car, customer and times (the car's history); their free
+    // texts may name the person.
+    note(
+        "vehicle_reservations",
+        diesel::update(
+            vehicle_reservations::table
+                .filter(vehicle_reservations::org_id.eq(org_id))
+                .filter(vehicle_reservations::customer_id.eq_any(customer_ids)),
+        )
+        .set((
+            vehicle_reservations::note.eq(None::<String>),
+            vehicle_reservations::release_note.eq(None::<String>),
+        ))
         .execute(conn)?,
     );
     Ok(counts)

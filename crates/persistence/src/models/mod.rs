@@ -25,12 +25,14 @@ mod outbox;
 mod principal;
 pub(crate) mod record;
 mod refresh_token;
+mod reservation;
 mod store;
 mod tag;
 mod timeline;
 mod user;
 mod vehicle;
 mod vehicle_matching;
+mod vehicle_transfer;
 mod webhook;
 
 pub use activity::Activity;
@@ -66,6 +68,7 @@ pub use outbox::{FeedFilter, OutboxEvent};
 pub use principal::SubjectState;
 pub use record::{CheckedFind, Subject, TenantRecord, Versioned};
 pub use refresh_token::RefreshToken;
+pub use reservation::{ReservationFilter, VehicleReservation};
 pub use store::{Store, StoreFilter};
 pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
 pub use timeline::{TimelineBefore, customer_changes};
@@ -73,6 +76,7 @@ pub use user::{User, UserFilter};
 pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
 
 pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
+pub use vehicle_transfer::{TransferFilter, TransferTracking, VehicleTransfer};
 pub use webhook::WebhookSubscription;
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.

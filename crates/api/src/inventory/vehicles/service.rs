@@ -181,6 +181,11 @@ pub fn apply_status(ctx: &mut Ctx, vehicle: &mut Vehicle, to: VehicleStatus) -> 
     {
         vehicle.in_stock_since = Some(ctx.today()?.to_string());
     }
+    if from == VehicleStatus::Reserved {
+        // Sold, or put back in stock by hand or by the ERP: a reservation still active ends
+        // with it (a cancel or an expiry ends it first, and this finds none).
+        crate::inventory::reservations::service::on_reservation_lifted(ctx, vehicle, to)?;
+    }
     if to == VehicleStatus::Sold {
         vehicle.sold_at = Some(ctx.now());
         vehicle
