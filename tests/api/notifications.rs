@@ -203,6 +203,7 @@ async fn preferences_round_trip_and_refuse_unknown_kinds_and_channels() {
     assert_eq!(
         defaults["channels"],
         json!({"lead.assigned": ["in_app"], "reservation.cancelled": ["in_app"],
+               "inventory.alert": ["in_app"], "transfer.updated": ["in_app"],
                "financing.status_changed": ["in_app"], "system": ["in_app"]})
     );
     let put = |body: Value| {

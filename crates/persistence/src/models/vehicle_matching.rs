@@ -20,8 +20,10 @@ pub struct VehicleCandidates {
     pub store_ids: Option<Vec<String>>,
     /// Only cars priced within this range: where a stated budget still fits at all.
     pub price_window: Option<(i64, i64)>,
-    /// At most this many candidates, the dearest first within the window.
+    /// At most this many candidates, the dearest first within the window (the cheapest
+    /// first with `cheapest_first`).
     pub limit: i64,
+    pub cheapest_first: bool,
 }
 
 impl Vehicle {
@@ -51,7 +53,11 @@ impl Vehicle {
         if let Some(stores) = &within.store_ids {
             query = query.filter(v::store_id.eq_any(stores.clone()));
         }
-        let query = query.order((v::asking_price_cents.desc(), v::id.asc()));
+        let query = if within.cheapest_first {
+            query.order((v::asking_price_cents.asc(), v::id.asc()))
+        } else {
+            query.order((v::asking_price_cents.desc(), v::id.asc()))
+        };
         crate::db::first_rows(conn, query, within.limit)
     }
 

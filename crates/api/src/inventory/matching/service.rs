@@ -271,18 +271,52 @@ pub fn matches_for_needs(
                 }),
             )
         });
-    let rows = Vehicle::match_candidates(
-        ctx.conn,
-        ctx.org_id(),
-        &filter,
-        &VehicleCandidates {
-            store_ids,
-            price_window,
-            limit: CANDIDATE_LIMIT + 1,
-        },
-    )?;
-    let truncated = rows.len() as i64 > CANDIDATE_LIMIT;
-    let rows = &rows[..rows.len().min(CANDIDATE_LIMIT as usize)];
+    // With a ceiling, the candidates are the cars within budget, dearest first (buyers spend
+    // their budget; the budget criterion fits them fully), and a share of those just above
+    // it, cheapest first (the nearest misses): never the 20 % over budget before all of the
+    // cars within it.
+    let within_budget =
+        |window: Option<(i64, i64)>, limit: i64, cheapest_first: bool| VehicleCandidates {
+            store_ids: store_ids.clone(),
+            price_window: window,
+            limit,
+            cheapest_first,
+        };
+    let (rows, truncated) = match (price_window, needs.budget_max_cents) {
+        (Some((low, high)), Some(max)) if max < high => {
+            let above_share = CANDIDATE_LIMIT / 4;
+            let mut rows = Vehicle::match_candidates(
+                ctx.conn,
+                ctx.org_id(),
+                &filter,
+                &within_budget(Some((low, max)), CANDIDATE_LIMIT - above_share + 1, false),
+            )?;
+            let mut over = Vehicle::match_candidates(
+                ctx.conn,
+                ctx.org_id(),
+                &filter,
+                &within_budget(Some((max.saturating_add(1), high)), above_share + 1, true),
+            )?;
+            let truncated = rows.len() as i64 > CANDIDATE_LIMIT - above_share
+                || over.len() as i64 > above_share;
+            rows.truncate((CANDIDATE_LIMIT - above_share) as usize);
+            over.truncate(above_share as usize);
+            rows.extend(over);
+            (rows, truncated)
+        }
+        _ => {
+            let mut rows = Vehicle::match_candidates(
+                ctx.conn,
+                ctx.org_id(),
+                &filter,
+                &within_budget(price_window, CANDIDATE_LIMIT + 1, false),
+            )?;
+            let truncated = rows.len() as i64 > CANDIDATE_LIMIT;
+            rows.truncate(CANDIDATE_LIMIT as usize);
+            (rows, truncated)
+        }
+    };
+    let rows = &rows[..];
     let facts: Vec<VehicleFacts> = rows.iter().map(|v| facts_of(v, &stores)).collect();
     let ranked = top_n(&matcher, facts.iter().enumerate(), limit);
     Ok(VehicleMatches {
