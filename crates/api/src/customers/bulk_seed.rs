@@ -159,11 +159,15 @@ pub fn seed(
     }
     // Fresh statistics for the planner, and on PostgreSQL the trigram indexes' pending
     // lists merged (until then every name search reads them through).
-    let tidy = match conn {
-        DbConn::Postgres(_) => "VACUUM ANALYZE customers; ANALYZE",
-        DbConn::Sqlite(_) => "ANALYZE",
+    // One statement each: several in one string run as one transaction block on
+    // PostgreSQL, where VACUUM refuses to run.
+    let tidy: &[&str] = match conn {
+        DbConn::Postgres(_) => &["VACUUM ANALYZE customers", "ANALYZE"],
+        DbConn::Sqlite(_) => &["ANALYZE"],
     };
-    conn.batch_execute(tidy).map_err(ServiceError::from)?;
+    for statement in tidy {
+        conn.batch_execute(statement).map_err(ServiceError::from)?;
+    }
     Ok(BulkSummary {
         customers: done,
         total_in_org: Customer::count_in_org(conn, &org.id)?,

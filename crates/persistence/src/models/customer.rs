@@ -320,7 +320,7 @@ impl Customer {
         let indexes = &filter.phone_blind_indexes;
         match &filter.text {
             Some(text) => {
-                let pattern = like_pattern(text);
+                let pattern = crate::db::like_pattern(text);
                 // A plate or VIN: the owners' ids first (one index lookup), as for phones.
                 let owners = if filter.vehicle_plate.is_some() || filter.vehicle_vin.is_some() {
                     super::garage::OwnedVehicle::owners(
@@ -495,20 +495,6 @@ fn lookup_ids(
         .select(customer_lookups::customer_id)
         .distinct()
         .load(conn)
-}
-
-/// A LIKE pattern matching `text` anywhere, with the wildcards in `text` escaped.
-fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for ch in text.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('%');
-    out
 }
 
 /// Narrows a query of customers to a data scope: the SQL side of `CustomerScope::admits`.

@@ -320,7 +320,11 @@ impl Vehicle {
         for feature in &search.features {
             // `features` is a JSON array of strings: the quoted name is one element.
             let quoted = serde_json::to_string(feature).unwrap_or_default();
-            query = query.filter(v::features.like(like_anywhere(&quoted)).escape('\\'));
+            query = query.filter(
+                v::features
+                    .like(crate::db::like_pattern(&quoted))
+                    .escape('\\'),
+            );
         }
         let after = search.after.clone();
         let up = ascending(search.sort);
@@ -379,18 +383,4 @@ impl Vehicle {
         };
         query.limit(search.limit).load(conn).map(Some)
     }
-}
-
-/// A LIKE pattern matching `text` anywhere, with the wildcards in `text` escaped.
-fn like_anywhere(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for ch in text.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('%');
-    out
 }
