@@ -37,10 +37,11 @@ impl Vehicle {
         use vehicles::dsl as v;
         let mut query = v::vehicles
             .filter(v::org_id.eq(org_id))
-            .filter(v::status.eq_any([
-                VehicleStatus::InStock.as_str(),
-                VehicleStatus::InTransit.as_str(),
-            ]))
+            // A literal, so that the planner proves `vehicles_offerable_price_idx`'s
+            // predicate whatever plan it caches.
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "vehicles.status IN ('in_stock', 'in_transit')",
+            ))
             .select(Self::as_select())
             .into_boxed();
         // The price window narrows the filter's own range: one range, one index walk.
@@ -53,10 +54,11 @@ impl Vehicle {
         if let Some(stores) = &within.store_ids {
             query = query.filter(v::store_id.eq_any(stores.clone()));
         }
+        // One direction for both keys: the partial index is walked forwards or backwards.
         let query = if within.cheapest_first {
             query.order((v::asking_price_cents.asc(), v::id.asc()))
         } else {
-            query.order((v::asking_price_cents.desc(), v::id.asc()))
+            query.order((v::asking_price_cents.desc(), v::id.desc()))
         };
         crate::db::first_rows(conn, query, within.limit)
     }

@@ -30,7 +30,7 @@ use crate::inventory::vehicles::view::VehicleSummary;
 use crate::organization::stores::service::location_of;
 
 /// The most candidates one match scores after the SQL filters.
-pub const CANDIDATE_LIMIT: i64 = 2_000;
+pub const CANDIDATE_LIMIT: i64 = 1_000;
 /// A stated budget fits not at all above this share of its ceiling, nor below this share of
 /// its floor (the domain's budget criterion fades to zero there): the price window searched.
 const BUDGET_OVER_PERCENT: i64 = 120;

@@ -1,0 +1,1 @@
+DROP INDEX vehicles_offerable_price_idx;
