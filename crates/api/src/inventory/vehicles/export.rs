@@ -12,32 +12,7 @@ use crate::app::{Change, Ctx, ServiceResult};
 /// Rows per database read while an export runs.
 pub const PAGE: i64 = 500;
 
-/// The columns every caller gets, in order.
-pub const COLUMNS: &[&str] = &[
-    "id",
-    "vin",
-    "stock_number",
-    "store",
-    "status",
-    "condition",
-    "brand",
-    "model",
-    "trim",
-    "model_year",
-    "body_type",
-    "energy_type",
-    "transmission",
-    "colour",
-    "seats",
-    "mileage_km",
-    "first_registration_date",
-    "asking_price_cents",
-    "in_stock_since",
-    "days_in_stock",
-    "features",
-];
-
-/// [`COLUMNS`] and the costs, for callers who may see them.
+/// The columns of an export for callers who may see costs: [`COLUMNS`], then the costs.
 pub const COLUMNS_WITH_COST: &[&str] = &[
     "id",
     "vin",
@@ -63,6 +38,9 @@ pub const COLUMNS_WITH_COST: &[&str] = &[
     "acquisition_cost_cents",
     "floor_price_cents",
 ];
+
+/// The columns every caller gets, in order.
+pub const COLUMNS: &[&str] = COLUMNS_WITH_COST.split_at(COLUMNS_WITH_COST.len() - 2).0;
 
 fn text<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
