@@ -7,7 +7,7 @@ use autocrm_persistence::models::{
 };
 use chrono::NaiveDateTime;
 
-use crate::app::{Actor, Change, Ctx, Invalid, ServiceResult};
+use crate::app::{Change, Ctx, Invalid, ServiceResult};
 use crate::attachments::owners::OwnerType;
 use crate::customers::service::find_visible;
 use crate::events::catalogue as events;
@@ -21,15 +21,6 @@ pub struct NewActivity {
     pub next_follow_up_at: Option<NaiveDateTime>,
     pub content: Option<String>,
     pub attachment_ids: Vec<String>,
-}
-
-/// Who acts, as a row records it: the principal's id, or `system:<job>`.
-pub fn actor_id(ctx: &Ctx) -> ServiceResult<String> {
-    match ctx.actor() {
-        Actor::Principal(p) => Ok(p.id.clone()),
-        Actor::System { name, .. } => Ok(format!("system:{name}")),
-        Actor::Anonymous => Err(crate::app::ServiceError::Forbidden),
-    }
 }
 
 /// Records an activity with a customer the caller sees. The attachments it names must be
@@ -86,7 +77,7 @@ pub fn create(ctx: &mut Ctx, customer_id: &str, new: NewActivity) -> ServiceResu
         content: new.content,
         attachment_ids: serde_json::to_string(&new.attachment_ids)
             .map_err(crate::app::ServiceError::internal)?,
-        created_by: actor_id(ctx)?,
+        created_by: ctx.actor_id(),
         created_at: now,
     };
     activity.insert(ctx.conn)?;

@@ -121,6 +121,15 @@ impl<'a> Ctx<'a> {
         self.actor
     }
 
+    /// Who acts, as a row records it: the principal's id, or `system:<job>`.
+    pub fn actor_id(&self) -> String {
+        match self.actor {
+            Actor::Principal(p) => p.id.clone(),
+            Actor::System { name, .. } => format!("system:{name}"),
+            Actor::Anonymous => "anonymous".to_owned(),
+        }
+    }
+
     /// The calling principal; `Forbidden` for the system, which acts for no one.
     pub fn principal(&self) -> ServiceResult<&'a Principal> {
         match self.actor {

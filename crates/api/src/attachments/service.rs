@@ -28,15 +28,6 @@ pub struct NewUpload {
     pub key_id: String,
 }
 
-/// Who acts, as a row records it: the principal's id, or `system:<job>`.
-fn actor_id(ctx: &Ctx) -> ServiceResult<String> {
-    match ctx.actor() {
-        Actor::Principal(p) => Ok(p.id.clone()),
-        Actor::System { name, .. } => Ok(format!("system:{name}")),
-        Actor::Anonymous => Err(ServiceError::Forbidden),
-    }
-}
-
 /// The caller may `access` this owner's attachments: the owner's own permission (403 without
 /// it), and the owner in the caller's organisation and data scope (404 otherwise).
 pub fn check_owner(
@@ -99,7 +90,7 @@ pub fn begin(ctx: &mut Ctx, new: NewUpload) -> ServiceResult<Attachment> {
         filename_ciphertext: Some(ctx.pii().encrypt(new.name.as_str())?),
         storage: new.storage.to_owned(),
         key_id: new.key_id,
-        created_by: actor_id(ctx)?,
+        created_by: ctx.actor_id(),
         created_at: ctx.now(),
         stored_at: None,
         deleted_at: None,
@@ -183,7 +174,7 @@ pub fn list(
 /// after the commit. Audited as `attachment.deleted`.
 pub fn delete(ctx: &mut Ctx, id: &str) -> ServiceResult<Attachment> {
     let row = find_stored(ctx, id, Access::Write)?;
-    let by = actor_id(ctx)?;
+    let by = ctx.actor_id();
     let at = ctx.now();
     if !Attachment::mark_deleted(ctx.conn, ctx.org_id(), id, &by, at)? {
         return Err(ServiceError::NotFound);
@@ -202,7 +193,7 @@ pub fn delete_orphan(ctx: &mut Ctx, row: &Attachment) -> ServiceResult<bool> {
 /// found by the caller: as [`delete`], audited with the reason; the caller purges the
 /// content after the commit. False when it was no longer stored.
 pub fn delete_owned(ctx: &mut Ctx, row: &Attachment, reason: &str) -> ServiceResult<bool> {
-    let by = actor_id(ctx)?;
+    let by = ctx.actor_id();
     if !Attachment::mark_deleted(ctx.conn, &row.org_id, &row.id, &by, ctx.now())? {
         return Ok(false);
     }

@@ -181,7 +181,7 @@ fn check_item(
 pub fn ingest(ctx: &mut Ctx, batch: Vec<PostedEvent>) -> ServiceResult<Vec<ItemOutcome>> {
     let now = ctx.now_utc();
     let zone = ctx.time_zone()?;
-    let posted_by = crate::activities::service::actor_id(ctx)?;
+    let posted_by = ctx.actor_id();
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut touched = BTreeSet::new();
     for posted in batch {

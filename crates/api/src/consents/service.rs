@@ -42,7 +42,7 @@ fn add(ctx: &mut Ctx, customer_id: &str, record: ConsentRecord) -> ServiceResult
         method: record.method.as_str().to_owned(),
         given_at: record.at.naive_utc(),
         text_version: record.text_version.clone(),
-        recorded_by: crate::activities::service::actor_id(ctx)?,
+        recorded_by: ctx.actor_id(),
         created_at: ctx.now(),
     };
     row.insert(ctx.conn)?;

@@ -207,7 +207,7 @@ pub fn add_mileage(
         vehicle_id: vehicle.id.clone(),
         mileage_km,
         read_at,
-        recorded_by: crate::activities::service::actor_id(ctx)?,
+        recorded_by: ctx.actor_id(),
         created_at: now,
     };
     reading.insert(ctx.conn)?;

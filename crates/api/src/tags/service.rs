@@ -150,7 +150,7 @@ pub fn assign(ctx: &mut Ctx, customer_id: &str, tag_id: &str) -> ServiceResult<T
         org_id: ctx.org_id().to_owned(),
         customer_id: customer.id.clone(),
         tag_id: tag.id.clone(),
-        assigned_by: crate::activities::service::actor_id(ctx)?,
+        assigned_by: ctx.actor_id(),
         assigned_at: ctx.now(),
     }
     .insert(ctx.conn)?;

@@ -197,7 +197,7 @@ pub fn create(ctx: &mut Ctx, vehicle_id: &str, new: NewReport) -> ServiceResult<
         items: json(&stored)?,
         maintenance: json(&new.maintenance)?,
         notes: new.notes,
-        created_by: crate::activities::service::actor_id(ctx)?,
+        created_by: ctx.actor_id(),
         created_at: ctx.now(),
     };
     report.insert(ctx.conn)?;

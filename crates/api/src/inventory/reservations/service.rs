@@ -51,14 +51,6 @@ pub struct Shown {
     pub hold: HoldState,
 }
 
-fn actor_id(ctx: &Ctx) -> String {
-    match ctx.actor() {
-        Actor::Principal(p) => p.id.clone(),
-        Actor::System { name, .. } => format!("system:{name}"),
-        Actor::Anonymous => "anonymous".to_owned(),
-    }
-}
-
 /// Reserves a car in stock for a customer the caller sees, until the requested expiry
 /// (within `ReservationPolicy`) or the default hold. The car becomes `reserved`; a car that
 /// is not in stock (reserved already, sold, in transit) is `InvalidTransition`. Emits
@@ -80,7 +72,7 @@ pub fn reserve(
     let expires_at = ReservationPolicy::default()
         .expiry(ctx.now_utc(), new.expires_at)
         .map_err(|e| ServiceError::invalid("expires_at", e.code(), e.to_string()))?;
-    let reserved_by = actor_id(ctx);
+    let reserved_by = ctx.actor_id();
     let vehicle = records::update(
         ctx,
         vehicle_id,
@@ -258,7 +250,7 @@ fn end(
     let version = r.version;
     r.status = status.as_str().to_owned();
     r.released_at = Some(ctx.now());
-    r.released_by = Some(actor_id(ctx));
+    r.released_by = Some(ctx.actor_id());
     r.release_reason = reason.map(str::to_owned);
     r.release_note = note;
     r.updated_at = ctx.now();

@@ -57,14 +57,6 @@ enum Side {
     Either,
 }
 
-fn actor_id(ctx: &Ctx) -> String {
-    match ctx.actor() {
-        Actor::Principal(p) => p.id.clone(),
-        Actor::System { name, .. } => format!("system:{name}"),
-        Actor::Anonymous => "anonymous".to_owned(),
-    }
-}
-
 /// Whether the caller acts for the stores a step needs: `Forbidden` otherwise.
 fn may_act(ctx: &Ctx, from: &str, to: &str, side: Side) -> ServiceResult<()> {
     let Actor::Principal(p) = ctx.actor() else {
@@ -157,7 +149,7 @@ pub fn request(ctx: &mut Ctx, new: NewTransfer) -> ServiceResult<VehicleTransfer
         to_store_id: to.id.clone(),
         status: TransferStatus::Requested.as_str().to_owned(),
         reason: new.reason,
-        requested_by: actor_id(ctx),
+        requested_by: ctx.actor_id(),
         distance_km: estimate.map(|e| i64::from(e.distance_km)),
         road_km: estimate.map(|e| i64::from(e.road_km)),
         estimated_days: estimate.map(|e| i32::try_from(e.days).unwrap_or(i32::MAX)),
@@ -261,7 +253,7 @@ fn step(
 
 /// The origin approves. Emits `transfer.approved`.
 pub fn approve(ctx: &mut Ctx, id: &str) -> ServiceResult<VehicleTransfer> {
-    let who = actor_id(ctx);
+    let who = ctx.actor_id();
     step(
         ctx,
         id,
@@ -279,7 +271,7 @@ pub fn approve(ctx: &mut Ctx, id: &str) -> ServiceResult<VehicleTransfer> {
 /// The origin hands the car to the carrier: the car goes in transit. Emits
 /// `transfer.dispatched` and `vehicle.status_changed`.
 pub fn dispatch(ctx: &mut Ctx, id: &str, d: Dispatch) -> ServiceResult<VehicleTransfer> {
-    let who = actor_id(ctx);
+    let who = ctx.actor_id();
     step(
         ctx,
         id,
@@ -309,7 +301,7 @@ pub fn dispatch(ctx: &mut Ctx, id: &str, d: Dispatch) -> ServiceResult<VehicleTr
 /// The destination receives the car: it now belongs to that store and is in stock again
 /// (its days in stock start anew). Emits `transfer.received` and `vehicle.status_changed`.
 pub fn receive(ctx: &mut Ctx, id: &str) -> ServiceResult<VehicleTransfer> {
-    let who = actor_id(ctx);
+    let who = ctx.actor_id();
     step(
         ctx,
         id,
@@ -328,7 +320,7 @@ pub fn receive(ctx: &mut Ctx, id: &str) -> ServiceResult<VehicleTransfer> {
 /// Either store cancels; a car on the road goes back in stock at its origin. Emits
 /// `transfer.cancelled` (and `vehicle.status_changed` for a car on the road).
 pub fn cancel(ctx: &mut Ctx, id: &str, reason: Option<String>) -> ServiceResult<VehicleTransfer> {
-    let who = actor_id(ctx);
+    let who = ctx.actor_id();
     step(
         ctx,
         id,
@@ -377,7 +369,7 @@ pub fn track(ctx: &mut Ctx, id: &str, new: NewTracking) -> ServiceResult<()> {
         position: new.position,
         city: new.city,
         note: new.note,
-        recorded_by: actor_id(ctx),
+        recorded_by: ctx.actor_id(),
         created_at: now,
     };
     entry.insert(ctx.conn)?;
@@ -466,7 +458,7 @@ fn announce(ctx: &mut Ctx, t: &VehicleTransfer, v: &Vehicle) -> ServiceResult<()
         ),
     };
     ctx.record(change)?;
-    let acting = actor_id(ctx);
+    let acting = ctx.actor_id();
     let mut recipients = Vec::new();
     for store in [&t.from_store_id, &t.to_store_id] {
         let managers = User::list(
