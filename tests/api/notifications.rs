@@ -202,7 +202,10 @@ async fn preferences_round_trip_and_refuse_unknown_kinds_and_channels() {
     let defaults = json_ok(&app, &consultant, PREFERENCES).await;
     assert_eq!(
         defaults["channels"],
-        json!({"lead.assigned": ["in_app"], "reservation.cancelled": ["in_app"],
+        json!({"lead.assigned": ["in_app"], "lead.lost_request": ["in_app"],
+               "task.assigned": ["in_app"], "task.escalated": ["in_app"],
+               "deal.mention": ["in_app"], "test_drive.booked": ["in_app"],
+               "reservation.cancelled": ["in_app"],
                "inventory.alert": ["in_app"], "transfer.updated": ["in_app"],
                "financing.status_changed": ["in_app"], "system": ["in_app"]})
     );

@@ -7,6 +7,17 @@ crate::text_enum! {
     pub enum NotificationKind {
         /// A lead was assigned to the recipient.
         LeadAssigned = "lead.assigned",
+        /// A lost request (战败申请) awaits the recipient's decision, or the recipient's was
+        /// decided.
+        LeadLostRequest = "lead.lost_request",
+        /// A task was opened for the recipient (follow-up, trigger, reassignment).
+        TaskAssigned = "task.assigned",
+        /// An overdue task reached the recipient on the escalation ladder.
+        TaskEscalated = "task.escalated",
+        /// The recipient was invited to a deal (专家会诊) or @mentioned in its comments.
+        DealMention = "deal.mention",
+        /// A test drive was booked with the recipient, or changed.
+        TestDriveBooked = "test_drive.booked",
         /// A vehicle reservation of the recipient's customer was cancelled.
         ReservationCancelled = "reservation.cancelled",
         /// A stock or aging rule fired (库存预警, 库龄预警) for a role the recipient holds.

@@ -53,6 +53,37 @@ pub struct OrganizationSettings {
     /// absent (`GET/PUT /api/v1/settings/vehicle-matching`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vehicle_matching: Option<crate::vehicle::MatchSettings>,
+    /// Lead scoring weights, bands and grade moves (`/api/v1/settings/lead-scoring`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_scoring: Option<crate::leads::scoring::LeadScoringConfig>,
+    /// Lead routing rules, in order (`/api/v1/settings/lead-routing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_routing: Option<crate::leads::routing::RoutingConfig>,
+    /// Lead pool return times, claim cap and reclaim ban (`/api/v1/settings/lead-pool`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_pool: Option<crate::leads::pool::PoolConfig>,
+    /// First-response times, follow-up cadences, the escalation ladder
+    /// (`/api/v1/settings/lead-sla`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_sla: Option<crate::leads::sla::SlaConfig>,
+    /// Behaviour trigger rules (`/api/v1/settings/lead-triggers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_triggers: Option<crate::leads::triggers::TriggerConfig>,
+    /// Whether lost requests wait for a manager (`/api/v1/settings/lost-policy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_policy: Option<crate::leads::LostPolicy>,
+    /// Stage gates and probabilities (`/api/v1/settings/deals`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deals: Option<crate::sales::deals::DealConfig>,
+    /// Quote validity (`/api/v1/settings/quotes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotes: Option<crate::sales::quotes::QuoteConfig>,
+    /// Vehicle purchase tax rules (`/api/v1/settings/purchase-tax`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_tax: Option<crate::sales::purchase_tax::PurchaseTaxRules>,
+    /// Test drive slots and opening hours (`/api/v1/settings/test-drives`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_drives: Option<crate::sales::test_drives::TestDriveConfig>,
 }
 
 #[cfg(test)]

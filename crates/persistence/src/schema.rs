@@ -793,6 +793,91 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    leads (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        customer_id -> Text,
+        owner_id -> Nullable<Text>,
+        status -> Text,
+        grade -> Text,
+        score -> Integer,
+        score_detail -> Text,
+        source -> Text,
+        source_lead_id -> Nullable<Text>,
+        campaign_id -> Nullable<Text>,
+        utm -> Nullable<Text>,
+        referrer -> Nullable<Text>,
+        needs -> Nullable<Text>,
+        raw_ciphertext -> Nullable<Text>,
+        raw_expires_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        active_since -> Timestamp,
+        last_worked_at -> Nullable<Timestamp>,
+        assigned_at -> Nullable<Timestamp>,
+        pool_since -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lead_history (id) {
+        id -> Text,
+        org_id -> Text,
+        lead_id -> Text,
+        kind -> Text,
+        from_user_id -> Nullable<Text>,
+        to_user_id -> Nullable<Text>,
+        from_value -> Nullable<Text>,
+        to_value -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        actor -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        lead_id -> Nullable<Text>,
+        deal_id -> Nullable<Text>,
+        customer_id -> Nullable<Text>,
+        kind -> Text,
+        title -> Text,
+        note -> Nullable<Text>,
+        status -> Text,
+        due_at -> Timestamp,
+        escalation_step -> Integer,
+        dedupe_key -> Nullable<Text>,
+        activity_id -> Nullable<Text>,
+        completed_at -> Nullable<Timestamp>,
+        completed_by -> Nullable<Text>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_shifts (user_id) {
+        user_id -> Text,
+        org_id -> Text,
+        pattern -> Text,
+        on_duty -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -842,5 +927,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     vehicle_reservations,
     vehicle_transfers,
     vehicle_transfer_tracking,
+    leads,
+    lead_history,
+    tasks,
+    user_shifts,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

@@ -164,6 +164,10 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         vehicle_reservations,
         vehicle_transfers,
         vehicle_transfer_tracking,
+        leads,
+        lead_history,
+        tasks,
+        user_shifts,
     )
 }
 

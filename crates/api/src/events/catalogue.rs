@@ -454,6 +454,95 @@ macro_rules! catalogue {
     };
 }
 
+/// A lead came in (by hand, from an integration, ADF XML or a batch): its customer
+/// (attached or created), source, grade and score. Followed by `lead.assigned` when a rule
+/// routed it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "customer_created": false,
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60", "source": "autohome",
+    "source_lead_id": "AH20261207000123", "campaign_id": null, "grade": "a", "score": 68,
+    "owner_id": null, "wanted": {"brand": "比亚迪", "model": "汉EV", "condition": "new"}
+}))]
+pub struct LeadCreated {
+    pub lead_id: String,
+    pub customer_id: String,
+    /// Whether intake created the customer (a prospect) rather than attaching to one.
+    pub customer_created: bool,
+    pub store_id: Option<String>,
+    pub source: String,
+    pub source_lead_id: Option<String>,
+    pub campaign_id: Option<String>,
+    /// H, A, B or C, lower case.
+    pub grade: String,
+    pub score: i32,
+    /// The consultant it went to at once, if a rule routed it.
+    pub owner_id: Option<String>,
+    /// Brand, model and condition of the wanted car, when stated.
+    #[schema(value_type = Object)]
+    pub wanted: serde_json::Value,
+}
+
+/// A lead got an owner: routed by a rule (`why: routed`, with the rule's name), reassigned
+/// by a manager, claimed from the pool, handed over, or moved by the escalation ladder.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12", "previous_owner_id": null,
+    "why": "routed", "rule": "浦东店新车线索轮询", "grade": "h"
+}))]
+pub struct LeadAssigned {
+    pub lead_id: String,
+    pub customer_id: String,
+    pub store_id: Option<String>,
+    pub owner_id: String,
+    pub previous_owner_id: Option<String>,
+    /// `routed`, `reassigned`, `claimed`, `handed_over` or `escalated`.
+    pub why: String,
+    /// The routing rule's name, when a rule assigned it.
+    pub rule: Option<String>,
+    pub grade: String,
+}
+
+/// A lead went back to its store's pool (公海): not worked in time, or given up.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "previous_owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12", "grade": "b",
+    "reason": "7 天未跟进，退回公海"
+}))]
+pub struct LeadReturnedToPool {
+    pub lead_id: String,
+    pub customer_id: String,
+    pub store_id: Option<String>,
+    pub previous_owner_id: Option<String>,
+    pub grade: String,
+    pub reason: Option<String>,
+}
+
+/// A lead's grade changed (engagement, silence, new needs); the score's reasons are on the
+/// lead.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "from": "b", "to": "a", "score": 71
+}))]
+pub struct LeadGradeChanged {
+    pub lead_id: String,
+    pub customer_id: String,
+    pub owner_id: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub score: i32,
+}
+
 catalogue! {
     CustomerCreated = "customer.created", "A customer profile was created";
     CustomerUpdated = "customer.updated", "A customer profile was changed";
@@ -477,6 +566,10 @@ catalogue! {
     TransferDispatched = "transfer.dispatched", "A car left for another store (in transit)";
     TransferReceived = "transfer.received", "A car arrived at the store it was transferred to";
     TransferCancelled = "transfer.cancelled", "A transfer of a car between stores was cancelled";
+    LeadCreated = "lead.created", "A lead came in (by hand, integration, ADF XML or batch), attached to or creating its customer";
+    LeadAssigned = "lead.assigned", "A lead got an owner: routed by a rule, reassigned, claimed from the pool or handed over";
+    LeadReturnedToPool = "lead.returned_to_pool", "A lead went back to its store's pool (公海), unworked in time or given up";
+    LeadGradeChanged = "lead.grade_changed", "A lead's grade (H/A/B/C) changed";
 }
 
 /// Whether `event_type` is in the catalogue.

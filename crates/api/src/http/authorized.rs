@@ -74,6 +74,15 @@ pub mod perm {
         InventorySettingsManage,
         VehicleReservationsWrite,
         VehicleTransfersManage,
+        LeadsRead,
+        LeadsWrite,
+        LeadsIntake,
+        LeadsManage,
+        LeadSettingsManage,
+        TasksRead,
+        TasksWrite,
+        DealsRead,
+        DealsWrite,
         CustomerSelf,
     );
 }

@@ -112,6 +112,39 @@ fn find(ctx: &mut Ctx) -> ServiceResult<Organization> {
     Organization::find(ctx.conn, ctx.org_id())?.ok_or(ServiceError::NotFound)
 }
 
+/// The organisation's typed settings sections (each capability reads its own, with its
+/// defaults when absent).
+pub fn sections(ctx: &mut Ctx) -> ServiceResult<OrganizationSettings> {
+    let org = find(ctx)?;
+    serde_json::from_str(&org.settings).map_err(ServiceError::internal)
+}
+
+/// Changes settings sections under the organisation's row lock: `change` edits them (the
+/// caller has validated what it writes), the version moves, and the change is audited as
+/// `action` with `detail`. One place for every capability's `PUT /api/v1/settings/...`.
+pub fn change_sections(
+    ctx: &mut Ctx,
+    action: &'static str,
+    detail: serde_json::Value,
+    change: impl FnOnce(&mut OrganizationSettings),
+) -> ServiceResult<()> {
+    let org_id = ctx.org_id().to_owned();
+    lock_row(ctx.conn, "organizations", &org_id)?;
+    let mut org = find(ctx)?;
+    let mut settings: OrganizationSettings =
+        serde_json::from_str(&org.settings).map_err(ServiceError::internal)?;
+    change(&mut settings);
+    org.settings = serde_json::to_string(&settings).map_err(ServiceError::internal)?;
+    org.updated_at = ctx.now();
+    let version = org.version;
+    if !org.save(ctx.conn, version)? {
+        return Err(ServiceError::Stale {
+            current_version: version + 1,
+        });
+    }
+    ctx.record(Change::new(action, "organization", &org_id).detail(detail))
+}
+
 pub fn update(
     ctx: &mut Ctx,
     expected: Option<i64>,

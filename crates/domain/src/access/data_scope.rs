@@ -107,6 +107,64 @@ impl ApplicationScope {
     }
 }
 
+/// The leads (and their tasks) a caller sees. A consultant sees their own leads and the pool
+/// (公海) of their store, from which they claim; an unowned lead of an organisation without
+/// stores sits in the organisation's pool, which every consultant sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadScope {
+    All,
+    /// One store's leads, owned or in its pool.
+    Store(String),
+    /// The consultant's own leads, and the unowned ones of their store's pool (`None`: the
+    /// organisation's pool, for a consultant without a store).
+    OwnerOrPool {
+        owner: String,
+        store: Option<String>,
+    },
+    /// The leads a marketer entered (campaign follow-through), whoever works them.
+    CreatedBy(String),
+    Nothing,
+}
+
+/// What a lead scope looks at on a lead row.
+#[derive(Debug, Clone, Copy)]
+pub struct LeadFacts<'a> {
+    pub store_id: Option<&'a str>,
+    pub owner_id: Option<&'a str>,
+    pub created_by: &'a str,
+}
+
+impl LeadScope {
+    pub fn of(principal: &Principal) -> Self {
+        match principal.role {
+            Role::Admin | Role::GeneralManager | Role::Integration => LeadScope::All,
+            Role::SalesManager => match &principal.store_id {
+                Some(store) => LeadScope::Store(store.clone()),
+                None => LeadScope::Nothing,
+            },
+            Role::SalesConsultant => LeadScope::OwnerOrPool {
+                owner: principal.id.clone(),
+                store: principal.store_id.clone(),
+            },
+            Role::Marketing => LeadScope::CreatedBy(principal.id.clone()),
+            Role::ServiceAdvisor | Role::Finance | Role::Customer => LeadScope::Nothing,
+        }
+    }
+
+    pub fn admits(&self, lead: &LeadFacts<'_>) -> bool {
+        match self {
+            LeadScope::All => true,
+            LeadScope::Store(store) => lead.store_id == Some(store.as_str()),
+            LeadScope::OwnerOrPool { owner, store } => {
+                lead.owner_id == Some(owner.as_str())
+                    || (lead.owner_id.is_none() && lead.store_id == store.as_deref())
+            }
+            LeadScope::CreatedBy(id) => lead.created_by == id,
+            LeadScope::Nothing => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +245,32 @@ mod tests {
         let finance = ApplicationScope::of(&principal(Role::Finance, None));
         assert!(finance.admits(&app("other", foreign)));
         assert!(finance.admits_customer(&foreign));
+    }
+
+    #[test]
+    fn a_consultant_sees_own_leads_and_the_store_pool() {
+        let scope = LeadScope::of(&principal(Role::SalesConsultant, Some("s1")));
+        let lead = |store: Option<&'static str>, owner: Option<&'static str>| LeadFacts {
+            store_id: store,
+            owner_id: owner,
+            created_by: "x",
+        };
+        assert!(scope.admits(&lead(Some("s2"), Some("me"))));
+        assert!(scope.admits(&lead(Some("s1"), None)));
+        assert!(!scope.admits(&lead(Some("s2"), None)));
+        assert!(!scope.admits(&lead(Some("s1"), Some("other"))));
+        let storeless = LeadScope::of(&principal(Role::SalesConsultant, None));
+        assert!(storeless.admits(&lead(None, None)));
+        assert!(!storeless.admits(&lead(Some("s1"), None)));
+        let manager = LeadScope::of(&principal(Role::SalesManager, Some("s1")));
+        assert!(manager.admits(&lead(Some("s1"), Some("other"))));
+        assert!(!manager.admits(&lead(Some("s2"), Some("me"))));
+        assert!(!LeadScope::of(&principal(Role::Finance, None)).admits(&lead(None, None)));
+        let marketer = LeadScope::of(&principal(Role::Marketing, None));
+        assert!(!marketer.admits(&lead(None, None)));
+        assert!(marketer.admits(&LeadFacts {
+            created_by: "me",
+            ..lead(Some("s1"), Some("u"))
+        }));
     }
 }

@@ -5,7 +5,9 @@
 mod data_scope;
 mod permission;
 
-pub use data_scope::{ApplicationFacts, ApplicationScope, CustomerFacts, CustomerScope};
+pub use data_scope::{
+    ApplicationFacts, ApplicationScope, CustomerFacts, CustomerScope, LeadFacts, LeadScope,
+};
 pub use permission::{MachineAccess, Permission};
 
 crate::text_enum! {
@@ -77,6 +79,14 @@ crate::text_enum! {
         InventoryCost = "inventory:cost",
         /// Importing market reference prices.
         MarketPricesWrite = "market-prices:write",
+        /// Leads, their history, scores and matches.
+        LeadsRead = "leads:read",
+        /// Lead intake from lead platforms and web forms (`POST /api/v1/intake/leads`).
+        LeadsWrite = "leads:write",
+        /// Deals, quotes, test drives and showroom traffic.
+        DealsRead = "deals:read",
+        /// Tasks (first responses, follow-ups) and their escalations.
+        TasksRead = "tasks:read",
     }
 }
 

@@ -139,6 +139,32 @@ matrix! {
     /// Moving cars between stores: request, approve, dispatch, track, receive, cancel.
     VehicleTransfersManage = "vehicle_transfers_manage", MachineAccess::Scope(Scope::InventoryWrite),
         [Admin, GeneralManager, SalesManager];
+    /// Leads: read them (within the caller's lead scope), with history, score and matches.
+    LeadsRead = "leads_read", MachineAccess::Scope(Scope::LeadsRead),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Marketing];
+    /// Entering leads by hand (`POST /api/v1/leads`, batch), working them (needs, status,
+    /// claiming from the pool): people only; machines use the intake.
+    LeadsWrite = "leads_write", MachineAccess::Never,
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Marketing];
+    /// Lead intake from lead platforms and web forms (JSON with a per-client mapping, ADF XML).
+    LeadsIntake = "leads_intake", MachineAccess::Scope(Scope::LeadsWrite), [Admin];
+    /// Assigning leads by hand, deciding lost requests, shifts of the team, handovers.
+    LeadsManage = "leads_manage", MachineAccess::Never, [Admin, GeneralManager, SalesManager];
+    /// The organisation's lead rules: scoring weights, routing rules, pool times, SLA and
+    /// escalation, behaviour triggers, lost policy, stage gates.
+    LeadSettingsManage = "lead_settings_manage", MachineAccess::Never, [Admin, GeneralManager];
+    /// Tasks: the consultant's day and the manager's board.
+    TasksRead = "tasks_read", MachineAccess::Scope(Scope::TasksRead),
+        [Admin, GeneralManager, SalesManager, SalesConsultant];
+    /// Opening and completing tasks.
+    TasksWrite = "tasks_write", MachineAccess::Never,
+        [Admin, GeneralManager, SalesManager, SalesConsultant];
+    /// Deals, quotes, test drives, showroom traffic and invitations.
+    DealsRead = "deals_read", MachineAccess::Scope(Scope::DealsRead),
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
+    /// Working deals, quotes, test drives, showroom traffic and invitations.
+    DealsWrite = "deals_write", MachineAccess::Never,
+        [Admin, GeneralManager, SalesManager, SalesConsultant, Finance];
     /// A signed-in customer's own profile (mini-programs and apps): customers only; staff
     /// work on customers through the customer permissions above.
     CustomerSelf = "customer_self", MachineAccess::Never, [Customer];

@@ -15,7 +15,7 @@ use crate::schema::{
     customer_dynamic_tags, customer_lifecycle_changes, customer_lookups, customer_merges,
     customer_need_index, customer_sign_in_codes, customer_tags, customer_vehicles, customers,
     deliveries, device_links, financing_application_events, financing_applications,
-    idempotency_keys, outbox_events, vehicle_mileage_readings, vehicle_reservations,
+    idempotency_keys, leads, outbox_events, tasks, vehicle_mileage_readings, vehicle_reservations,
 };
 
 /// One merge source and the survivor that took its records.
@@ -86,6 +86,8 @@ macro_rules! each_simple_table {
         $m!(customer_lifecycle_changes, customer_id);
         $m!(financing_applications, customer_id);
         $m!(vehicle_reservations, customer_id);
+        $m!(leads, customer_id);
+        $m!(tasks, customer_id);
     };
 }
 
@@ -449,6 +451,45 @@ pub fn erase_related(
             vehicle_reservations::note.eq(None::<String>),
             vehicle_reservations::release_note.eq(None::<String>),
         ))
+        .execute(conn)?,
+    );
+    // Leads keep their source, grade, owner and dates (the funnel's history); the payload as
+    // received, the stated needs and the referrer may name the person; so may their tasks'
+    // notes and the reasons in their history.
+    let lead_ids: Vec<String> = leads::table
+        .filter(leads::org_id.eq(org_id))
+        .filter(leads::customer_id.eq_any(customer_ids))
+        .select(leads::id)
+        .load(conn)?;
+    note(
+        "leads",
+        diesel::update(leads::table.filter(leads::id.eq_any(&lead_ids)))
+            .set((
+                leads::raw_ciphertext.eq(None::<String>),
+                leads::raw_expires_at.eq(None::<chrono::NaiveDateTime>),
+                leads::needs.eq(None::<String>),
+                leads::referrer.eq(None::<String>),
+                leads::utm.eq(None::<String>),
+            ))
+            .execute(conn)?,
+    );
+    note(
+        "lead_history",
+        diesel::update(
+            crate::schema::lead_history::table
+                .filter(crate::schema::lead_history::lead_id.eq_any(&lead_ids)),
+        )
+        .set(crate::schema::lead_history::reason.eq(None::<String>))
+        .execute(conn)?,
+    );
+    note(
+        "tasks",
+        diesel::update(
+            tasks::table
+                .filter(tasks::org_id.eq(org_id))
+                .filter(tasks::customer_id.eq_any(customer_ids)),
+        )
+        .set(tasks::note.eq(None::<String>))
         .execute(conn)?,
     );
     Ok(counts)

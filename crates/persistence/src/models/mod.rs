@@ -18,6 +18,7 @@ mod idempotency;
 mod inspection;
 mod inventory_alert;
 mod job;
+mod lead;
 mod market_price;
 mod notification;
 mod organization;
@@ -28,8 +29,10 @@ mod refresh_token;
 mod reservation;
 mod store;
 mod tag;
+mod task;
 mod timeline;
 mod user;
+mod user_shift;
 mod vehicle;
 mod vehicle_matching;
 mod vehicle_transfer;
@@ -59,6 +62,7 @@ pub use idempotency::IdempotencyRecord;
 pub use inspection::InspectionReport;
 pub use inventory_alert::{AlertFilter, AlertRule, IN_STOCK, InventoryAlert};
 pub use job::{JobRow, JobStatus, QueueDepth};
+pub use lead::{Lead, LeadFilter, LeadHistoryEntry, OwnerFilter};
 pub use market_price::MarketPrice;
 pub use notification::{
     NotificationFilter, NotificationGateway, NotificationPreferences, NotificationRow, StreamTicket,
@@ -71,8 +75,10 @@ pub use refresh_token::RefreshToken;
 pub use reservation::{ReservationFilter, VehicleReservation};
 pub use store::{Store, StoreFilter};
 pub use tag::{CustomerTag, DynamicTagRow, Tag, tagged};
+pub use task::Task;
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
+pub use user_shift::UserShift;
 pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
 
 pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};

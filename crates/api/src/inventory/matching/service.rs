@@ -9,21 +9,20 @@
 
 use std::collections::HashMap;
 
+use crate::organization::settings::{change_sections, sections};
 use autocrm_domain::customer::Needs;
-use autocrm_domain::organization::OrganizationSettings;
 use autocrm_domain::vehicle::{
     Condition, Location, MatchReason, MatchSettings, Matcher, Paint, Prospect, TransferEstimate,
     VehicleFacts, customers_for_vehicle, find_city, top_n,
 };
-use autocrm_persistence::db::lock_row;
 use autocrm_persistence::models::{
-    CarKeys, Customer, CustomerNeedIndex, Organization, Store, StoreFilter, TenantRecord, User,
-    Vehicle, VehicleCandidates,
+    CarKeys, Customer, CustomerNeedIndex, Store, StoreFilter, TenantRecord, User, Vehicle,
+    VehicleCandidates,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::{Change, Ctx, FieldError, ServiceError, ServiceResult};
+use crate::app::{Ctx, FieldError, ServiceError, ServiceResult};
 use crate::customers::service as customers;
 use crate::inventory::vehicles::service as vehicles;
 use crate::inventory::vehicles::view::VehicleSummary;
@@ -38,10 +37,7 @@ const BUDGET_UNDER_PERCENT: i64 = 50;
 
 /// The organisation's matching settings (the defaults until someone sets them).
 pub fn settings(ctx: &mut Ctx) -> ServiceResult<MatchSettings> {
-    let org = Organization::find(ctx.conn, ctx.org_id())?.ok_or(ServiceError::NotFound)?;
-    let settings: OrganizationSettings =
-        serde_json::from_str(&org.settings).map_err(ServiceError::internal)?;
-    Ok(settings.vehicle_matching.unwrap_or_default())
+    Ok(sections(ctx)?.vehicle_matching.unwrap_or_default())
 }
 
 /// Replaces the organisation's matching settings after checking every part of them (422 with
@@ -61,28 +57,10 @@ pub fn put_settings(ctx: &mut Ctx, new: MatchSettings) -> ServiceResult<MatchSet
     if !problems.is_empty() {
         return Err(ServiceError::Invalid(problems));
     }
-    let org_id = ctx.org_id().to_owned();
-    lock_row(ctx.conn, "organizations", &org_id)?;
-    let mut org = Organization::find(ctx.conn, &org_id)?.ok_or(ServiceError::NotFound)?;
-    let mut settings: OrganizationSettings =
-        serde_json::from_str(&org.settings).map_err(ServiceError::internal)?;
-    settings.vehicle_matching = Some(new);
-    org.settings = serde_json::to_string(&settings).map_err(ServiceError::internal)?;
-    org.updated_at = ctx.now();
-    let version = org.version;
-    if !org.save(ctx.conn, version)? {
-        return Err(ServiceError::Stale {
-            current_version: version,
-        });
-    }
-    ctx.record(
-        Change::new(
-            "organization.vehicle_matching_changed",
-            "organization",
-            &org_id,
-        )
-        .detail(serde_json::to_value(new).map_err(ServiceError::internal)?),
-    )?;
+    let detail = serde_json::to_value(new).map_err(ServiceError::internal)?;
+    change_sections(ctx, "organization.vehicle_matching_changed", detail, |s| {
+        s.vehicle_matching = Some(new);
+    })?;
     Ok(new)
 }
 

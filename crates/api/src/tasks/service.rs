@@ -1,0 +1,86 @@
+//! Opening tasks, for every capability (intake's first response, follow-up cadences,
+//! behaviour triggers, managers).
+
+use autocrm_domain::leads::sla::TaskStatus;
+use autocrm_persistence::db::{is_unique_violation, new_id};
+use autocrm_persistence::models::{Task, TenantRecord};
+use chrono::{DateTime, Utc};
+
+use crate::app::{Ctx, ServiceResult};
+
+autocrm_domain::text_enum! {
+    /// What a task is for.
+    pub enum TaskKind {
+        /// The first contact with a new lead, due within the SLA.
+        FirstResponse = "first_response",
+        /// The next contact of the grade's cadence.
+        FollowUp = "follow_up",
+        /// Opened by a behaviour trigger (到店议价提醒, a finance consultation, ...).
+        Trigger = "trigger",
+        /// Opened by a person.
+        Manual = "manual",
+    }
+}
+
+/// A task to open.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub kind: TaskKind,
+    pub title: String,
+    pub note: Option<String>,
+    pub owner_id: Option<String>,
+    pub store_id: Option<String>,
+    pub lead_id: Option<String>,
+    pub deal_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub due_at: DateTime<Utc>,
+    /// Opens the task once per key in the organisation: a second open with the same key
+    /// answers `None` and writes nothing (also when two nodes race).
+    pub dedupe_key: Option<String>,
+}
+
+/// Opens a task. With a `dedupe_key` already used, nothing is written and `None` answers.
+pub fn open(ctx: &mut Ctx, new: NewTask) -> ServiceResult<Option<Task>> {
+    let now = ctx.now();
+    let task = Task {
+        id: new_id(),
+        org_id: ctx.org_id().to_owned(),
+        store_id: new.store_id,
+        owner_id: new.owner_id,
+        lead_id: new.lead_id,
+        deal_id: new.deal_id,
+        customer_id: new.customer_id,
+        kind: new.kind.as_str().to_owned(),
+        title: new.title,
+        note: new.note,
+        status: TaskStatus::Open.as_str().to_owned(),
+        due_at: new.due_at.naive_utc(),
+        escalation_step: 0,
+        dedupe_key: new.dedupe_key,
+        activity_id: None,
+        completed_at: None,
+        completed_by: None,
+        created_by: ctx.actor_id(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    if task.dedupe_key.is_some() {
+        // A savepoint, so that the losing insert of a race does not abort the unit of work
+        // on PostgreSQL.
+        let mut duplicate = false;
+        let inserted = ctx.savepoint(|ctx| {
+            task.insert(ctx.conn).map_err(|e| {
+                duplicate = is_unique_violation(&e);
+                e.into()
+            })
+        });
+        return match inserted {
+            Ok(()) => Ok(Some(task)),
+            Err(_) if duplicate => Ok(None),
+            Err(e) => Err(e),
+        };
+    }
+    task.insert(ctx.conn)?;
+    Ok(Some(task))
+}

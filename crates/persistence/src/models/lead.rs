@@ -1,0 +1,324 @@
+//! Leads, their history and the facts routing reads (issue 10).
+
+use autocrm_domain::access::{LeadFacts, LeadScope};
+use diesel::prelude::*;
+
+use crate::DbConn;
+use crate::db::Db;
+use crate::schema::{lead_history, leads};
+
+/// One enquiry of one customer. `owner_id` is `None` while it waits in the pool of
+/// `store_id` (the organisation's pool when that is `None` too). `score_detail` is the
+/// domain's `LeadScore` as JSON; `needs` the lead's wanted vehicle and terms; `utm` the
+/// campaign parameters; `raw_ciphertext` the sealed payload as received (cleared after
+/// `raw_expires_at`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = leads, treat_none_as_null = true)]
+pub struct Lead {
+    pub id: String,
+    pub org_id: String,
+    pub store_id: Option<String>,
+    pub customer_id: String,
+    pub owner_id: Option<String>,
+    pub status: String,
+    pub grade: String,
+    pub score: i32,
+    pub score_detail: String,
+    pub source: String,
+    pub source_lead_id: Option<String>,
+    pub campaign_id: Option<String>,
+    pub utm: Option<String>,
+    pub referrer: Option<String>,
+    pub needs: Option<String>,
+    pub raw_ciphertext: Option<String>,
+    pub raw_expires_at: Option<chrono::NaiveDateTime>,
+    pub created_by: String,
+    /// Since when silence counts (created, or reactivated from lost).
+    pub active_since: chrono::NaiveDateTime,
+    /// The last activity on the lead; the pool clock counts from it.
+    pub last_worked_at: Option<chrono::NaiveDateTime>,
+    /// When the current owner got it.
+    pub assigned_at: Option<chrono::NaiveDateTime>,
+    /// When it last entered the pool (`None` while owned).
+    pub pool_since: Option<chrono::NaiveDateTime>,
+    pub version: i64,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+super::record::versioned_record!(Lead, leads);
+
+impl Lead {
+    pub fn facts(&self) -> LeadFacts<'_> {
+        LeadFacts {
+            store_id: self.store_id.as_deref(),
+            owner_id: self.owner_id.as_deref(),
+            created_by: &self.created_by,
+        }
+    }
+
+    /// The lead a source already pushed under this id.
+    pub fn by_source(
+        conn: &mut DbConn,
+        org_id: &str,
+        source: &str,
+        source_lead_id: &str,
+    ) -> QueryResult<Option<Self>> {
+        leads::table
+            .filter(leads::org_id.eq(org_id))
+            .filter(leads::source.eq(source))
+            .filter(leads::source_lead_id.eq(source_lead_id))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The customer's leads, newest first.
+    pub fn of_customer(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_id: &str,
+    ) -> QueryResult<Vec<Self>> {
+        leads::table
+            .filter(leads::org_id.eq(org_id))
+            .filter(leads::customer_id.eq(customer_id))
+            .order(leads::created_at.desc())
+            .select(Self::as_select())
+            .load(conn)
+    }
+
+    pub fn list(conn: &mut DbConn, org_id: &str, filter: &LeadFilter) -> QueryResult<Vec<Self>> {
+        let query = leads::table
+            .filter(leads::org_id.eq(org_id))
+            .select(Self::as_select())
+            .into_boxed();
+        let Some(mut query) = restrict_to(query, &filter.scope) else {
+            return Ok(Vec::new());
+        };
+        if !filter.statuses.is_empty() {
+            query = query.filter(leads::status.eq_any(filter.statuses.clone()));
+        }
+        if let Some(grade) = &filter.grade {
+            query = query.filter(leads::grade.eq(grade.clone()));
+        }
+        if let Some(source) = &filter.source {
+            query = query.filter(leads::source.eq(source.clone()));
+        }
+        if let Some(store) = &filter.store_id {
+            query = query.filter(leads::store_id.eq(store.clone()));
+        }
+        match &filter.owner {
+            OwnerFilter::Any => {}
+            OwnerFilter::User(owner) => query = query.filter(leads::owner_id.eq(owner.clone())),
+            OwnerFilter::Pool => query = query.filter(leads::owner_id.is_null()),
+        }
+        if let Some(customer) = &filter.customer_id {
+            query = query.filter(leads::customer_id.eq(customer.clone()));
+        }
+        if let Some(after) = &filter.after_id {
+            query = query.filter(leads::id.gt(after.clone()));
+        }
+        crate::db::first_rows(conn, query.order(leads::id.asc()), filter.limit)
+    }
+
+    /// Open leads per owner, for least-loaded routing and the board.
+    pub fn open_counts(
+        conn: &mut DbConn,
+        org_id: &str,
+        owners: &[String],
+        open_statuses: &[&str],
+    ) -> QueryResult<Vec<(String, i64)>> {
+        use diesel::dsl::count_star;
+        let rows: Vec<(Option<String>, i64)> = leads::table
+            .filter(leads::org_id.eq(org_id))
+            .filter(leads::owner_id.eq_any(owners))
+            .filter(leads::status.eq_any(open_statuses))
+            .group_by(leads::owner_id)
+            .select((leads::owner_id, count_star()))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(owner, n)| owner.map(|o| (o, n)))
+            .collect())
+    }
+}
+
+/// Whose leads a list shows.
+#[derive(Debug, Clone, Default)]
+pub enum OwnerFilter {
+    #[default]
+    Any,
+    User(String),
+    /// Unowned: waiting in a pool.
+    Pool,
+}
+
+/// Which leads a list shows, by id.
+#[derive(Debug, Clone)]
+pub struct LeadFilter {
+    pub scope: LeadScope,
+    pub statuses: Vec<String>,
+    pub grade: Option<String>,
+    pub source: Option<String>,
+    pub store_id: Option<String>,
+    pub owner: OwnerFilter,
+    pub customer_id: Option<String>,
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+impl LeadFilter {
+    pub fn new(scope: LeadScope, limit: i64) -> Self {
+        Self {
+            scope,
+            statuses: Vec::new(),
+            grade: None,
+            source: None,
+            store_id: None,
+            owner: OwnerFilter::Any,
+            customer_id: None,
+            after_id: None,
+            limit,
+        }
+    }
+}
+
+/// Narrows a query of leads to a lead scope: the SQL side of `LeadScope::admits`. `None`
+/// when the scope admits nothing.
+pub fn restrict_to<'a, ST: 'a>(
+    query: leads::BoxedQuery<'a, Db, ST>,
+    scope: &LeadScope,
+) -> Option<leads::BoxedQuery<'a, Db, ST>> {
+    Some(match scope {
+        LeadScope::All => query,
+        LeadScope::Store(store) => query.filter(leads::store_id.eq(store.clone())),
+        LeadScope::OwnerOrPool { owner, store } => {
+            let pool = leads::owner_id.is_null();
+            match store {
+                Some(store) => query.filter(
+                    leads::owner_id
+                        .eq(owner.clone())
+                        .or(pool.and(leads::store_id.eq(store.clone()))),
+                ),
+                None => query.filter(
+                    leads::owner_id
+                        .eq(owner.clone())
+                        .or(pool.and(leads::store_id.is_null())),
+                ),
+            }
+        }
+        LeadScope::CreatedBy(id) => query.filter(leads::created_by.eq(id.clone())),
+        LeadScope::Nothing => return None,
+    })
+}
+
+/// One thing that happened to a lead. Never changed once written.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = lead_history)]
+pub struct LeadHistoryEntry {
+    pub id: String,
+    pub org_id: String,
+    pub lead_id: String,
+    /// `created`, `assigned`, `reassigned`, `claimed`, `returned_to_pool`, `grade_changed`,
+    /// `status_changed`, `lost_requested`, `lost_decided`, `reactivated`, `handed_over`.
+    pub kind: String,
+    pub from_user_id: Option<String>,
+    pub to_user_id: Option<String>,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub reason: Option<String>,
+    /// JSON: the routing decision, the rule, the escalation step.
+    pub detail: Option<String>,
+    /// The user, API client or `system:<job>` that did it.
+    pub actor: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+impl LeadHistoryEntry {
+    pub const ASSIGNED: &'static str = "assigned";
+    pub const REASSIGNED: &'static str = "reassigned";
+    pub const CLAIMED: &'static str = "claimed";
+    pub const RETURNED_TO_POOL: &'static str = "returned_to_pool";
+
+    pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
+        diesel::insert_into(lead_history::table)
+            .values(self)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The lead's history, oldest first.
+    pub fn of_lead(
+        conn: &mut DbConn,
+        org_id: &str,
+        lead_id: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<Self>> {
+        let mut query = lead_history::table
+            .filter(lead_history::org_id.eq(org_id))
+            .filter(lead_history::lead_id.eq(lead_id))
+            .select(Self::as_select())
+            .into_boxed();
+        if let Some(after) = after_id {
+            query = query.filter(lead_history::id.gt(after.to_owned()));
+        }
+        crate::db::first_rows(conn, query.order(lead_history::id.asc()), limit)
+    }
+
+    /// When each of these users last got a lead (by rule, by hand or from the pool): the
+    /// round-robin state, read from the history so that no shared counter row exists.
+    pub fn last_assigned(
+        conn: &mut DbConn,
+        org_id: &str,
+        users: &[String],
+    ) -> QueryResult<Vec<(String, chrono::NaiveDateTime)>> {
+        use diesel::dsl::max;
+        let rows: Vec<(Option<String>, Option<chrono::NaiveDateTime>)> = lead_history::table
+            .filter(lead_history::org_id.eq(org_id))
+            .filter(lead_history::to_user_id.eq_any(users))
+            .filter(lead_history::kind.eq_any([Self::ASSIGNED, Self::REASSIGNED, Self::CLAIMED]))
+            .group_by(lead_history::to_user_id)
+            .select((lead_history::to_user_id, max(lead_history::created_at)))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(u, at)| Some((u?, at?)))
+            .collect())
+    }
+
+    /// How many entries of `kind` name `user_id` as the new owner since `since` (claims
+    /// today, for the daily cap).
+    pub fn count_to_user_since(
+        conn: &mut DbConn,
+        org_id: &str,
+        user_id: &str,
+        kind: &str,
+        since: chrono::NaiveDateTime,
+    ) -> QueryResult<i64> {
+        lead_history::table
+            .filter(lead_history::org_id.eq(org_id))
+            .filter(lead_history::to_user_id.eq(user_id))
+            .filter(lead_history::kind.eq(kind))
+            .filter(lead_history::created_at.ge(since))
+            .count()
+            .get_result(conn)
+    }
+
+    /// When `user_id` last lost this lead to the pool, if ever.
+    pub fn last_returned_from(
+        conn: &mut DbConn,
+        org_id: &str,
+        lead_id: &str,
+        user_id: &str,
+    ) -> QueryResult<Option<chrono::NaiveDateTime>> {
+        use diesel::dsl::max;
+        lead_history::table
+            .filter(lead_history::org_id.eq(org_id))
+            .filter(lead_history::lead_id.eq(lead_id))
+            .filter(lead_history::from_user_id.eq(user_id))
+            .filter(lead_history::kind.eq(Self::RETURNED_TO_POOL))
+            .select(max(lead_history::created_at))
+            .get_result(conn)
+    }
+}
