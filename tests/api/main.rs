@@ -23,6 +23,7 @@ mod idempotency;
 mod inspections;
 mod inventory_alerts;
 mod jobs;
+mod leads;
 mod notifications;
 mod openapi_doc;
 mod organization;

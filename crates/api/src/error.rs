@@ -50,6 +50,7 @@ macro_rules! codes {
 codes! {
     BadRequest = "bad_request", 400, "Bad request", "请求无效";
     MalformedJson = "malformed_json", 400, "Malformed JSON body", "JSON 格式错误";
+    MalformedXml = "malformed_xml", 400, "Malformed or refused XML body", "XML 格式错误或不被接受";
     InvalidQuery = "invalid_query", 400, "Invalid query parameters", "查询参数无效";
     InvalidPath = "invalid_path", 400, "Invalid path parameter", "路径参数无效";
     InvalidHeader = "invalid_header", 400, "Invalid header", "请求头无效";

@@ -32,6 +32,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::inventory::alerts::endpoints(),
         crate::inventory::reservations::endpoints(),
         crate::inventory::transfers::endpoints(),
+        crate::leads::endpoints(),
     ]
     .concat()
 }

@@ -81,6 +81,11 @@ pub struct OrganizationSettings {
     /// Vehicle purchase tax rules (`/api/v1/settings/purchase-tax`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purchase_tax: Option<crate::sales::purchase_tax::PurchaseTaxRules>,
+    /// JSON lead intake field mappings, per API client id
+    /// (`/api/v1/api-clients/{id}/lead-mapping`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub lead_intake_mappings:
+        std::collections::BTreeMap<String, crate::leads::intake_mapping::IntakeMapping>,
     /// Test drive slots and opening hours (`/api/v1/settings/test-drives`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_drives: Option<crate::sales::test_drives::TestDriveConfig>,

@@ -96,6 +96,8 @@ pub fn create(ctx: &mut Ctx, customer_id: &str, new: NewActivity) -> ServiceResu
             }),
     )?;
     crate::tags::service::recompute(ctx, &customer.id)?;
+    // Engagement moves the customer's open leads' scores and grades.
+    crate::leads::scoring::service::rescore_customer(ctx, &customer.id)?;
     Ok(activity)
 }
 

@@ -123,6 +123,20 @@ impl From<diesel::result::Error> for ServiceError {
     }
 }
 
+/// The domain's field-by-field problems (settings of leads and sales, quotes): 422 with one
+/// entry per field.
+impl From<autocrm_domain::leads::Invalid> for ServiceError {
+    fn from(invalid: autocrm_domain::leads::Invalid) -> Self {
+        ServiceError::Invalid(
+            invalid
+                .issues
+                .into_iter()
+                .map(|i| FieldError::new(i.field, i.code.as_str(), i.message))
+                .collect(),
+        )
+    }
+}
+
 impl From<crate::pii::PiiError> for ServiceError {
     fn from(err: crate::pii::PiiError) -> Self {
         ServiceError::internal(err)

@@ -902,6 +902,7 @@ pub fn update(
     )?;
     if needs_changed {
         index_needs(ctx, &customer)?;
+        crate::leads::scoring::service::rescore_customer(ctx, &customer.id)?;
     }
     ctx.record(
         Change::new("customer.updated", "customer", &customer.id)
@@ -923,6 +924,45 @@ pub fn index_needs(ctx: &mut Ctx, customer: &Customer) -> ServiceResult<()> {
         customer.stated_needs().as_ref(),
     )?;
     Ok(())
+}
+
+/// Takes what a lead of the customer stated into the customer's needs (`LeadNeeds::merged_into`).
+/// Intake works for the whole organisation, so the caller need not see the customer. Re-indexes
+/// matching and emits `customer.updated` (`needs`); nothing when the needs do not change.
+pub fn absorb_lead_needs(
+    ctx: &mut Ctx,
+    customer_id: &str,
+    lead: &autocrm_domain::leads::LeadNeeds,
+) -> ServiceResult<Customer> {
+    let current = records::find(ctx, customer_id, |_: &Customer| true)?;
+    if lead.merged_into(current.stated_needs().as_ref())
+        == current.stated_needs().unwrap_or_default()
+        && current.needs.is_some()
+    {
+        return Ok(current);
+    }
+    let mut changed = false;
+    let customer = records::update(
+        ctx,
+        customer_id,
+        None,
+        |_: &Customer| true,
+        |_, c| {
+            let merged = lead.merged_into(c.stated_needs().as_ref());
+            let json = serde_json::to_string(&merged).map_err(ServiceError::internal)?;
+            changed = c.needs.as_deref() != Some(json.as_str());
+            c.needs = Some(json);
+            Ok(())
+        },
+    )?;
+    if changed {
+        index_needs(ctx, &customer)?;
+        ctx.record(
+            Change::new("customer.updated", "customer", &customer.id)
+                .event(updated_event(&customer, vec!["needs".to_owned()])),
+        )?;
+    }
+    Ok(customer)
 }
 
 /// Replaces what the customer wants (`None` clears it); a customer update.

@@ -67,7 +67,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    serde_path_to_error::deserialize(&mut de).map_err(shape_error)
+}
+
+/// Reads a JSON value already parsed (an item of a batch, a mapped payload) into `T`: 422
+/// naming the field when it has the wrong shape, as for a body.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(shape_error)
+}
+
+fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    {
         let path = e.path().to_string();
         let error = e.into_inner();
         // Skipping a value checks less than reading it: invalid UTF-8 inside a string
@@ -86,7 +96,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             };
         }
         ApiError::validation(vec![field])
-    })
+    }
 }
 
 /// A record id from the path (`/customers/{id}`): anything that is not a UUID cannot name a

@@ -65,6 +65,16 @@ pub struct HistoryNote {
 
 /// Appends one entry to the lead's history, by the acting principal or job.
 pub fn record_history(ctx: &mut Ctx, lead: &Lead, note: HistoryNote) -> ServiceResult<()> {
+    let now = ctx.now();
+    record_history_at(ctx, lead, now, note)
+}
+
+fn record_history_at(
+    ctx: &mut Ctx,
+    lead: &Lead,
+    at: chrono::NaiveDateTime,
+    note: HistoryNote,
+) -> ServiceResult<()> {
     LeadHistoryEntry {
         id: new_id(),
         org_id: lead.org_id.clone(),
@@ -77,7 +87,7 @@ pub fn record_history(ctx: &mut Ctx, lead: &Lead, note: HistoryNote) -> ServiceR
         reason: note.reason,
         detail: note.detail.map(|d| d.to_string()),
         actor: ctx.actor_id(),
-        created_at: ctx.now(),
+        created_at: at,
     }
     .insert(ctx.conn)?;
     Ok(())
@@ -88,6 +98,8 @@ pub fn record_history(ctx: &mut Ctx, lead: &Lead, note: HistoryNote) -> ServiceR
 pub enum OwnerMove {
     /// By a routing rule at intake (or after reactivation).
     Routed,
+    /// Entered by the consultant who works it.
+    Entered,
     /// By a manager, with a reason.
     Reassigned,
     /// From the pool by a consultant.
@@ -103,7 +115,7 @@ pub enum OwnerMove {
 impl OwnerMove {
     pub fn kind(self) -> &'static str {
         match self {
-            OwnerMove::Routed => LeadHistoryEntry::ASSIGNED,
+            OwnerMove::Routed | OwnerMove::Entered => LeadHistoryEntry::ASSIGNED,
             OwnerMove::Reassigned | OwnerMove::Escalated => LeadHistoryEntry::REASSIGNED,
             OwnerMove::Claimed => LeadHistoryEntry::CLAIMED,
             OwnerMove::ReturnedToPool => LeadHistoryEntry::RETURNED_TO_POOL,
@@ -114,6 +126,7 @@ impl OwnerMove {
     fn label(self) -> &'static str {
         match self {
             OwnerMove::Routed => "routed",
+            OwnerMove::Entered => "entered",
             OwnerMove::Reassigned => "reassigned",
             OwnerMove::Claimed => "claimed",
             OwnerMove::ReturnedToPool => "returned_to_pool",
@@ -135,8 +148,23 @@ pub fn set_owner(
     reason: Option<String>,
     detail: Option<serde_json::Value>,
 ) -> ServiceResult<()> {
-    let from = lead.owner_id.clone();
     let now = ctx.now();
+    set_owner_at(ctx, lead, to, why, reason, detail, now)
+}
+
+/// [`set_owner`], stamped `at` rather than the unit of work's time: routing stamps each
+/// assignment of a batch a microsecond apart, so that round-robin (which reads the latest
+/// assignment of each consultant from the history) rotates within one instant.
+pub fn set_owner_at(
+    ctx: &mut Ctx,
+    lead: &mut Lead,
+    to: Option<&str>,
+    why: OwnerMove,
+    reason: Option<String>,
+    detail: Option<serde_json::Value>,
+    now: chrono::NaiveDateTime,
+) -> ServiceResult<()> {
+    let from = lead.owner_id.clone();
     lead.owner_id = to.map(str::to_owned);
     match to {
         Some(_) => {
@@ -151,9 +179,10 @@ pub fn set_owner(
         }
     }
     lead.updated_at = now;
-    record_history(
+    record_history_at(
         ctx,
         lead,
+        now,
         HistoryNote {
             kind: why.kind(),
             from_user_id: from.clone(),
@@ -258,4 +287,164 @@ pub fn mark_worked(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<Vec<Lead>>
         touched.push(lead);
     }
     Ok(touched)
+}
+
+/// Leads with their customers' names and masked phones (one query for the page).
+pub fn shown(ctx: &mut Ctx, leads: Vec<Lead>) -> ServiceResult<Vec<crate::leads::dto::ShownLead>> {
+    let ids: Vec<String> = leads.iter().map(|l| l.customer_id.clone()).collect();
+    let names: std::collections::HashMap<String, (String, Option<String>)> =
+        autocrm_persistence::models::Customer::names_of(ctx.conn, ctx.org_id(), &ids)?
+            .into_iter()
+            .map(|(id, name, phone)| (id, (name, phone)))
+            .collect();
+    Ok(leads
+        .into_iter()
+        .map(|lead| {
+            let (customer_name, customer_phone) = names
+                .get(&lead.customer_id)
+                .cloned()
+                .map_or((None, None), |(n, p)| (Some(n), p));
+            crate::leads::dto::ShownLead {
+                lead,
+                customer_name,
+                customer_phone,
+            }
+        })
+        .collect())
+}
+
+/// A page of the leads the caller sees.
+pub fn list(
+    ctx: &mut Ctx,
+    mut filter: autocrm_persistence::models::LeadFilter,
+) -> ServiceResult<Vec<crate::leads::dto::ShownLead>> {
+    filter.scope = scope(ctx);
+    let rows = Lead::list(ctx.conn, ctx.org_id(), &filter)?;
+    shown(ctx, rows)
+}
+
+/// One lead the caller sees.
+pub fn get(ctx: &mut Ctx, id: &str) -> ServiceResult<crate::leads::dto::ShownLead> {
+    let lead = find_visible(ctx, id)?;
+    Ok(shown(ctx, vec![lead])?.remove(0))
+}
+
+/// A visible lead's history, oldest first.
+pub fn history(
+    ctx: &mut Ctx,
+    id: &str,
+    after_id: Option<String>,
+    limit: i64,
+) -> ServiceResult<Vec<LeadHistoryEntry>> {
+    let lead = find_visible(ctx, id)?;
+    Ok(LeadHistoryEntry::of_lead(
+        ctx.conn,
+        ctx.org_id(),
+        &lead.id,
+        after_id.as_deref(),
+        limit,
+    )?)
+}
+
+/// What a consultant changes on a lead.
+pub struct LeadChanges {
+    pub status: Option<LeadStatus>,
+    pub needs: Option<autocrm_domain::leads::LeadNeeds>,
+    pub reason: Option<String>,
+}
+
+/// Moves a visible lead along (contacted, qualified, invalid: the lifecycle decides) and
+/// replaces its needs (which update the customer's). The lead is rescored; a status change
+/// and a grade change are on its history. Invalid closes its open tasks.
+pub fn change(
+    ctx: &mut Ctx,
+    id: &str,
+    expected: Option<i64>,
+    changes: LeadChanges,
+) -> ServiceResult<Lead> {
+    if let Some(needs) = &changes.needs {
+        needs
+            .check()
+            .map_err(|e| ServiceError::invalid("needs", "out_of_range", e.to_string()))?;
+    }
+    let mut moved = None;
+    let lead = update_visible(ctx, id, expected, |ctx, lead| {
+        if let Some(to) = changes.status {
+            let from = status_of(lead)?;
+            if from != to {
+                from.transition(to)
+                    .map_err(|e| ServiceError::InvalidTransition(e.to_string()))?;
+                lead.status = to.as_str().to_owned();
+                moved = Some(from);
+            }
+        }
+        if let Some(needs) = &changes.needs {
+            lead.needs = (!needs.is_empty())
+                .then(|| serde_json::to_string(needs))
+                .transpose()
+                .map_err(ServiceError::internal)?;
+        }
+        lead.last_worked_at = Some(ctx.now());
+        Ok(())
+    })?;
+    if let Some(from) = moved {
+        record_history(
+            ctx,
+            &lead,
+            HistoryNote {
+                kind: "status_changed",
+                from_value: Some(from.as_str().to_owned()),
+                to_value: Some(lead.status.clone()),
+                reason: changes.reason.clone(),
+                ..HistoryNote::default()
+            },
+        )?;
+        if lead.status == LeadStatus::Invalid.as_str() {
+            cancel_open_tasks(ctx, &lead)?;
+        }
+    }
+    if let Some(needs) = &changes.needs
+        && !needs.is_empty()
+    {
+        crate::customers::service::absorb_lead_needs(ctx, &lead.customer_id, needs)?;
+    }
+    crate::leads::scoring::service::rescore_customer(ctx, &lead.customer_id)?;
+    find_visible(ctx, &lead.id)
+}
+
+/// Cancels the open tasks of a lead that closed (invalid, lost, converted).
+pub fn cancel_open_tasks(ctx: &mut Ctx, lead: &Lead) -> ServiceResult<()> {
+    let now = ctx.now();
+    for mut task in Task::open_of_lead(ctx.conn, &lead.org_id, &lead.id)? {
+        let version = task.version;
+        task.status = autocrm_domain::leads::sla::TaskStatus::Cancelled
+            .as_str()
+            .to_owned();
+        task.updated_at = now;
+        if !task.save(ctx.conn, version)? {
+            return Err(ServiceError::Stale {
+                current_version: version + 1,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The best offerable cars for a visible lead: the lead's needs over its customer's, seen
+/// from the customer's city. Changes nothing.
+pub fn vehicle_matches(
+    ctx: &mut Ctx,
+    id: &str,
+    limit: usize,
+) -> ServiceResult<crate::inventory::matching::service::VehicleMatches> {
+    use crate::inventory::matching::service as matching;
+    let lead = find_visible(ctx, id)?;
+    let customer = records::find(
+        ctx,
+        &lead.customer_id,
+        |_: &autocrm_persistence::models::Customer| true,
+    )?;
+    let lead_needs = crate::leads::scoring::service::needs_of(&lead)?;
+    let needs = lead_needs.merged_into(customer.stated_needs().as_ref());
+    matching::matches_for_needs(ctx, &needs, matching::customer_location(&customer), limit)
 }

@@ -1,26 +1,13 @@
 //! Opening tasks, for every capability (intake's first response, follow-up cadences,
 //! behaviour triggers, managers).
 
+pub use autocrm_domain::leads::sla::TaskKind;
 use autocrm_domain::leads::sla::TaskStatus;
 use autocrm_persistence::db::{is_unique_violation, new_id};
 use autocrm_persistence::models::{Task, TenantRecord};
 use chrono::{DateTime, Utc};
 
 use crate::app::{Ctx, ServiceResult};
-
-autocrm_domain::text_enum! {
-    /// What a task is for.
-    pub enum TaskKind {
-        /// The first contact with a new lead, due within the SLA.
-        FirstResponse = "first_response",
-        /// The next contact of the grade's cadence.
-        FollowUp = "follow_up",
-        /// Opened by a behaviour trigger (到店议价提醒, a finance consultation, ...).
-        Trigger = "trigger",
-        /// Opened by a person.
-        Manual = "manual",
-    }
-}
 
 /// A task to open.
 #[derive(Debug, Clone)]

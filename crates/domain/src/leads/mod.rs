@@ -8,7 +8,9 @@
 
 mod events;
 mod grade;
+pub mod intake_mapping;
 mod lost;
+mod needs;
 pub mod pool;
 pub mod routing;
 pub mod scoring;
@@ -25,6 +27,7 @@ pub use lost::{
     LOST_NOTE_MAX, LostDecision, LostPolicy, LostReason, LostRequest, LostRequestError,
     LostRequestStatus,
 };
+pub use needs::{LeadNeeds, WantedVehicle};
 pub use shift::{DayOfWeek, ShiftPattern, ShiftSpan, is_on_shift};
 pub use source::{InvalidSourceChannel, SOURCE_CHANNEL_MAX, SourceChannel};
 pub use status::{IllegalLeadTransition, LeadStatus};

@@ -164,6 +164,31 @@ impl Customer {
         serde_json::from_str(self.needs.as_deref()?).ok()
     }
 
+    /// `(id, name, masked phone)` of these customers: what lists of their records show.
+    pub fn names_of(
+        conn: &mut DbConn,
+        org_id: &str,
+        ids: &[String],
+    ) -> QueryResult<Vec<(String, String, Option<String>)>> {
+        customers::table
+            .filter(customers::org_id.eq(org_id))
+            .filter(customers::id.eq_any(ids))
+            .select((customers::id, customers::name, customers::phone_masked))
+            .load(conn)
+    }
+
+    /// The oldest live (active or archived) customer with this email.
+    pub fn by_email(conn: &mut DbConn, org_id: &str, email: &str) -> QueryResult<Option<Self>> {
+        customers::table
+            .filter(customers::org_id.eq(org_id))
+            .filter(customers::email.eq(email))
+            .filter(customers::status.eq_any(["active", "archived"]))
+            .order(customers::created_at.asc())
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
     /// The customer whose phone has one of these blind indexes (one per key of the ring).
     pub fn find_by_phone(
         conn: &mut DbConn,

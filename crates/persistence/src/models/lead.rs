@@ -121,6 +121,23 @@ impl Lead {
         crate::db::first_rows(conn, query.order(leads::id.asc()), filter.limit)
     }
 
+    /// Clears the sealed payloads whose retention ended (every organisation); answers how many.
+    pub fn clear_expired_payloads(
+        conn: &mut DbConn,
+        now: chrono::NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::update(
+            leads::table
+                .filter(leads::raw_ciphertext.is_not_null())
+                .filter(leads::raw_expires_at.le(now)),
+        )
+        .set((
+            leads::raw_ciphertext.eq(None::<String>),
+            leads::raw_expires_at.eq(None::<chrono::NaiveDateTime>),
+        ))
+        .execute(conn)
+    }
+
     /// Open leads per owner, for least-loaded routing and the board.
     pub fn open_counts(
         conn: &mut DbConn,

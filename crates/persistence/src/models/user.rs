@@ -93,6 +93,40 @@ impl User {
         crate::db::first_rows(conn, query.order(users::id.asc()), filter.limit)
     }
 
+    /// `(id, active)` of those of these users who belong to the organisation.
+    pub fn activity_of(
+        conn: &mut DbConn,
+        org_id: &str,
+        ids: &[String],
+    ) -> QueryResult<Vec<(String, bool)>> {
+        users::table
+            .filter(users::org_id.eq(org_id))
+            .filter(users::id.eq_any(ids))
+            .select((users::id, users::active))
+            .load(conn)
+    }
+
+    /// The active users of the organisation with one of these roles (in one store, when
+    /// given), by id.
+    pub fn active_with_roles(
+        conn: &mut DbConn,
+        org_id: &str,
+        roles: &[&str],
+        store_id: Option<&str>,
+    ) -> QueryResult<Vec<Self>> {
+        let mut query = users::table
+            .filter(users::org_id.eq(org_id))
+            .filter(users::active.eq(true))
+            .filter(users::role.eq_any(roles))
+            .select(Self::as_select())
+            .order(users::id.asc())
+            .into_boxed();
+        if let Some(store) = store_id {
+            query = query.filter(users::store_id.eq(store.to_owned()));
+        }
+        query.load(conn)
+    }
+
     pub fn count_in_org(conn: &mut DbConn, org_id: &str) -> QueryResult<i64> {
         users::table
             .filter(users::org_id.eq(org_id))

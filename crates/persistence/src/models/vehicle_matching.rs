@@ -63,6 +63,29 @@ impl Vehicle {
         crate::db::first_rows(conn, query, within.limit)
     }
 
+    /// How many offerable cars (in stock or in transit) are priced within `[min, max]`, counted
+    /// up to `cap`: lead scoring's budget fit, through the partial price index.
+    pub fn count_offerable_priced(
+        conn: &mut DbConn,
+        org_id: &str,
+        min: i64,
+        max: i64,
+        cap: i64,
+    ) -> QueryResult<i64> {
+        use vehicles::dsl as v;
+        let ids = v::vehicles
+            .filter(v::org_id.eq(org_id))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "vehicles.status IN ('in_stock', 'in_transit')",
+            ))
+            .filter(v::asking_price_cents.ge(min))
+            .filter(v::asking_price_cents.le(max))
+            .order(v::asking_price_cents.asc())
+            .select(v::id);
+        let found: Vec<String> = crate::db::first_rows(conn, ids, cap)?;
+        Ok(i64::try_from(found.len()).unwrap_or(cap))
+    }
+
     /// Comparables for a price suggestion: cars of the same line and condition within model
     /// years `years` (inclusive), in stock or sold since `sold_since`, the car itself left out.
     pub fn comparables(

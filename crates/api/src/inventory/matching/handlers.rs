@@ -24,7 +24,7 @@ pub struct MatchQuery {
 }
 
 impl MatchQuery {
-    fn limit(&self) -> Result<usize, ApiError> {
+    pub fn limit(&self) -> Result<usize, ApiError> {
         let limit = self.limit.unwrap_or(20);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ServiceError::Invalid(vec![FieldError::new(
