@@ -11,6 +11,7 @@ mod customer_import;
 mod customer_profile;
 mod customer_rights;
 mod customer_sign_in;
+mod deal;
 mod delivery;
 mod financing;
 mod garage;
@@ -53,6 +54,10 @@ pub use customer_rights::{
     CustomerMerge, PayloadTable, RelatedCounts, applications_of, count_related,
     delete_sign_in_codes, devices_of, erase_related, event_payloads, forget_stored_answers,
     live_attachments_of, move_related, set_event_payload,
+};
+pub use deal::{
+    Deal, DealCollaborator, DealComment, DealDocument, DealFilter, DealScope, DealStageChange,
+    LostRequestFilter, LostRequestRow,
 };
 pub use customer_sign_in::{SignInCode, WechatMiniProgram};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
