@@ -14,8 +14,9 @@ use crate::schema::{
     attachments, behavior_events, consent_records, customer_activities, customer_contacts,
     customer_dynamic_tags, customer_lifecycle_changes, customer_lookups, customer_merges,
     customer_need_index, customer_sign_in_codes, customer_tags, customer_vehicles, customers,
-    deliveries, device_links, financing_application_events, financing_applications,
-    deal_comments, deals, idempotency_keys, leads, lost_requests, outbox_events, tasks, vehicle_mileage_readings, vehicle_reservations,
+    deal_comments, deals, deliveries, device_links, financing_application_events,
+    financing_applications, idempotency_keys, leads, lost_requests, outbox_events, tasks,
+    vehicle_mileage_readings, vehicle_reservations,
 };
 
 /// One merge source and the survivor that took its records.

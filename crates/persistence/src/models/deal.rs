@@ -44,7 +44,10 @@ super::record::versioned_record!(Deal, deals);
 pub enum DealScope {
     All,
     /// A store's deals, and those the user collaborates on.
-    Store { store: String, user: String },
+    Store {
+        store: String,
+        user: String,
+    },
     /// The user's own deals, and those they collaborate on.
     Owner(String),
     /// Only the deals the user collaborates on (finance).

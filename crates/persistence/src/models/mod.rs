@@ -55,11 +55,11 @@ pub use customer_rights::{
     delete_sign_in_codes, devices_of, erase_related, event_payloads, forget_stored_answers,
     live_attachments_of, move_related, set_event_payload,
 };
+pub use customer_sign_in::{SignInCode, WechatMiniProgram};
 pub use deal::{
     Deal, DealCollaborator, DealComment, DealDocument, DealFilter, DealScope, DealStageChange,
     LostRequestFilter, LostRequestRow,
 };
-pub use customer_sign_in::{SignInCode, WechatMiniProgram};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use garage::{MileageReading, OwnedVehicle};

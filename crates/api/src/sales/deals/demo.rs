@@ -44,15 +44,16 @@ pub fn seed(
     cars: &[Vehicle],
     at: chrono::NaiveDateTime,
 ) -> ServiceResult<Vec<String>> {
-    let owned: Vec<&Customer> = customers
-        .iter()
-        .filter(|c| c.owner_id.is_some())
-        .collect();
+    let owned: Vec<&Customer> = customers.iter().filter(|c| c.owner_id.is_some()).collect();
     let mut in_stock = cars.iter().filter(|v| v.status == "in_stock");
     let mut ids = Vec::new();
     for (i, (stage, customer)) in STAGES.iter().zip(owned.iter().rev()).enumerate() {
         let created = at - chrono::TimeDelta::days(30 - i as i64 * 3);
-        let car = if stage.is_open() { in_stock.next() } else { None };
+        let car = if stage.is_open() {
+            in_stock.next()
+        } else {
+            None
+        };
         let title = match car {
             Some(v) => format!("{} {} {}", customer.name, v.brand, v.model),
             None => format!("{} 购车", customer.name),
@@ -68,7 +69,9 @@ pub fn seed(
             stage: stage.as_str().to_owned(),
             payment: Some(if i % 3 == 0 { "loan" } else { "cash" }.to_owned()),
             amount_cents: Some(car.map_or(18_980_000, |v| v.asking_price_cents)),
-            expected_close_date: Some((at.date() + chrono::TimeDelta::days(14 + i as i64)).to_string()),
+            expected_close_date: Some(
+                (at.date() + chrono::TimeDelta::days(14 + i as i64)).to_string(),
+            ),
             vehicle_id: car.map(|v| v.id.clone()),
             note: Some(NOTES[i].to_owned()),
             lost_reason: (*stage == DealStage::Lost).then(|| LostReason::Price.as_str().to_owned()),

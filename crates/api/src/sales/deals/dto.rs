@@ -109,7 +109,9 @@ impl CreateDeal {
     pub fn into_command(self) -> NewDeal {
         NewDeal {
             lead_id: self.lead_id.map(|i| rules::normalised_id(&i).unwrap_or(i)),
-            customer_id: self.customer_id.map(|i| rules::normalised_id(&i).unwrap_or(i)),
+            customer_id: self
+                .customer_id
+                .map(|i| rules::normalised_id(&i).unwrap_or(i)),
             title: self.title.map(|t| t.trim().to_owned()),
             payment: self.payment.and_then(|p| p.parse().ok()),
             amount_cents: self.amount_cents,

@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use autocrm_persistence::models::{DealFilter, DealScope};
 
 use super::dto::{
-    AddCollaborator, AddComment, AddDocument, CollaboratorDto, CommentDto, CreateDeal, DealDto,
-    DealDocumentDto, DealListQuery, DealSettingsDto, MoveStage, PageQuery, PatchDeal,
+    AddCollaborator, AddComment, AddDocument, CollaboratorDto, CommentDto, CreateDeal,
+    DealDocumentDto, DealDto, DealListQuery, DealSettingsDto, MoveStage, PageQuery, PatchDeal,
 };
 use super::service;
 use crate::error::{ApiError, Code, Problem};
@@ -18,9 +18,11 @@ use crate::http::{Authorized, Json, PathId, perm};
 fn uuid_param(value: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
     value
         .map(|c| {
-            uuid::Uuid::parse_str(&c).map(|u| u.to_string()).map_err(|_| {
-                ApiError::bad_request(Code::InvalidQuery, format!("{name} must be a UUID"))
-            })
+            uuid::Uuid::parse_str(&c)
+                .map(|u| u.to_string())
+                .map_err(|_| {
+                    ApiError::bad_request(Code::InvalidQuery, format!("{name} must be a UUID"))
+                })
         })
         .transpose()
 }
@@ -202,11 +204,12 @@ pub async fn add_document(
     body: Json<AddDocument>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let kind = body.kind.parse().map_err(|_| {
-        ApiError::invalid("kind", "invalid", "unknown kind of document")
-    })?;
-    let attachment_id = crate::validate::rules::normalised_id(&body.attachment_id)
-        .unwrap_or(body.attachment_id);
+    let kind = body
+        .kind
+        .parse()
+        .map_err(|_| ApiError::invalid("kind", "invalid", "unknown kind of document"))?;
+    let attachment_id =
+        crate::validate::rules::normalised_id(&body.attachment_id).unwrap_or(body.attachment_id);
     let doc = caller
         .write(move |ctx| service::add_document(ctx, &id.0, &attachment_id, kind))
         .await?;

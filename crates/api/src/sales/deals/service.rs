@@ -17,8 +17,8 @@ use autocrm_domain::sales::purchase_tax::{TaxBasis, TaxedVehicle, purchase_tax};
 use autocrm_domain::vehicle::{Condition, EnergyType, VehicleStatus, Vin};
 use autocrm_persistence::db::{is_unique_violation, new_id};
 use autocrm_persistence::models::{
-    Attachment, Customer, Deal, DealCollaborator, DealComment, DealDocument, DealFilter,
-    DealScope, DealStageChange, TenantRecord, User, Vehicle,
+    Attachment, Customer, Deal, DealCollaborator, DealComment, DealDocument, DealFilter, DealScope,
+    DealStageChange, TenantRecord, User, Vehicle,
 };
 use chrono::NaiveDate;
 
@@ -390,8 +390,7 @@ pub fn update(
         Ok(())
     })?;
     ctx.record(
-        Change::new("deal.updated", "deal", &deal.id)
-            .detail(serde_json::json!({"fields": fields})),
+        Change::new("deal.updated", "deal", &deal.id).detail(serde_json::json!({"fields": fields})),
     )?;
     Ok(deal)
 }
@@ -659,7 +658,9 @@ pub fn mark_lost(
     )?;
     ctx.record(
         Change::new("deal.lost", "deal", &deal.id)
-            .detail(serde_json::json!({"reason": reason.as_str(), "lost_request_id": lost_request_id}))
+            .detail(
+                serde_json::json!({"reason": reason.as_str(), "lost_request_id": lost_request_id}),
+            )
             .event(DealLost {
                 deal_id: deal.id.clone(),
                 customer_id: deal.customer_id.clone(),
@@ -747,11 +748,9 @@ pub fn add_document(
             e.into()
         }
     })?;
-    ctx.record(
-        Change::new("deal.document_added", "deal", &deal.id).detail(
-            serde_json::json!({"attachment_id": document.attachment_id, "kind": document.kind}),
-        ),
-    )?;
+    ctx.record(Change::new("deal.document_added", "deal", &deal.id).detail(
+        serde_json::json!({"attachment_id": document.attachment_id, "kind": document.kind}),
+    ))?;
     Ok(document)
 }
 

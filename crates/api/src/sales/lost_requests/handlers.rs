@@ -6,7 +6,9 @@ use actix_web::{HttpResponse, web};
 use autocrm_domain::leads::{LostDecision, LostPolicy, LostRequestStatus};
 use autocrm_persistence::models::LostRequestFilter;
 
-use super::dto::{CreateLostRequest, Decision, LostPolicyDto, LostRequestDto, LostRequestQuery, Reactivate};
+use super::dto::{
+    CreateLostRequest, Decision, LostPolicyDto, LostRequestDto, LostRequestQuery, Reactivate,
+};
 use super::service::{self, Subject};
 use crate::error::{ApiError, Code, Problem};
 use crate::http::pagination::{IdWindow, Page};
@@ -95,13 +97,14 @@ pub async fn list_lost_requests(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let window = IdWindow::parse(q.limit, q.cursor.as_deref())?;
-    let status = match q.status.as_deref() {
-        None => None,
-        Some("pending") => Some(LostRequestStatus::Requested),
-        Some(s) => Some(s.parse::<LostRequestStatus>().map_err(|_| {
-            ApiError::bad_request(Code::InvalidQuery, "unknown status".to_owned())
-        })?),
-    };
+    let status =
+        match q.status.as_deref() {
+            None => None,
+            Some("pending") => Some(LostRequestStatus::Requested),
+            Some(s) => Some(s.parse::<LostRequestStatus>().map_err(|_| {
+                ApiError::bad_request(Code::InvalidQuery, "unknown status".to_owned())
+            })?),
+        };
     let filter = LostRequestFilter {
         status: status.map(|s| s.as_str().to_owned()),
         after_id: window.after_id.clone(),

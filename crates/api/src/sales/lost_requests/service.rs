@@ -44,12 +44,8 @@ pub enum Subject {
 
 fn refused(e: LostRequestError) -> ServiceError {
     match e {
-        LostRequestError::NoteRequired => {
-            ServiceError::invalid("note", "required", e.to_string())
-        }
-        LostRequestError::NoteTooLong => {
-            ServiceError::invalid("note", "too_long", e.to_string())
-        }
+        LostRequestError::NoteRequired => ServiceError::invalid("note", "required", e.to_string()),
+        LostRequestError::NoteTooLong => ServiceError::invalid("note", "too_long", e.to_string()),
         LostRequestError::AlreadyDecided(_) => ServiceError::InvalidTransition(e.to_string()),
     }
 }
@@ -177,7 +173,11 @@ pub fn request(
 }
 
 fn what(row: &LostRequestRow) -> &'static str {
-    if row.lead_id.is_some() { "线索" } else { "商机" }
+    if row.lead_id.is_some() {
+        "线索"
+    } else {
+        "商机"
+    }
 }
 
 fn link(row: &LostRequestRow) -> String {
@@ -210,10 +210,7 @@ fn notify_managers(ctx: &mut Ctx, row: &LostRequestRow) -> ServiceResult<()> {
             Notification {
                 kind: NotificationKind::LeadLostRequest,
                 title: format!("战败申请待审批（{}）", what(row)),
-                body: format!(
-                    "一条{}的战败申请（原因：{reason}）等待您审批。",
-                    what(row)
-                ),
+                body: format!("一条{}的战败申请（原因：{reason}）等待您审批。", what(row)),
                 link: Some(link(row)),
             },
         )?;
