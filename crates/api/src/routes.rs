@@ -33,6 +33,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::inventory::reservations::endpoints(),
         crate::inventory::transfers::endpoints(),
         crate::leads::endpoints(),
+        crate::sales::deals::endpoints(),
+        crate::sales::lost_requests::endpoints(),
     ]
     .concat()
 }

@@ -878,6 +878,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deals (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        customer_id -> Text,
+        lead_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        title -> Text,
+        stage -> Text,
+        payment -> Nullable<Text>,
+        amount_cents -> Nullable<BigInt>,
+        expected_close_date -> Nullable<Text>,
+        vehicle_id -> Nullable<Text>,
+        note -> Nullable<Text>,
+        lost_reason -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deal_stage_changes (id) {
+        id -> Text,
+        org_id -> Text,
+        deal_id -> Text,
+        from_stage -> Nullable<Text>,
+        to_stage -> Text,
+        waivers -> Nullable<Text>,
+        actor -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deal_documents (id) {
+        id -> Text,
+        org_id -> Text,
+        deal_id -> Text,
+        attachment_id -> Text,
+        kind -> Text,
+        added_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deal_collaborators (id) {
+        id -> Text,
+        org_id -> Text,
+        deal_id -> Text,
+        user_id -> Text,
+        role_note -> Nullable<Text>,
+        added_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deal_comments (id) {
+        id -> Text,
+        org_id -> Text,
+        deal_id -> Text,
+        author_id -> Text,
+        body -> Nullable<Text>,
+        mentions -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lost_requests (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        customer_id -> Text,
+        lead_id -> Nullable<Text>,
+        deal_id -> Nullable<Text>,
+        reason -> Text,
+        note -> Nullable<Text>,
+        status -> Text,
+        requested_by -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -931,5 +1025,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_history,
     tasks,
     user_shifts,
+    deals,
+    deal_stage_changes,
+    deal_documents,
+    deal_collaborators,
+    deal_comments,
+    lost_requests,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

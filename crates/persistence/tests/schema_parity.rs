@@ -168,6 +168,12 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         lead_history,
         tasks,
         user_shifts,
+        deals,
+        deal_stage_changes,
+        deal_documents,
+        deal_collaborators,
+        deal_comments,
+        lost_requests,
     )
 }
 

@@ -76,6 +76,11 @@ owners! {
     InspectionReport = "inspection_report", table "inspection_reports",
         read InventoryRead, write InventoryWrite,
         visible crate::inventory::inspections::service::find_visible;
+    /// A deal: its documents (试驾协议, signed contract, 车况确认单, ...), filed by kind
+    /// through `POST /api/v1/deals/{id}/documents`.
+    Deal = "deal", table "deals",
+        read DealsRead, write DealsWrite,
+        visible crate::sales::deals::service::find_visible;
 }
 
 #[cfg(test)]

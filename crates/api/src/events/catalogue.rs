@@ -425,6 +425,133 @@ transfer_event!(
     TransferCancelled, "cancelled"
 );
 
+/// A deal (opportunity) was opened, from a lead (which became `converted`) or a customer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "deal_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e80",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "title": "王先生 比亚迪汉 EV 购车", "stage": "qualified", "amount_cents": 21980000
+}))]
+pub struct DealCreated {
+    pub deal_id: String,
+    pub customer_id: String,
+    pub lead_id: Option<String>,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub title: String,
+    pub stage: String,
+    pub amount_cents: Option<i64>,
+}
+
+/// A deal moved to another stage of the pipeline, with the waivers that stood in for missing
+/// documents (document kind → reason).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "deal_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e80",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "from_stage": "quote", "to_stage": "contract", "probability_percent": 75,
+    "waivers": {"test_drive_agreement": "客户已有同款车，无需试驾"}
+}))]
+pub struct DealStageChanged {
+    pub deal_id: String,
+    pub customer_id: String,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub from_stage: String,
+    pub to_stage: String,
+    pub probability_percent: u8,
+    #[schema(value_type = Object)]
+    pub waivers: std::collections::BTreeMap<String, String>,
+}
+
+/// The purchase tax on a won deal (车辆购置税), as the organisation's rules compute it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "taxable_price_cents": 19451327, "tax_before_relief_cents": 1945133,
+    "relief_cents": 972566, "payable_cents": 972567, "basis": "nev_relief"
+}))]
+pub struct DealTax {
+    /// The price net of VAT.
+    pub taxable_price_cents: i64,
+    pub tax_before_relief_cents: i64,
+    pub relief_cents: i64,
+    pub payable_cents: i64,
+    /// `standard`, `nev_relief`, `nev_not_in_catalogue` or `used_vehicle`.
+    pub basis: String,
+}
+
+/// Who bought: ids, name and the masked phone only.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "name": "王建国", "phone_masked": "138****5678"}))]
+pub struct DealBuyer {
+    pub customer_id: String,
+    pub name: String,
+    pub phone_masked: Option<String>,
+}
+
+/// A deal was won: what a finance system needs to invoice. The car was marked sold, the
+/// customer became an owner with the car in their garage.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "deal_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e80",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "buyer": {"customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70", "name": "王建国",
+              "phone_masked": "138****5678"},
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB0P2000017",
+    "brand": "比亚迪", "model": "汉", "condition": "new",
+    "price_cents": 21980000,
+    "purchase_tax": {"taxable_price_cents": 19451327, "tax_before_relief_cents": 1945133,
+                     "relief_cents": 972566, "payable_cents": 972567, "basis": "nev_relief"},
+    "fees_cents": 0, "total_cents": 22952567, "won_at": "2026-12-08T09:30:00Z"
+}))]
+pub struct DealWon {
+    pub deal_id: String,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub buyer: DealBuyer,
+    pub vehicle_id: String,
+    pub vin: String,
+    pub brand: String,
+    pub model: String,
+    pub condition: String,
+    /// The price invoiced, VAT included, in fen.
+    pub price_cents: i64,
+    pub purchase_tax: DealTax,
+    /// Licence, registration and other fees (the accepted quote's, once quotes feed deals).
+    pub fees_cents: i64,
+    /// Price, purchase tax and fees.
+    pub total_cents: i64,
+    pub won_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A deal was lost (战败): its lost request was approved, or made where no approval is needed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "deal_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e80",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "from_stage": "quote", "reason": "competitor",
+    "lost_request_id": "0193a5f2-4d5e-7f00-8a1b-5c6d7e8f9a00"
+}))]
+pub struct DealLost {
+    pub deal_id: String,
+    pub customer_id: String,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub from_stage: String,
+    /// price, competitor, financing_refused, no_stock, timing or other.
+    pub reason: String,
+    pub lost_request_id: String,
+}
+
 macro_rules! catalogue {
     ($($payload:ident = $name:literal, $summary:literal;)+) => {
         $(
@@ -570,6 +697,10 @@ catalogue! {
     LeadAssigned = "lead.assigned", "A lead got an owner: routed by a rule, reassigned, claimed from the pool or handed over";
     LeadReturnedToPool = "lead.returned_to_pool", "A lead went back to its store's pool (公海), unworked in time or given up";
     LeadGradeChanged = "lead.grade_changed", "A lead's grade (H/A/B/C) changed";
+    DealCreated = "deal.created", "A deal was opened from a lead (now converted) or a customer";
+    DealStageChanged = "deal.stage_changed", "A deal moved to another stage, with the waivers that stood in for missing documents";
+    DealWon = "deal.won", "A deal was won: buyer, VIN, price, purchase tax and fees for invoicing";
+    DealLost = "deal.lost", "A deal was lost (战败) with its reason, once its lost request was approved";
 }
 
 /// Whether `event_type` is in the catalogue.

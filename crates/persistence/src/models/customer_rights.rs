@@ -14,8 +14,9 @@ use crate::schema::{
     attachments, behavior_events, consent_records, customer_activities, customer_contacts,
     customer_dynamic_tags, customer_lifecycle_changes, customer_lookups, customer_merges,
     customer_need_index, customer_sign_in_codes, customer_tags, customer_vehicles, customers,
-    deliveries, device_links, financing_application_events, financing_applications,
-    idempotency_keys, leads, outbox_events, tasks, vehicle_mileage_readings, vehicle_reservations,
+    deal_comments, deals, deliveries, device_links, financing_application_events,
+    financing_applications, idempotency_keys, leads, lost_requests, outbox_events, tasks,
+    vehicle_mileage_readings, vehicle_reservations,
 };
 
 /// One merge source and the survivor that took its records.
@@ -88,6 +89,8 @@ macro_rules! each_simple_table {
         $m!(vehicle_reservations, customer_id);
         $m!(leads, customer_id);
         $m!(tasks, customer_id);
+        $m!(deals, customer_id);
+        $m!(lost_requests, customer_id);
     };
 }
 
@@ -490,6 +493,42 @@ pub fn erase_related(
                 .filter(tasks::customer_id.eq_any(customer_ids)),
         )
         .set(tasks::note.eq(None::<String>))
+        .execute(conn)?,
+    );
+    // Deals keep their stages, amounts and dates (the pipeline's history); their notes,
+    // their comments and the notes of lost requests may name the person.
+    let deal_ids: Vec<String> = deals::table
+        .filter(deals::org_id.eq(org_id))
+        .filter(deals::customer_id.eq_any(customer_ids))
+        .select(deals::id)
+        .load(conn)?;
+    note(
+        "deals",
+        diesel::update(deals::table.filter(deals::id.eq_any(&deal_ids)))
+            .set(deals::note.eq(None::<String>))
+            .execute(conn)?,
+    );
+    note(
+        "deal_comments",
+        diesel::update(
+            deal_comments::table
+                .filter(deal_comments::org_id.eq(org_id))
+                .filter(deal_comments::deal_id.eq_any(&deal_ids)),
+        )
+        .set(deal_comments::body.eq(None::<String>))
+        .execute(conn)?,
+    );
+    note(
+        "lost_requests",
+        diesel::update(
+            lost_requests::table
+                .filter(lost_requests::org_id.eq(org_id))
+                .filter(lost_requests::customer_id.eq_any(customer_ids)),
+        )
+        .set((
+            lost_requests::note.eq(None::<String>),
+            lost_requests::decision_note.eq(None::<String>),
+        ))
         .execute(conn)?,
     );
     Ok(counts)

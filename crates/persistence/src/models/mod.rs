@@ -11,6 +11,7 @@ mod customer_import;
 mod customer_profile;
 mod customer_rights;
 mod customer_sign_in;
+mod deal;
 mod delivery;
 mod financing;
 mod garage;
@@ -55,6 +56,10 @@ pub use customer_rights::{
     live_attachments_of, move_related, set_event_payload,
 };
 pub use customer_sign_in::{SignInCode, WechatMiniProgram};
+pub use deal::{
+    Deal, DealCollaborator, DealComment, DealDocument, DealFilter, DealScope, DealStageChange,
+    LostRequestFilter, LostRequestRow,
+};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use garage::{MileageReading, OwnedVehicle};

@@ -273,6 +273,20 @@ impl Vehicle {
             .optional()
     }
 
+    /// The car with this stock number in the organisation.
+    pub fn find_by_stock_number(
+        conn: &mut DbConn,
+        org_id: &str,
+        stock_number: &str,
+    ) -> QueryResult<Option<Self>> {
+        vehicles::table
+            .filter(vehicles::org_id.eq(org_id))
+            .filter(vehicles::stock_number.eq(stock_number))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
     /// The keyset position of this car in a list of this order.
     pub fn keyset(&self, sort: VehicleSort) -> KeysetAfter {
         let key = match sort {

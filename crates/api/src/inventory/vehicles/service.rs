@@ -109,6 +109,24 @@ pub fn find(ctx: &mut Ctx, id: &str) -> ServiceResult<Vehicle> {
     records::find(ctx, id, |_: &Vehicle| true)
 }
 
+/// The car with this stock number, if the organisation has one.
+pub fn find_by_stock_number(ctx: &mut Ctx, stock_number: &str) -> ServiceResult<Option<Vehicle>> {
+    Ok(Vehicle::find_by_stock_number(
+        ctx.conn,
+        ctx.org_id(),
+        stock_number.trim(),
+    )?)
+}
+
+/// The car with this VIN (any case), if the organisation has one.
+pub fn find_by_vin(ctx: &mut Ctx, vin: &str) -> ServiceResult<Option<Vehicle>> {
+    Ok(Vehicle::find_by_vin(
+        ctx.conn,
+        ctx.org_id(),
+        &vin.trim().to_ascii_uppercase(),
+    )?)
+}
+
 /// Whether the caller may see acquisition costs and floor prices. System work (jobs) may.
 pub fn sees_cost(ctx: &Ctx) -> bool {
     ctx.principal()
