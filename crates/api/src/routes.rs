@@ -32,6 +32,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::inventory::alerts::endpoints(),
         crate::inventory::reservations::endpoints(),
         crate::inventory::transfers::endpoints(),
+        crate::sales::test_drives::endpoints(),
+        crate::calendar::endpoints(),
     ]
     .concat()
 }

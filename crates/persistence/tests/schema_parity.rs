@@ -168,6 +168,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         lead_history,
         tasks,
         user_shifts,
+        test_drives,
+        test_drive_slots,
+        calendar_feeds,
     )
 }
 

@@ -76,6 +76,10 @@ owners! {
     InspectionReport = "inspection_report", table "inspection_reports",
         read InventoryRead, write InventoryWrite,
         visible crate::inventory::inspections::service::find_visible;
+    /// A test drive: the signed test-drive agreement (试驾协议), the licence scan.
+    TestDrive = "test_drive", table "test_drives",
+        read DealsRead, write DealsWrite,
+        visible crate::sales::test_drives::service::find_visible;
 }
 
 #[cfg(test)]

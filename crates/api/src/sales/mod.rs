@@ -1,2 +1,3 @@
 //! The sales pipeline (issue 10): deals with stage gates and lost requests, quotes, test
 //! drives, showroom traffic and store-visit invitations. Each capability in its own folder.
+pub mod test_drives;

@@ -15,7 +15,8 @@ use crate::schema::{
     customer_dynamic_tags, customer_lifecycle_changes, customer_lookups, customer_merges,
     customer_need_index, customer_sign_in_codes, customer_tags, customer_vehicles, customers,
     deliveries, device_links, financing_application_events, financing_applications,
-    idempotency_keys, leads, outbox_events, tasks, vehicle_mileage_readings, vehicle_reservations,
+    idempotency_keys, leads, outbox_events, tasks, test_drives, vehicle_mileage_readings,
+    vehicle_reservations,
 };
 
 /// One merge source and the survivor that took its records.
@@ -88,6 +89,7 @@ macro_rules! each_simple_table {
         $m!(vehicle_reservations, customer_id);
         $m!(leads, customer_id);
         $m!(tasks, customer_id);
+        $m!(test_drives, customer_id);
     };
 }
 
@@ -396,6 +398,21 @@ pub fn erase_related(
         .set((
             behavior_events::device_id.eq(None::<String>),
             behavior_events::page.eq(None::<String>),
+        ))
+        .execute(conn)?,
+    );
+    note(
+        "test_drives",
+        diesel::update(
+            test_drives::table
+                .filter(test_drives::org_id.eq(org_id))
+                .filter(test_drives::customer_id.eq_any(customer_ids)),
+        )
+        .set((
+            test_drives::licence_ciphertext.eq(None::<String>),
+            test_drives::licence_masked.eq(None::<String>),
+            test_drives::note.eq(None::<String>),
+            test_drives::feedback.eq(None::<String>),
         ))
         .execute(conn)?,
     );
