@@ -305,8 +305,12 @@ pub struct FreeSlotsDto {
 #[schema(example = json!({"slot_minutes": 30, "max_slots": 4}))]
 pub struct TestDriveSettingsDto {
     /// 5 to 240, dividing a day (422 `out_of_range`, `not_allowed`).
+    #[validate(range(min = 5, max = 240))]
+    #[schema(minimum = 5, maximum = 240)]
     pub slot_minutes: u32,
     /// The longest appointment in slots, 1 to 16.
+    #[validate(range(min = 1, max = 16))]
+    #[schema(minimum = 1, maximum = 16)]
     pub max_slots: u32,
 }
 
