@@ -543,3 +543,94 @@ async fn settings_change_the_slot_grid() {
     let (status, _) = book(&s, &booking(&s, &s.car, &s.consultant, "10:15", "10:45")).await;
     assert_eq!(status, 201);
 }
+
+/// 10:00 Shanghai time tomorrow (real clock: customer tokens are short-lived).
+fn tomorrow_at(hour: i64) -> (String, String) {
+    let day = (Utc::now() + TimeDelta::days(1)).date_naive();
+    let start = day.and_hms_opt(0, 0, 0).unwrap().and_utc() + TimeDelta::hours(hour - 8);
+    let f = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    (f(start), f(start + TimeDelta::minutes(30)))
+}
+
+#[tokio::test]
+async fn a_customer_books_for_itself_with_a_free_consultant_of_the_store() {
+    let (app, _wechat) = crate::customer_wechat::app_with_wechat().await;
+    let (me, token) = crate::customer_wechat::customer_token(&app, "code-zhang").await;
+    let (_, li) = crate::customer_wechat::customer_token(&app, "code-li").await;
+    let store = app.create_store("广州天河店", "广州").await;
+    let (consultant, consultant_token) = app.user_with_role("sales_consultant", Some(&store)).await;
+    let car = vehicle(&app, Some(&store)).await;
+    let (starts_at, ends_at) = tomorrow_at(10);
+    let body = json!({"vehicle_id": car, "starts_at": starts_at, "ends_at": ends_at,
+                      "driving_licence_number": "440106198805056789"});
+    let (status, drive) =
+        status_and_body(app.post("/api/v1/me/test-drives", &token, &body).await).await;
+    assert_eq!(status, 201, "{drive}");
+    assert_eq!(drive["customer_id"], me.as_str());
+    assert_eq!(drive["consultant_id"], consultant.as_str());
+    assert_eq!(drive["booked_via"], "customer");
+    assert_eq!(drive["driving_licence_number"], "**************6789");
+    let mine: Value = app
+        .get("/api/v1/me/test-drives", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let theirs: Value = app
+        .get("/api/v1/me/test-drives", &li)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["items"], json!([]));
+    // The only consultant is busy then: nobody is free.
+    let res = app.post("/api/v1/me/test-drives", &li, &body).await;
+    assert_problem(res, 409, "conflict").await;
+    // The consultant sees it; a customer cannot reach the staff endpoints, nor staff these.
+    let id = drive["id"].as_str().unwrap();
+    let res = app
+        .get(&format!("/api/v1/test-drives/{id}"), &consultant_token)
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app.get(&format!("/api/v1/test-drives/{id}"), &token).await;
+    assert_problem(res, 403, "forbidden").await;
+    let res = app.get("/api/v1/me/test-drives", &consultant_token).await;
+    assert_problem(res, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn the_erasure_of_the_customer_clears_the_licence_and_notes() {
+    let s = setup().await;
+    let mut body = booking(&s, &s.car, &s.consultant, "10:00", "10:30");
+    body["driving_licence_number"] = json!("440305199001011234");
+    body["note"] = json!("客户王建国想试高速");
+    let (status, drive) = book(&s, &body).await;
+    assert_eq!(status, 201);
+    let id = drive["id"].as_str().unwrap().to_owned();
+    let res = s
+        .app
+        .post(
+            &format!("/api/v1/customers/{}/erase", s.customer),
+            &s.app.admin_token,
+            &json!({"reason": "本人依《个人信息保护法》申请删除"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let (status, after) = status_and_body(
+        s.app
+            .get(&format!("/api/v1/test-drives/{id}"), &s.app.admin_token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(after["driving_licence_number"], Value::Null);
+    assert_eq!(after["note"], Value::Null);
+    // Every row of every table (the raw SQLite file may keep old pages).
+    let stored: String = s.app.all_rows().await.into_values().flatten().collect();
+    assert!(
+        !stored.contains("**************1234"),
+        "masked licence left"
+    );
+    assert!(!stored.contains("客户王建国想试高速"));
+}
