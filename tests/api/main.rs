@@ -34,6 +34,7 @@ mod rate_limits;
 mod reservations;
 mod s3;
 mod smoke;
+mod test_drives;
 mod vehicle_matching;
 mod vehicle_transfers;
 mod vehicles;

@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod behavior;
+pub mod calendar;
 pub mod config;
 pub mod consents;
 pub mod customer360;

@@ -35,6 +35,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::leads::endpoints(),
         crate::sales::deals::endpoints(),
         crate::sales::lost_requests::endpoints(),
+        crate::sales::test_drives::endpoints(),
+        crate::calendar::endpoints(),
     ]
     .concat()
 }

@@ -54,6 +54,8 @@ fn only_sign_in_and_probes_are_public() {
             "/api/v1/auth/logout",
             "/api/v1/auth/refresh",
             "/api/v1/auth/token",
+            // The token in the path is the credential (calendar apps send no header).
+            "/api/v1/calendar/{feed_token}.ics",
             "/api/v1/customer-auth/sms",
             "/api/v1/customer-auth/sms/code",
             "/api/v1/customer-auth/wechat",

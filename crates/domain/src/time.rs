@@ -88,6 +88,16 @@ impl TimeZone {
     pub fn local(self, instant: DateTime<Utc>) -> chrono::NaiveDateTime {
         instant.with_timezone(&self.0).naive_local()
     }
+
+    /// The instant of a local wall-clock time in this zone (the earlier one when a clock
+    /// change repeats it; `None` when a clock change skips it).
+    pub fn utc_of(self, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+        use chrono::TimeZone as _;
+        self.0
+            .from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    }
 }
 
 impl Default for TimeZone {

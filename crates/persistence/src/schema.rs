@@ -972,6 +972,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    test_drives (id) {
+        id -> Text,
+        org_id -> Text,
+        vehicle_id -> Text,
+        customer_id -> Text,
+        lead_id -> Nullable<Text>,
+        consultant_id -> Text,
+        store_id -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        licence_ciphertext -> Nullable<Text>,
+        licence_masked -> Nullable<Text>,
+        note -> Nullable<Text>,
+        feedback -> Nullable<Text>,
+        booked_by -> Text,
+        booked_via -> Text,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    test_drive_slots (resource, resource_id, slot_start) {
+        resource -> Text,
+        resource_id -> Text,
+        slot_start -> Timestamp,
+        org_id -> Text,
+        test_drive_id -> Text,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -1031,5 +1078,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     deal_collaborators,
     deal_comments,
     lost_requests,
+    test_drives,
+    test_drive_slots,
+    calendar_feeds,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

@@ -174,6 +174,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         deal_collaborators,
         deal_comments,
         lost_requests,
+        test_drives,
+        test_drive_slots,
+        calendar_feeds,
     )
 }
 

@@ -81,6 +81,10 @@ owners! {
     Deal = "deal", table "deals",
         read DealsRead, write DealsWrite,
         visible crate::sales::deals::service::find_visible;
+    /// A test drive: the signed test-drive agreement (试驾协议), the licence scan.
+    TestDrive = "test_drive", table "test_drives",
+        read DealsRead, write DealsWrite,
+        visible crate::sales::test_drives::service::find_visible;
 }
 
 #[cfg(test)]

@@ -670,6 +670,32 @@ pub struct LeadGradeChanged {
     pub score: i32,
 }
 
+/// A test drive was booked (by staff, or by the customer for itself: `booked_via`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "test_drive_id": "0193a5e1-2b3c-7d00-8e1f-4a5b6c7d8e90",
+    "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80", "vin": "LGXCE6CB8P0123456",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "lead_id": "0193a5c9-4d5e-7f00-8a1b-2c3d4e5f6a71",
+    "consultant_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "starts_at": "2026-12-12T02:00:00Z", "ends_at": "2026-12-12T02:30:00Z",
+    "booked_via": "staff"
+}))]
+pub struct TestDriveBooked {
+    pub test_drive_id: String,
+    pub vehicle_id: String,
+    pub vin: String,
+    pub customer_id: String,
+    pub lead_id: Option<String>,
+    pub consultant_id: String,
+    pub store_id: Option<String>,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    /// `staff`, or `customer` (booked from the customer's app).
+    pub booked_via: String,
+}
+
 catalogue! {
     CustomerCreated = "customer.created", "A customer profile was created";
     CustomerUpdated = "customer.updated", "A customer profile was changed";
@@ -701,6 +727,7 @@ catalogue! {
     DealStageChanged = "deal.stage_changed", "A deal moved to another stage, with the waivers that stood in for missing documents";
     DealWon = "deal.won", "A deal was won: buyer, VIN, price, purchase tax and fees for invoicing";
     DealLost = "deal.lost", "A deal was lost (战败) with its reason, once its lost request was approved";
+    TestDriveBooked = "test_drive.booked", "A test drive was booked: a car, a consultant and a time";
 }
 
 /// Whether `event_type` is in the catalogue.

@@ -16,7 +16,7 @@ use crate::schema::{
     customer_need_index, customer_sign_in_codes, customer_tags, customer_vehicles, customers,
     deal_comments, deals, deliveries, device_links, financing_application_events,
     financing_applications, idempotency_keys, leads, lost_requests, outbox_events, tasks,
-    vehicle_mileage_readings, vehicle_reservations,
+    test_drives, vehicle_mileage_readings, vehicle_reservations,
 };
 
 /// One merge source and the survivor that took its records.
@@ -91,6 +91,7 @@ macro_rules! each_simple_table {
         $m!(tasks, customer_id);
         $m!(deals, customer_id);
         $m!(lost_requests, customer_id);
+        $m!(test_drives, customer_id);
     };
 }
 
@@ -399,6 +400,21 @@ pub fn erase_related(
         .set((
             behavior_events::device_id.eq(None::<String>),
             behavior_events::page.eq(None::<String>),
+        ))
+        .execute(conn)?,
+    );
+    note(
+        "test_drives",
+        diesel::update(
+            test_drives::table
+                .filter(test_drives::org_id.eq(org_id))
+                .filter(test_drives::customer_id.eq_any(customer_ids)),
+        )
+        .set((
+            test_drives::licence_ciphertext.eq(None::<String>),
+            test_drives::licence_masked.eq(None::<String>),
+            test_drives::note.eq(None::<String>),
+            test_drives::feedback.eq(None::<String>),
         ))
         .execute(conn)?,
     );

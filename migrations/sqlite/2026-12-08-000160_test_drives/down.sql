@@ -1,0 +1,3 @@
+DROP TABLE calendar_feeds;
+DROP TABLE test_drive_slots;
+DROP TABLE test_drives;
