@@ -32,6 +32,8 @@ pub fn all() -> Vec<Endpoint> {
         crate::inventory::alerts::endpoints(),
         crate::inventory::reservations::endpoints(),
         crate::inventory::transfers::endpoints(),
+        crate::tasks::endpoints(),
+        crate::leads::pool::endpoints(),
     ]
     .concat()
 }

@@ -116,6 +116,8 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             Arc::new(crate::customer_transfer::import::ImportCustomers),
             Arc::new(crate::inventory::alerts::job::EvaluateAlerts),
             Arc::new(ReleaseExpiredReservations),
+            Arc::new(crate::tasks::escalation::EscalateOverdueTasks),
+            Arc::new(crate::leads::pool::job::ReturnUnworkedLeads),
         ],
         vec![
             crate::jobs::housekeeping::Housekeeping::every_hour(),
@@ -123,6 +125,8 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             Relay::every_second(),
             crate::inventory::alerts::job::EvaluateAlerts::every_hour(),
             ReleaseExpiredReservations::every_minute(),
+            crate::tasks::escalation::EscalateOverdueTasks::every_minute(),
+            crate::leads::pool::job::ReturnUnworkedLeads::every_ten_minutes(),
         ],
     )
 }

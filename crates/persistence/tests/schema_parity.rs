@@ -168,6 +168,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         lead_history,
         tasks,
         user_shifts,
+        task_escalations,
     )
 }
 

@@ -96,6 +96,8 @@ pub fn create(ctx: &mut Ctx, customer_id: &str, new: NewActivity) -> ServiceResu
             }),
     )?;
     crate::tags::service::recompute(ctx, &customer.id)?;
+    // An activity works the customer's open leads: their pool clock starts again.
+    crate::leads::service::mark_worked(ctx, &customer.id)?;
     Ok(activity)
 }
 

@@ -5,4 +5,5 @@
 //! open tasks, the event and the new owner's notification). The capabilities live beside
 //! it, each in its own folder.
 
+pub mod pool;
 pub mod service;

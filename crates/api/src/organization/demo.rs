@@ -206,6 +206,7 @@ pub fn seed(
         let mut cars =
             crate::inventory::vehicles::demo::seed(conn, &org.id, &stores, at, DEMO_VEHICLES)?;
         crate::inventory::reservations::demo::seed(conn, &mut cars, &seeded, 3, at)?;
+        crate::tasks::demo::seed(conn, &seeded, &users, 2, 4, at)?;
         if let (Some(from), Some(to), Some(manager)) = (
             stores.first(),
             stores.get(1),
