@@ -480,31 +480,41 @@ async fn sla_settings_are_validated_and_stored() {
     let (status, stored) = status_and_body(res).await;
     assert_eq!(status, 200, "{stored}");
     assert_eq!(stored["first_response_minutes"], 15);
-    body["first_response_minutes"] = json!(0);
-    body["escalation"][1]["after_minutes"] = json!(0);
-    body["escalation"][0]["after_minutes"] = json!(60);
-    let res = app
-        .request(
+    let put = |body: Value| {
+        app.request(
             reqwest::Method::PUT,
             "/api/v1/settings/lead-sla",
             Some(&app.admin_token),
         )
         .json(&body)
         .send()
-        .await
-        .unwrap();
-    let p = assert_problem(res, 422, "validation_failed").await;
+    };
+    let mut zero = body.clone();
+    zero["first_response_minutes"] = json!(0);
+    let p = assert_problem(put(zero).await.unwrap(), 422, "validation_failed").await;
+    assert_eq!(
+        field_errors(&p).unwrap(),
+        [(
+            "first_response_minutes".to_owned(),
+            "out_of_range".to_owned()
+        )]
+    );
+    // The domain's checks: a ladder step never waits less than the one before.
+    body["escalation"][1]["after_minutes"] = json!(0);
+    body["escalation"][0]["after_minutes"] = json!(60);
+    body["follow_up"]["h"]["first_after_hours"] = json!(0);
+    let p = assert_problem(put(body).await.unwrap(), 422, "validation_failed").await;
     let fields: Vec<String> = field_errors(&p)
         .unwrap()
         .into_iter()
         .map(|(f, _)| f)
         .collect();
     assert!(
-        fields.contains(&"first_response_minutes".to_owned()),
+        fields.contains(&"escalation[1].after_minutes".to_owned()),
         "{fields:?}"
     );
     assert!(
-        fields.contains(&"escalation[1].after_minutes".to_owned()),
+        fields.contains(&"follow_up.h.first_after_hours".to_owned()),
         "{fields:?}"
     );
     let store = app.create_store("杭州西湖店", "杭州").await;

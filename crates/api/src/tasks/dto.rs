@@ -249,8 +249,10 @@ impl CompletedDto {
     ]}
 }))]
 pub struct LeadSlaSettings {
-    /// Minutes to the first response when no rule matches (1–10080).
-    pub first_response_minutes: u32,
+    /// Minutes to the first response when no rule matches.
+    #[validate(range(min = 1, max = 10080))]
+    #[schema(minimum = 1, maximum = 10080)]
+    pub first_response_minutes: i64,
     /// In order, the first whose `sources` (empty: any) and `grades` (h, a, b, c; empty:
     /// any) match gives the minutes (1–10080).
     #[schema(value_type = Vec<Object>)]
@@ -272,7 +274,7 @@ pub struct LeadSlaSettings {
 impl From<SlaConfig> for LeadSlaSettings {
     fn from(c: SlaConfig) -> Self {
         Self {
-            first_response_minutes: c.first_response_minutes,
+            first_response_minutes: i64::from(c.first_response_minutes),
             first_response_rules: c.first_response_rules,
             follow_up: c.follow_up,
             escalation: c.escalation,
@@ -284,7 +286,8 @@ impl From<SlaConfig> for LeadSlaSettings {
 impl From<LeadSlaSettings> for SlaConfig {
     fn from(s: LeadSlaSettings) -> Self {
         Self {
-            first_response_minutes: s.first_response_minutes,
+            // Validated: 1 to 10080.
+            first_response_minutes: u32::try_from(s.first_response_minutes).unwrap_or(0),
             first_response_rules: s.first_response_rules,
             follow_up: s.follow_up,
             escalation: s.escalation,

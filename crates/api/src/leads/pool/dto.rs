@@ -111,18 +111,22 @@ pub struct LeadPoolSettings {
     /// its pool (1–365).
     #[schema(value_type = Object)]
     pub return_after_days: PerGrade<u32>,
-    /// Leads one consultant may claim per day, counted from local midnight (1–1000).
-    pub daily_claim_cap: u32,
-    /// Days before the owner a lead returned from may claim it again (0–365).
-    pub reclaim_cooldown_days: u32,
+    /// Leads one consultant may claim per day, counted from local midnight.
+    #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub daily_claim_cap: i64,
+    /// Days before the owner a lead returned from may claim it again.
+    #[validate(range(min = 0, max = 365))]
+    #[schema(minimum = 0, maximum = 365)]
+    pub reclaim_cooldown_days: i64,
 }
 
 impl From<PoolConfig> for LeadPoolSettings {
     fn from(c: PoolConfig) -> Self {
         Self {
             return_after_days: c.return_after_days,
-            daily_claim_cap: c.daily_claim_cap,
-            reclaim_cooldown_days: c.reclaim_cooldown_days,
+            daily_claim_cap: i64::from(c.daily_claim_cap),
+            reclaim_cooldown_days: i64::from(c.reclaim_cooldown_days),
         }
     }
 }
@@ -131,8 +135,9 @@ impl From<LeadPoolSettings> for PoolConfig {
     fn from(s: LeadPoolSettings) -> Self {
         Self {
             return_after_days: s.return_after_days,
-            daily_claim_cap: s.daily_claim_cap,
-            reclaim_cooldown_days: s.reclaim_cooldown_days,
+            // Validated: within u32.
+            daily_claim_cap: u32::try_from(s.daily_claim_cap).unwrap_or(0),
+            reclaim_cooldown_days: u32::try_from(s.reclaim_cooldown_days).unwrap_or(0),
         }
     }
 }
