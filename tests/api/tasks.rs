@@ -531,3 +531,55 @@ async fn sla_settings_are_validated_and_stored() {
         .unwrap();
     assert_problem(res, 403, "forbidden").await;
 }
+
+#[tokio::test]
+async fn concurrent_completions_complete_once_and_open_one_follow_up() {
+    let app = spawn().await;
+    let t = team(&app).await;
+    let customer = app.create_customer(&t.c1.1, &json!({"name": "黄海"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lead_id = app
+        .insert_lead(&customer, Some(&t.c1.0), Some(&t.store), "h")
+        .await;
+    let lead = stored_lead(&app, &lead_id).await;
+    let due = app.clock_now().naive_utc() + TimeDelta::minutes(30);
+    let task = insert_task(
+        &app,
+        "first_response",
+        Some(&lead),
+        &customer,
+        Some(&t.c1.0),
+        Some(&t.store),
+        due,
+    )
+    .await;
+    let mut calls = tokio::task::JoinSet::new();
+    for token in [&t.c1.1, &t.c1.1, &t.manager.1, &t.manager.1] {
+        let req = app
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/v1/tasks/{task}/complete"),
+                Some(token),
+            )
+            .json(&json!({"activity": {"kind": "call", "outcome": "reached", "content": "已电话联系"}}));
+        calls.spawn(async move { req.send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = calls.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409, 409, 409]);
+    let (status, body) = status_and_body(
+        app.get(
+            &format!("/api/v1/tasks?lead_id={lead_id}&status=open"),
+            &t.c1.1,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let open = body["items"].as_array().unwrap();
+    assert_eq!(open.len(), 1, "{body}");
+    assert_eq!(open[0]["kind"], "follow_up");
+    assert_eq!(open[0]["title"], "第1次跟进：H级线索");
+}

@@ -4,6 +4,7 @@
 use autocrm_domain::access::{LeadScope, Role};
 use autocrm_domain::leads::sla::TaskStatus;
 use autocrm_domain::notification::NotificationKind;
+use autocrm_persistence::db::lock_row;
 use autocrm_persistence::models::{
     Activity, Lead, Task, TaskFilter, TaskScopeFilter, TenantRecord, User,
 };
@@ -279,6 +280,11 @@ pub struct Completed {
 /// by its grade's cadence. A task no longer open is `InvalidTransition`.
 pub fn complete(ctx: &mut Ctx, id: &str, how: Completion) -> ServiceResult<Completed> {
     let scope = scope(ctx);
+    // The lead's row before the task's (the activity marks the lead worked): the order the
+    // escalation job and every owner move take, so they never deadlock.
+    if let Some(lead_id) = Task::find(ctx.conn, ctx.org_id(), id)?.and_then(|t| t.lead_id) {
+        lock_row(ctx.conn, "leads", &lead_id)?;
+    }
     let task = records::update(
         ctx,
         id,
