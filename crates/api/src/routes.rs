@@ -37,6 +37,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::sales::lost_requests::endpoints(),
         crate::sales::test_drives::endpoints(),
         crate::calendar::endpoints(),
+        crate::tasks::endpoints(),
     ]
     .concat()
 }

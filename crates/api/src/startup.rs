@@ -117,6 +117,8 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             Arc::new(crate::inventory::alerts::job::EvaluateAlerts),
             Arc::new(ReleaseExpiredReservations),
             Arc::new(crate::leads::intake::retention::ClearExpiredLeadPayloads),
+            Arc::new(crate::tasks::escalation::EscalateOverdueTasks),
+            Arc::new(crate::leads::pool::job::ReturnUnworkedLeads),
         ],
         vec![
             crate::jobs::housekeeping::Housekeeping::every_hour(),
@@ -125,6 +127,8 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             crate::inventory::alerts::job::EvaluateAlerts::every_hour(),
             ReleaseExpiredReservations::every_minute(),
             crate::leads::intake::retention::ClearExpiredLeadPayloads::hourly(),
+            crate::tasks::escalation::EscalateOverdueTasks::every_minute(),
+            crate::leads::pool::job::ReturnUnworkedLeads::every_ten_minutes(),
         ],
     )
 }

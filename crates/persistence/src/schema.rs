@@ -867,6 +867,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    task_escalations (id) {
+        id -> Text,
+        org_id -> Text,
+        task_id -> Text,
+        step -> Text,
+        step_index -> Integer,
+        lead_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        notified -> Text,
+        reassigned_to -> Nullable<Text>,
+        due_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     user_shifts (user_id) {
         user_id -> Text,
         org_id -> Text,
@@ -1081,5 +1097,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     test_drives,
     test_drive_slots,
     calendar_feeds,
+    task_escalations,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

@@ -177,6 +177,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         test_drives,
         test_drive_slots,
         calendar_feeds,
+        task_escalations,
     )
 }
 

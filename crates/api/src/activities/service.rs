@@ -96,7 +96,9 @@ pub fn create(ctx: &mut Ctx, customer_id: &str, new: NewActivity) -> ServiceResu
             }),
     )?;
     crate::tags::service::recompute(ctx, &customer.id)?;
-    // Engagement moves the customer's open leads' scores and grades.
+    // An activity works the customer's open leads: their pool clock starts again.
+    crate::leads::service::mark_worked(ctx, &customer.id)?;
+    // Engagement moves their scores and grades.
     crate::leads::scoring::service::rescore_customer(ctx, &customer.id)?;
     Ok(activity)
 }

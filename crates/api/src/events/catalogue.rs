@@ -696,6 +696,60 @@ pub struct TestDriveBooked {
     pub booked_via: String,
 }
 
+/// An open task passed its due time unfinished: the escalation ladder took its first step.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "task_id": "0193a5e2-4b5c-7d00-8e1f-3a4b5c6d7e80",
+    "kind": "first_response", "title": "首次响应：汽车之家H级线索",
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a05",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "due_at": "2026-12-08T02:30:00Z"
+}))]
+pub struct TaskOverdue {
+    pub task_id: String,
+    /// first_response, follow_up, trigger, manual.
+    pub kind: String,
+    pub title: String,
+    pub lead_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One step of the escalation ladder was taken on an overdue task: the owner reminded, the
+/// store's sales managers told, the task and its lead reassigned, or the general managers
+/// told (总经理督办).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "task_id": "0193a5e2-4b5c-7d00-8e1f-3a4b5c6d7e80",
+    "step": "reassign", "step_index": 2,
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "store_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a05",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "reassigned_to": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13",
+    "notified": ["0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13"],
+    "due_at": "2026-12-08T02:30:00Z", "overdue_minutes": 125
+}))]
+pub struct TaskEscalated {
+    pub task_id: String,
+    /// notify_owner, notify_store_manager, reassign, notify_general_manager.
+    pub step: String,
+    pub step_index: i32,
+    pub lead_id: Option<String>,
+    pub store_id: Option<String>,
+    /// The owner when the step was taken.
+    pub owner_id: Option<String>,
+    /// The new owner (reassign step; null when nobody else was available).
+    pub reassigned_to: Option<String>,
+    /// The users told.
+    pub notified: Vec<String>,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    pub overdue_minutes: i64,
+}
+
 catalogue! {
     CustomerCreated = "customer.created", "A customer profile was created";
     CustomerUpdated = "customer.updated", "A customer profile was changed";
@@ -728,6 +782,8 @@ catalogue! {
     DealWon = "deal.won", "A deal was won: buyer, VIN, price, purchase tax and fees for invoicing";
     DealLost = "deal.lost", "A deal was lost (战败) with its reason, once its lost request was approved";
     TestDriveBooked = "test_drive.booked", "A test drive was booked: a car, a consultant and a time";
+    TaskOverdue = "task.overdue", "An open task passed its due time unfinished (the escalation ladder's first step)";
+    TaskEscalated = "task.escalated", "An escalation step was taken on an overdue task: owner reminded, manager told, reassigned, or general manager told";
 }
 
 /// Whether `event_type` is in the catalogue.

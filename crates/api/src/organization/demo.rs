@@ -207,6 +207,7 @@ pub fn seed(
             crate::inventory::vehicles::demo::seed(conn, &org.id, &stores, at, DEMO_VEHICLES)?;
         crate::inventory::reservations::demo::seed(conn, &mut cars, &seeded, 3, at)?;
         crate::sales::test_drives::demo::seed(conn, &cars, &seeded, &users, at)?;
+        crate::tasks::demo::seed(conn, &seeded, &users, 2, 4, at)?;
         if let (Some(from), Some(to), Some(manager)) = (
             stores.first(),
             stores.get(1),

@@ -6,7 +6,6 @@ use autocrm_domain::access::Role;
 use autocrm_domain::contact::{Email, Phone};
 use autocrm_domain::customer::{CustomerKind, LifecycleStage};
 use autocrm_domain::leads::routing::{LeadRoutingFacts, RoutingDecision};
-use autocrm_domain::leads::sla::{TaskKind, first_response_due};
 use autocrm_domain::leads::{LeadNeeds, LeadStatus, SourceChannel};
 use autocrm_persistence::db::{is_unique_violation, new_id};
 use autocrm_persistence::models::{
@@ -22,8 +21,6 @@ use crate::events::catalogue::LeadCreated;
 use crate::leads::routing::service as routing;
 use crate::leads::scoring::service as scoring;
 use crate::leads::service::{HistoryNote, OwnerMove, record_history, set_owner_at};
-use crate::organization::settings::sections;
-use crate::tasks::service::{NewTask, open as open_task};
 
 /// How long the payload as received is kept (sealed).
 pub const RAW_RETENTION_DAYS: i64 = 90;
@@ -268,7 +265,7 @@ pub fn intake(ctx: &mut Ctx, new: NewLead) -> ServiceResult<Intaken> {
             ));
         }
     }
-    first_response_task(ctx, &lead, &new.source)?;
+    crate::tasks::sla::first_response_task(ctx, &lead)?;
     Ok(Intaken {
         lead,
         duplicate: false,
@@ -448,32 +445,4 @@ fn create_prospect(
             },
         },
     )
-}
-
-/// Every new lead opens a first-response task, due by the organisation's SLA for its source
-/// and grade.
-fn first_response_task(ctx: &mut Ctx, lead: &Lead, source: &SourceChannel) -> ServiceResult<()> {
-    let sla = sections(ctx)?.lead_sla.unwrap_or_default();
-    let grade = scoring::grade(lead)?;
-    let due = first_response_due(lead.created_at.and_utc(), source, grade, &sla);
-    open_task(
-        ctx,
-        NewTask {
-            kind: TaskKind::FirstResponse,
-            title: format!(
-                "首次响应：{}级线索（{}）",
-                grade.as_str().to_uppercase(),
-                lead.source
-            ),
-            note: None,
-            owner_id: lead.owner_id.clone(),
-            store_id: lead.store_id.clone(),
-            lead_id: Some(lead.id.clone()),
-            deal_id: None,
-            customer_id: Some(lead.customer_id.clone()),
-            due_at: due.due_at,
-            dedupe_key: None,
-        },
-    )?;
-    Ok(())
 }

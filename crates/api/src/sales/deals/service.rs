@@ -116,21 +116,10 @@ pub fn config(ctx: &mut Ctx) -> ServiceResult<DealConfig> {
     Ok(sections(ctx)?.deals.unwrap_or_default())
 }
 
-/// A domain validation's issues as a 422.
-pub fn invalid(issues: autocrm_domain::leads::Invalid) -> ServiceError {
-    ServiceError::Invalid(
-        issues
-            .issues
-            .into_iter()
-            .map(|i| crate::app::FieldError::new(i.field, i.code.as_str(), i.message))
-            .collect(),
-    )
-}
-
 /// Replaces the pipeline settings after checking them (422 with every problem). Audited
 /// (`organization.deals_changed`).
 pub fn put_config(ctx: &mut Ctx, new: DealConfig) -> ServiceResult<DealConfig> {
-    new.validate().map_err(invalid)?;
+    new.validate()?;
     let detail = serde_json::to_value(&new).map_err(ServiceError::internal)?;
     let stored = new.clone();
     change_sections(ctx, "organization.deals_changed", detail, |s| {

@@ -85,16 +85,6 @@ pub struct Shown {
     pub feedback: Option<Feedback>,
 }
 
-/// Maps domain validation issues to the API's field errors.
-pub fn invalid(e: autocrm_domain::leads::Invalid) -> ServiceError {
-    ServiceError::Invalid(
-        e.issues
-            .into_iter()
-            .map(|i| FieldError::new(i.field, i.code.as_str(), i.message))
-            .collect(),
-    )
-}
-
 /// The organisation's test-drive settings (the defaults until set).
 pub fn config(ctx: &mut Ctx) -> ServiceResult<TestDriveConfig> {
     Ok(crate::organization::settings::sections(ctx)?
@@ -104,7 +94,7 @@ pub fn config(ctx: &mut Ctx) -> ServiceResult<TestDriveConfig> {
 
 /// Replaces the settings after validating them. Audited `organization.test_drives_changed`.
 pub fn put_config(ctx: &mut Ctx, new: TestDriveConfig) -> ServiceResult<TestDriveConfig> {
-    new.validate().map_err(invalid)?;
+    new.validate()?;
     let detail = serde_json::to_value(&new).map_err(ServiceError::internal)?;
     let stored = new.clone();
     crate::organization::settings::change_sections(

@@ -1,0 +1,2 @@
+DROP INDEX leads_unworked_idx;
+DROP TABLE task_escalations;
