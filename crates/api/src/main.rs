@@ -385,6 +385,12 @@ fn seed_demo_records(
         autocrm_api::inventory::demo::seed,
     )
     .map_err(|e| e.to_string())?;
+    app.write_now(
+        &system,
+        &autocrm_api::app::RequestMeta::default(),
+        autocrm_api::leads::demo::seed,
+    )
+    .map_err(|e| e.to_string())?;
     Ok((org.1, files))
 }
 

@@ -6,6 +6,7 @@
 //! capabilities live beside it, each in its own folder: `intake`, `scoring`, `routing`,
 //! `pool`.
 
+pub mod demo;
 pub mod dto;
 pub mod handlers;
 pub mod intake;
