@@ -272,7 +272,6 @@ impl TestApp {
     /// Writes an open lead of `customer_id` straight into the database (for tests of what
     /// comes after intake): owned by `owner_id` (`None`: in the pool of `store_id`), grade
     /// `grade` (h, a, b, c). Answers its id.
-    #[allow(dead_code)] // used by the lead capabilities' tests as they land
     pub async fn insert_lead(
         &self,
         customer_id: &str,
@@ -296,7 +295,13 @@ impl TestApp {
             campaign_id: None,
             utm: None,
             referrer: None,
-            needs: None,
+            // The purchase window that gives the grade, so that rescoring keeps it.
+            needs: match grade {
+                "h" => Some(r#"{"timeframe":"within_7_days"}"#.into()),
+                "a" => Some(r#"{"timeframe":"within_15_days"}"#.into()),
+                "b" => Some(r#"{"timeframe":"within_30_days"}"#.into()),
+                _ => None,
+            },
             raw_ciphertext: None,
             raw_expires_at: None,
             created_by: "test".into(),

@@ -719,3 +719,62 @@ async fn concurrent_pushes_of_one_lead_make_one() {
     );
     assert_eq!(lead_count(&app).await, 1);
 }
+
+#[tokio::test]
+async fn engagement_rescores_a_lead_and_keeps_the_grade_change_on_its_history() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            LEADS,
+            &app.admin_token,
+            &json!({"source": "web_form",
+            "customer": {"name": "周婷", "phone": "13511112222"}}),
+        )
+        .await;
+    let (status, body) = status_and_body(res).await;
+    assert_eq!(status, 201, "{body}");
+    let lead = body["lead"].clone();
+    assert_eq!(lead["grade"], "c", "no stated window");
+    let customer = lead["customer_id"].as_str().unwrap();
+    let id = lead["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/customers/{customer}/activities"),
+            &app.admin_token,
+            &json!({"kind": "test_drive", "outcome": "completed", "content": "试驾汉EV，很满意"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let after: Value = app
+        .get(&format!("{LEADS}/{id}"), &app.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after["grade"], "b",
+        "a test drive raises the grade: {after}"
+    );
+    assert!(after["score"].as_i64() > lead["score"].as_i64(), "{after}");
+    let history: Value = app
+        .get(&format!("{LEADS}/{id}/history"), &app.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let change = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "grade_changed")
+        .expect("recorded");
+    assert_eq!(
+        (&change["from_value"], &change["to_value"]),
+        (&json!("c"), &json!("b"))
+    );
+    let actions = app.audit_actions("lead", id).await;
+    assert!(
+        actions.contains(&"lead.grade_changed".to_owned()),
+        "{actions:?}"
+    );
+}

@@ -65,6 +65,17 @@ fn escape(value: &str) -> String {
         .collect()
 }
 
+/// An object whose fields the domain type defines and checks (settings sections), described
+/// and with its example: for DTOs that wrap a domain type as it is (`#[serde(transparent)]`).
+pub fn domain_object(description: &str, example: serde_json::Value) -> RefOr<Schema> {
+    // Derived schemas carry `example` too; `examples` would be the 3.1 spelling.
+    #[allow(deprecated)]
+    let object = utoipa::openapi::ObjectBuilder::new()
+        .description(Some(description))
+        .example(Some(example));
+    object.into()
+}
+
 /// Gives a type-only marker (an empty enum) the schema `$schema`, for
 /// `#[schema(value_type = Marker, inline)]`.
 macro_rules! schema_marker {

@@ -209,6 +209,8 @@ fn format_of(request: &HttpRequest) -> Result<Format, ApiError> {
     request_body(content(
         (LeadIn = "application/json"),
         (String = "application/xml", example = json!("<?xml version=\"1.0\"?><?adf version=\"1.0\"?><adf><prospect><id source=\"Autohome\">AH-777</id><customer><contact><name part=\"full\">张伟</name><phone>13812345678</phone></contact></customer><vehicle interest=\"buy\" status=\"new\"><make>比亚迪</make><model>汉EV</model></vehicle><vendor><vendorname>浦东店</vendorname></vendor></prospect></adf>")),
+        (String = "application/vnd.adf+xml", example = json!("<?xml version=\"1.0\"?><?adf version=\"1.0\"?><adf><prospect><id source=\"Autohome\">AH-777</id><customer><contact><name part=\"full\">张伟</name><phone>13812345678</phone></contact></customer><vehicle interest=\"buy\" status=\"new\"><make>比亚迪</make><model>汉EV</model></vehicle><vendor><vendorname>浦东店</vendorname></vendor></prospect></adf>")),
+        (String = "text/xml", example = json!("<?xml version=\"1.0\"?><?adf version=\"1.0\"?><adf><prospect><id source=\"Autohome\">AH-777</id><customer><contact><name part=\"full\">张伟</name><phone>13812345678</phone></contact></customer><vehicle interest=\"buy\" status=\"new\"><make>比亚迪</make><model>汉EV</model></vehicle><vendor><vendorname>浦东店</vendorname></vendor></prospect></adf>")),
     )),
     responses(
         (status = 201, description = "JSON: taken in", body = IntakeDto),

@@ -17,16 +17,23 @@ use crate::http::{Authorized, Json, PathId, perm};
 /// recently; `least_loaded`: the member with the fewest open leads), and what to do when
 /// nobody of the team is on shift (`next_rule` or `leave_in_pool`). Without rules every lead
 /// lands in the pool.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(transparent)]
-#[schema(value_type = Object, example = json!({"rules": [{
-    "name": "浦东店新车线索轮询",
-    "store_ids": ["0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60"], "regions": [], "brands": ["比亚迪"],
-    "conditions": ["new"], "sources": ["autohome", "dongchedi"], "grades": [],
-    "team": ["0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12", "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13"],
-    "strategy": "round_robin", "when_nobody_on_shift": "next_rule"
-}]}))]
 pub struct RoutingDto(pub RoutingConfig);
+
+crate::validate::schema::schema_marker!(
+    RoutingDto,
+    crate::validate::schema::domain_object(
+        "The organisation's routing rules, tried in order: each matches on stores, regions, brands, conditions (new, used), sources and grades (an empty list matches anything) and names a team (user ids) and a strategy (`round_robin`: the member assigned least recently; `least_loaded`: the member with the fewest open leads), and what to do when nobody of the team is on shift (`next_rule` or `leave_in_pool`). Without rules every lead lands in the pool.",
+        serde_json::json!({"rules": [{
+            "name": "浦东店新车线索轮询",
+            "store_ids": ["0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60"], "regions": [], "brands": ["比亚迪"],
+            "conditions": ["new"], "sources": ["autohome", "dongchedi"], "grades": [],
+            "team": ["0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12", "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13"],
+            "strategy": "round_robin", "when_nobody_on_shift": "next_rule"
+        }]})
+    )
+);
 
 /// The organisation's lead routing rules.
 ///

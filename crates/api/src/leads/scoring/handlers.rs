@@ -3,7 +3,6 @@
 use actix_web::HttpResponse;
 use autocrm_domain::leads::scoring::LeadScoringConfig;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use validator::Validate;
 
 use super::service;
@@ -13,22 +12,29 @@ use crate::http::{Authorized, Json, perm};
 /// How leads are scored: points per factor (adding up to 100), the score bands of the
 /// grades, how engagement moves a grade, the quality of each source, and the counts that
 /// earn full points. Absent fields take their defaults.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(transparent)]
-#[schema(value_type = Object, example = json!({
-    "weights": {"timeframe": 25, "budget_fit": 15, "source": 10, "store_visits": 10,
-        "test_drive": 10, "quote_request": 5, "replies": 5, "recency": 8, "repeat_views": 4,
-        "contact": 8},
-    "bands": {"h": 75, "a": 50, "b": 25, "c": 0},
-    "grade_moves": {"test_drive_raises": true, "quote_request_raises": true,
-        "repeat_visit_days": 2, "max_raise": 2, "silence_days_per_step": 14},
-    "source_quality_percent": {"referral": 90, "walk_in": 90, "autohome": 60},
-    "default_source_quality_percent": 50, "engagement_window_days": 30,
-    "cars_in_budget_for_full_points": 3, "visit_days_for_full_points": 2,
-    "replies_for_full_points": 3, "recency_full_days": 1, "recency_zero_days": 30,
-    "repeat_view_window_days": 7, "repeat_view_days_for_full_points": 3
-}))]
 pub struct LeadScoringDto(pub LeadScoringConfig);
+
+crate::validate::schema::schema_marker!(
+    LeadScoringDto,
+    crate::validate::schema::domain_object(
+        "How leads are scored: points per factor (adding up to 100), the score bands of the grades, how engagement moves a grade, the quality of each source, and the counts that earn full points. Absent fields take their defaults.",
+        serde_json::json!({
+            "weights": {"timeframe": 25, "budget_fit": 15, "source": 10, "store_visits": 10,
+                "test_drive": 10, "quote_request": 5, "replies": 5, "recency": 8, "repeat_views": 4,
+                "contact": 8},
+            "bands": {"h": 75, "a": 50, "b": 25, "c": 0},
+            "grade_moves": {"test_drive_raises": true, "quote_request_raises": true,
+                "repeat_visit_days": 2, "max_raise": 2, "silence_days_per_step": 14},
+            "source_quality_percent": {"referral": 90, "walk_in": 90, "autohome": 60},
+            "default_source_quality_percent": 50, "engagement_window_days": 30,
+            "cars_in_budget_for_full_points": 3, "visit_days_for_full_points": 2,
+            "replies_for_full_points": 3, "recency_full_days": 1, "recency_zero_days": 30,
+            "repeat_view_window_days": 7, "repeat_view_days_for_full_points": 3
+        })
+    )
+);
 
 /// The organisation's lead scoring settings.
 ///
