@@ -11,6 +11,7 @@ use super::dto::{
 use super::service::{self, CustomerQuery, CustomerView, RevealCommand};
 use crate::error::{ApiError, Code, Problem};
 use crate::http::pagination::{self, Page};
+use crate::http::query::{enum_param, uuid_param};
 use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, PathId, perm};
 use crate::state::AppState;
@@ -96,29 +97,6 @@ pub fn list_query(q: CustomerListQuery) -> Result<(CustomerQuery, i64), ApiError
     };
     let after = pagination::decode_cursor(sort.as_str(), q.cursor.as_deref())?;
     let status = list_status(q.status.as_deref()).map_err(bad)?;
-    let uuid_param = |v: Option<String>, name: &str| -> Result<Option<String>, ApiError> {
-        v.map(|v| {
-            uuid::Uuid::parse_str(&v)
-                .map(|u| u.to_string())
-                .map_err(|_| bad(&format!("{name} must be a UUID")))
-        })
-        .transpose()
-    };
-    fn enum_param<T: std::str::FromStr>(
-        value: Option<String>,
-        name: &str,
-    ) -> Result<Option<T>, ApiError> {
-        value
-            .map(|v| {
-                v.parse().map_err(|_| {
-                    ApiError::bad_request(
-                        Code::InvalidQuery,
-                        format!("{name} is not one of its values"),
-                    )
-                })
-            })
-            .transpose()
-    }
     let text = crate::validate::query_text("q", q.q)?
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty());
@@ -133,9 +111,9 @@ pub fn list_query(q: CustomerListQuery) -> Result<(CustomerQuery, i64), ApiError
     }
     let query = CustomerQuery {
         text,
-        kind: enum_param(q.kind, "kind")?,
-        stage: enum_param(q.stage, "stage")?,
-        source_channel: enum_param(q.source_channel, "source_channel")?,
+        kind: enum_param(q.kind.as_deref(), "kind")?,
+        stage: enum_param(q.stage.as_deref(), "stage")?,
+        source_channel: enum_param(q.source_channel.as_deref(), "source_channel")?,
         city,
         owner_id: uuid_param(q.owner_id, "owner_id")?,
         store_id: uuid_param(q.store_id, "store_id")?,

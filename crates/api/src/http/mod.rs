@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod pagination;
+pub mod query;
 pub mod rate_limit;
 pub mod versioning;
 

@@ -9,6 +9,7 @@ use super::dto::{AssignLead, HistoryQuery, LeadDto, LeadHistoryDto, LeadListQuer
 use super::service::{self, LeadChanges};
 use crate::error::{ApiError, Code, Problem};
 use crate::http::pagination::{IdWindow, Page};
+use crate::http::query::uuid_param;
 use crate::http::versioning::versioned;
 use crate::http::{Authorized, IfMatch, Json, PathId, perm};
 use crate::inventory::matching::handlers::MatchQuery;
@@ -17,16 +18,6 @@ use crate::leads::routing::service as routing;
 
 fn bad(message: &str) -> ApiError {
     ApiError::bad_request(Code::InvalidQuery, message.to_owned())
-}
-
-fn uuid(value: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
-    value
-        .map(|v| {
-            uuid::Uuid::parse_str(&v)
-                .map(|u| u.to_string())
-                .map_err(|_| bad(&format!("{name} must be a UUID")))
-        })
-        .transpose()
 }
 
 /// List leads.
@@ -82,12 +73,12 @@ pub async fn list_leads(
                 .map_err(|_| bad("unknown source"))
         })
         .transpose()?;
-    filter.store_id = uuid(q.store_id, "store_id")?;
-    filter.customer_id = uuid(q.customer_id, "customer_id")?;
+    filter.store_id = uuid_param(q.store_id, "store_id")?;
+    filter.customer_id = uuid_param(q.customer_id, "customer_id")?;
     filter.owner = match q.owner_id.as_deref() {
         None => OwnerFilter::Any,
         Some("pool") => OwnerFilter::Pool,
-        Some(_) => OwnerFilter::User(uuid(q.owner_id, "owner_id")?.unwrap_or_default()),
+        Some(_) => OwnerFilter::User(uuid_param(q.owner_id, "owner_id")?.unwrap_or_default()),
     };
     let items = caller.read(move |ctx| service::list(ctx, filter)).await?;
     Ok(HttpResponse::Ok().json(window.page(items, |s| &s.lead.id, LeadDto::from)))

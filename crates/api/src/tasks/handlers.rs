@@ -12,20 +12,9 @@ use super::sla;
 use crate::app::ServiceError;
 use crate::error::{ApiError, Code, Problem};
 use crate::http::pagination::{IdWindow, Page};
+use crate::http::query::uuid_param;
 use crate::http::versioning::versioned;
 use crate::http::{Authorized, Json, PathId, perm};
-
-fn uuid_param(name: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
-    value
-        .map(|v| {
-            uuid::Uuid::parse_str(&v)
-                .map(|u| u.to_string())
-                .map_err(|_| {
-                    ApiError::bad_request(Code::InvalidQuery, format!("{name} must be a UUID"))
-                })
-        })
-        .transpose()
-}
 
 /// List tasks: the consultant's day, the manager's board.
 ///
@@ -62,10 +51,10 @@ pub async fn list_tasks(
         .map_err(|_| bad("status is open, done or cancelled"))?;
     let query = TaskQuery {
         due,
-        owner_id: uuid_param("owner_id", q.owner_id)?,
+        owner_id: uuid_param(q.owner_id, "owner_id")?,
         status,
-        lead_id: uuid_param("lead_id", q.lead_id)?,
-        customer_id: uuid_param("customer_id", q.customer_id)?,
+        lead_id: uuid_param(q.lead_id, "lead_id")?,
+        customer_id: uuid_param(q.customer_id, "customer_id")?,
         after_id: window.after_id.clone(),
         limit: window.rows(),
     };

@@ -12,20 +12,9 @@ use super::dto::{
 use super::service;
 use crate::error::{ApiError, Code, Problem};
 use crate::http::pagination::{IdWindow, Page};
+use crate::http::query::uuid_param;
 use crate::http::versioning::{IfMatch, versioned};
 use crate::http::{Authorized, Json, PathId, perm};
-
-fn uuid_param(value: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
-    value
-        .map(|c| {
-            uuid::Uuid::parse_str(&c)
-                .map(|u| u.to_string())
-                .map_err(|_| {
-                    ApiError::bad_request(Code::InvalidQuery, format!("{name} must be a UUID"))
-                })
-        })
-        .transpose()
-}
 
 /// Open a deal.
 ///

@@ -11,8 +11,9 @@ use super::dto::{
     TestDriveDto, TestDriveListQuery, TestDriveSettingsDto,
 };
 use super::service;
-use crate::error::{ApiError, Code, Problem};
+use crate::error::{ApiError, Problem};
 use crate::http::pagination::{IdWindow, Page};
+use crate::http::query::uuid_param;
 use crate::http::versioning::versioned;
 use crate::http::{Authorized, Json, PathId, perm};
 
@@ -50,18 +51,6 @@ pub async fn book_test_drive(
         .write(move |ctx| service::book(ctx, new, service::VIA_STAFF).map(service::present))
         .await?;
     Ok(answer(StatusCode::CREATED, shown))
-}
-
-fn uuid_param(value: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
-    value
-        .map(|v| {
-            uuid::Uuid::parse_str(v.trim())
-                .map(|u| u.to_string())
-                .map_err(|_| {
-                    ApiError::bad_request(Code::InvalidQuery, format!("{name} must be a UUID"))
-                })
-        })
-        .transpose()
 }
 
 /// List test drives.
