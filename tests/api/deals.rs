@@ -451,3 +451,36 @@ async fn scope_tenants_collaborators_comments_and_bad_input() {
     let (status, body) = move_to(&app, &manager.1, &id, json!({"to": "contract"})).await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn a_consultant_claims_a_pool_lead_before_opening_its_deal() {
+    let app = TestApp::spawn().await;
+    let t = team(&app).await;
+    let pooled = app
+        .insert_lead(&t.customer, None, Some(&t.store), "a")
+        .await;
+    let res = app
+        .post(
+            "/api/v1/deals",
+            &t.consultant.1,
+            &json!({"lead_id": pooled}),
+        )
+        .await;
+    crate::helpers::assert_problem(res, 409, "invalid_transition").await;
+    let res = app
+        .post(
+            &format!("/api/v1/leads/{pooled}/claim"),
+            &t.consultant.1,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app
+        .post(
+            "/api/v1/deals",
+            &t.consultant.1,
+            &json!({"lead_id": pooled}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+}

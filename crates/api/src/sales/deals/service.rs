@@ -179,6 +179,12 @@ pub fn create(ctx: &mut Ctx, new: NewDeal) -> ServiceResult<Deal> {
     let (customer, lead) = match (&new.lead_id, &new.customer_id) {
         (Some(lead_id), customer_id) => {
             let lead = leads::update_visible(ctx, lead_id, None, |ctx, lead| {
+                // A lead waiting in the pool is claimed before anyone works it.
+                if lead.owner_id.is_none() && principal.role == Role::SalesConsultant {
+                    return Err(ServiceError::InvalidTransition(
+                        "the lead waits in the pool: claim it first".into(),
+                    ));
+                }
                 let from = leads::status_of(lead)?;
                 let to = from.transition(LeadStatus::Converted).map_err(|e| {
                     ServiceError::InvalidTransition(format!("{e}: only an open lead converts"))
