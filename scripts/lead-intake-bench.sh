@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Lead intake benchmark (issue #10): sustained single-lead intake (each request one unit of
+# work: dedupe, customer attach or create, scoring, routing, first-response task, outbox) and
+# batch intake (500 leads per request), against a release build on a fresh database.
+#
+#   cargo build --release -p autocrm-api --bin autocrm
+#   scripts/lead-intake-bench.sh [LEADS] [CLIENTS] [BATCHES]          # PostgreSQL
+#   DB=sqlite scripts/lead-intake-bench.sh [LEADS] [CLIENTS] [BATCHES]
+#
+# Half of the leads name a phone already on file (attach), half a new one (create). Prints
+# leads/s with client-side latency percentiles, then batch leads/s.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LEADS="${1:-3000}"
+CLIENTS="${2:-16}"
+BATCHES="${3:-10}"
+PG="${PG:-postgres://postgres@127.0.0.1:5432}"
+BIN="${AUTOCRM_BIN:-$REPO_ROOT/target/release/autocrm}"
+work="$(mktemp -d)"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="$(free_port)"
+base="http://127.0.0.1:$port"
+dbname="autocrm_leadbench_$$"
+if [ "${DB:-postgres}" = sqlite ]; then
+    url="sqlite://$work/bench.db"
+else
+    psql "$PG/postgres" -qc "CREATE DATABASE $dbname" >/dev/null
+    url="$PG/$dbname"
+fi
+server_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+    [ "${DB:-postgres}" = sqlite ] || psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+export AUTOCRM_DEV=true AUTOCRM_DATABASE_URL="$url" AUTOCRM_LISTEN="127.0.0.1:$port" \
+    AUTOCRM_DATA_DIR="$work/data" AUTOCRM_LOG=warn AUTOCRM_RUN_JOBS=false \
+    AUTOCRM_RATE_LIMIT_PER_MINUTE="${AUTOCRM_RATE_LIMIT_PER_MINUTE:-1000000}" \
+    AUTOCRM_RATE_LIMIT_BURST="${AUTOCRM_RATE_LIMIT_BURST:-100000}"
+"$BIN" migrate >/dev/null
+AUTOCRM_ADMIN_PASSWORD=bench-pass-123 "$BIN" bootstrap --org "Bench Motors" --admin-email admin@bench.test >/dev/null
+"$BIN" serve >>"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do curl -fsS --max-time 1 "$base/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+
+python3 - "$base" "$LEADS" "$CLIENTS" "$BATCHES" <<'PY'
+import http.client, json, sys, threading, time, urllib.parse
+base, n, clients, batches = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+host = urllib.parse.urlsplit(base)
+def conn():
+    return http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+def call(c, method, path, body=None, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    c.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    return r.status, (json.loads(data) if data else None)
+c = conn()
+_, t = call(c, "POST", "/api/v1/auth/login", {"login": "admin@bench.test", "password": "bench-pass-123"})
+token = t["access_token"]
+_, store = call(c, "POST", "/api/v1/stores", {"name": "压测店", "city": "上海"}, token)
+team = []
+for i in range(6):
+    s, u = call(c, "POST", "/api/v1/users", {"name": f"顾问{i}", "email": f"c{i}@bench.test",
+        "role": "sales_consultant", "store_id": store["id"], "password": "bench-pass-123"}, token)
+    team.append(u["id"])
+s, _ = call(c, "PUT", "/api/v1/settings/lead-routing", {"rules": [{"name": "轮询", "team": team,
+    "strategy": "round_robin"}]}, token)
+assert s == 200, s
+# Customers already on file, for half of the leads to attach to.
+existing = n // 2
+for i in range(0, existing, 500):
+    items = [{"source": "erp_import", "customer": {"name": f"老客户{j}", "phone": f"1380{j:07d}"}}
+             for j in range(i, min(existing, i + 500))]
+    s, _ = call(c, "POST", "/api/v1/leads/batch", {"items": items}, token)
+    assert s == 200, s
+
+def lead(i):
+    phone = f"1380{i // 2:07d}" if i % 2 == 0 else f"1390{i:07d}"
+    return {"source": "autohome", "source_lead_id": f"AH-{i}", "store_id": store["id"],
+            "customer": {"name": f"客户{i}", "phone": phone},
+            "wanted": {"condition": "new", "brand": "比亚迪", "model": "汉EV", "budget_max_cents": 25_000_000},
+            "timeframe": ["within_7_days", "within_15_days", "within_30_days", "later"][i % 4]}
+
+latencies, errors, lock = [], [], threading.Lock()
+def worker(k):
+    c = conn()
+    for i in range(k, n, clients):
+        t0 = time.perf_counter()
+        s, body = call(c, "POST", "/api/v1/leads", lead(i), token)
+        dt = time.perf_counter() - t0
+        with lock:
+            latencies.append(dt)
+            if s != 201:
+                errors.append((s, body))
+t0 = time.time()
+threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+for th in threads: th.start()
+for th in threads: th.join()
+elapsed = time.time() - t0
+latencies.sort()
+pct = lambda p: 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+print(f"single intake: {n} leads, {clients} clients: {n / elapsed:.0f} leads/s; "
+      f"p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms; errors {len(errors)}")
+if errors: print(errors[:3])
+
+t0 = time.time()
+total = 0
+for b in range(batches):
+    items = [{"source": "car_show", "source_lead_id": f"CS-{b}-{j}", "store_id": store["id"],
+              "customer": {"name": f"车展{b}-{j}", "phone": f"137{b:02d}{j:06d}"},
+              "timeframe": "within_30_days"} for j in range(500)]
+    s, body = call(c, "POST", "/api/v1/leads/batch", {"items": items}, token)
+    assert s == 200 and body["created"] == 500, (s, body and {k: body[k] for k in ("created", "refused")})
+    total += 500
+elapsed = time.time() - t0
+print(f"batch intake: {batches} batches of 500: {total / elapsed:.0f} leads/s ({elapsed / batches * 1000:.0f} ms per batch)")
+PY
