@@ -284,24 +284,33 @@ impl LeadHistoryEntry {
     }
 
     /// When each of these users last got a lead (by rule, by hand or from the pool): the
-    /// round-robin state, read from the history so that no shared counter row exists.
+    /// round-robin state, read from the history so that no shared counter row exists. One
+    /// index lookup per user and kind (`lead_history_to_user_idx`, newest first), so the cost
+    /// does not grow with the history (a grouped `max` walked every entry of the team).
     pub fn last_assigned(
         conn: &mut DbConn,
         org_id: &str,
         users: &[String],
     ) -> QueryResult<Vec<(String, chrono::NaiveDateTime)>> {
-        use diesel::dsl::max;
-        let rows: Vec<(Option<String>, Option<chrono::NaiveDateTime>)> = lead_history::table
-            .filter(lead_history::org_id.eq(org_id))
-            .filter(lead_history::to_user_id.eq_any(users))
-            .filter(lead_history::kind.eq_any([Self::ASSIGNED, Self::REASSIGNED, Self::CLAIMED]))
-            .group_by(lead_history::to_user_id)
-            .select((lead_history::to_user_id, max(lead_history::created_at)))
-            .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(u, at)| Some((u?, at?)))
-            .collect())
+        let mut latest = Vec::with_capacity(users.len());
+        for user in users {
+            let mut last: Option<chrono::NaiveDateTime> = None;
+            for kind in [Self::ASSIGNED, Self::REASSIGNED, Self::CLAIMED] {
+                let at: Option<chrono::NaiveDateTime> = lead_history::table
+                    .filter(lead_history::org_id.eq(org_id))
+                    .filter(lead_history::to_user_id.eq(user))
+                    .filter(lead_history::kind.eq(kind))
+                    .order(lead_history::created_at.desc())
+                    .select(lead_history::created_at)
+                    .first(conn)
+                    .optional()?;
+                last = last.max(at);
+            }
+            if let Some(at) = last {
+                latest.push((user.clone(), at));
+            }
+        }
+        Ok(latest)
     }
 
     /// How many entries of `kind` name `user_id` as the new owner since `since` (claims
