@@ -33,7 +33,11 @@ token="$(curl -fsS --max-time 10 "$base/api/v1/auth/login" -H 'Content-Type: app
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 count="$(curl -fsS --max-time 10 "$base/api/v1/customers?limit=200" -H "Authorization: Bearer $token" |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
-[ "$count" -eq 50 ] || { echo "expected the 50 demo customers, got $count" >&2; exit 1; }
+# The 50 seeded customers, and the prospects the demo leads brought in.
+[ "$count" -gt 50 ] || { echo "expected the 50 demo customers and the demo leads' prospects, got $count" >&2; exit 1; }
+leads="$(curl -fsS --max-time 10 "$base/api/v1/leads?status=all&limit=200" -H "Authorization: Bearer $token" |
+    python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
+[ "$leads" -ge 36 ] || { echo "expected the demo leads, got $leads" >&2; exit 1; }
 # The newest demo customer has a contract and an ID photo; the contract comes back as a PDF.
 first="$(curl -fsS --max-time 10 "$base/api/v1/customers?limit=1" -H "Authorization: Bearer $token" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')"
@@ -46,4 +50,4 @@ head="$(head -c 5 "$work/contract.pdf")"
 entries="$(curl -fsS --max-time 10 "$base/api/v1/audit-log?limit=200" -H "Authorization: Bearer $token" |
     python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')"
 [ "$entries" -gt 50 ] || { echo "expected the demo audit trail, got $entries entries" >&2; exit 1; }
-echo "make run: demo server on $base answered the login, listed $count customers, served a demo attachment and $entries audit entries"
+echo "make run: demo server on $base answered the login, listed $count customers and $leads leads, served a demo attachment and $entries audit entries"

@@ -368,13 +368,8 @@ fn seed_demo_records(
     };
     let app = startup::application(settings, pool, std::sync::Arc::new(SystemClock))
         .map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let files = runtime
-        .block_on(autocrm_api::attachments::demo::seed(&app, &org.0))
-        .map_err(|e| e.to_string())?;
+    // Leads first: their prospects are the newest customers, and the demo attachments go to
+    // the newest.
     let system = autocrm_api::app::Actor::System {
         org_id: org.0.clone(),
         name: "demo",
@@ -382,13 +377,20 @@ fn seed_demo_records(
     app.write_now(
         &system,
         &autocrm_api::app::RequestMeta::default(),
-        autocrm_api::inventory::demo::seed,
+        autocrm_api::leads::demo::seed,
     )
     .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let files = runtime
+        .block_on(autocrm_api::attachments::demo::seed(&app, &org.0))
+        .map_err(|e| e.to_string())?;
     app.write_now(
         &system,
         &autocrm_api::app::RequestMeta::default(),
-        autocrm_api::leads::demo::seed,
+        autocrm_api::inventory::demo::seed,
     )
     .map_err(|e| e.to_string())?;
     Ok((org.1, files))
