@@ -335,6 +335,16 @@ impl TestApp {
         self.runner.run_due().await.expect("run due jobs")
     }
 
+    /// Runs the due jobs on this node and on a second runner at the same time, as two nodes
+    /// on one database would.
+    pub async fn run_jobs_on_two_nodes(&self) {
+        let second = self.second_runner().await;
+        let _ = tokio::join!(self.run_jobs(), async {
+            second.schedule_periodic().await.unwrap();
+            second.run_due().await.unwrap()
+        });
+    }
+
     /// Registers a machine client with `scopes` and returns its access token.
     pub async fn integration_token(&self, scopes: &[&str]) -> String {
         let res = self

@@ -6,16 +6,8 @@
 use chrono::TimeDelta;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_problem, field_errors, page_ids, status_and_body};
+use crate::helpers::{assert_problem, field_errors, page_ids, status_and_body};
 use crate::tasks::{spawn, stored_lead, team};
-
-async fn run_on_two_nodes(app: &TestApp) {
-    let second = app.second_runner().await;
-    let _ = tokio::join!(app.run_jobs(), async {
-        second.schedule_periodic().await.unwrap();
-        second.run_due().await.unwrap()
-    });
-}
 
 #[tokio::test]
 async fn an_unworked_lead_returns_to_the_pool_and_its_owner_waits_to_reclaim() {
@@ -44,11 +36,11 @@ async fn an_unworked_lead_returns_to_the_pool_and_its_owner_waits_to_reclaim() {
     assert_eq!(res.status(), 201);
     // A day after the activity (not after the lead): the H lead returns, the A lead stays.
     app.clock.advance(TimeDelta::hours(10));
-    run_on_two_nodes(&app).await;
+    app.run_jobs_on_two_nodes().await;
     assert_eq!(stored_lead(&app, &hot).await.owner_id, Some(t.c1.0.clone()));
     app.clock.advance(TimeDelta::hours(15));
-    run_on_two_nodes(&app).await;
-    run_on_two_nodes(&app).await;
+    app.run_jobs_on_two_nodes().await;
+    app.run_jobs_on_two_nodes().await;
     let returned = stored_lead(&app, &hot).await;
     assert_eq!(returned.owner_id, None);
     assert!(returned.pool_since.is_some());

@@ -112,15 +112,6 @@ async fn history(app: &TestApp, lead: &str) -> Vec<LeadHistoryEntry> {
         .await
 }
 
-/// Runs the jobs on this node and a second one at once.
-async fn run_on_two_nodes(app: &TestApp) {
-    let second = app.second_runner().await;
-    let _ = tokio::join!(app.run_jobs(), async {
-        second.schedule_periodic().await.unwrap();
-        second.run_due().await.unwrap()
-    });
-}
-
 #[tokio::test]
 async fn an_overdue_first_response_climbs_the_ladder_once_per_step() {
     let app = spawn().await;
@@ -149,13 +140,13 @@ async fn an_overdue_first_response_climbs_the_ladder_once_per_step() {
 
     // Not yet due: nothing.
     app.clock.advance(TimeDelta::minutes(20));
-    run_on_two_nodes(&app).await;
+    app.run_jobs_on_two_nodes().await;
     assert!(steps(&app, &task).await.is_empty());
 
     // Overdue: the owner is reminded, once, though two nodes run.
     app.clock.advance(TimeDelta::minutes(11));
-    run_on_two_nodes(&app).await;
-    run_on_two_nodes(&app).await;
+    app.run_jobs_on_two_nodes().await;
+    app.run_jobs_on_two_nodes().await;
     let taken = steps(&app, &task).await;
     assert_eq!(
         taken.iter().map(|s| s.step.as_str()).collect::<Vec<_>>(),
@@ -170,7 +161,7 @@ async fn an_overdue_first_response_climbs_the_ladder_once_per_step() {
 
     // 30 minutes later: the store's manager.
     app.clock.advance(TimeDelta::minutes(30));
-    run_on_two_nodes(&app).await;
+    app.run_jobs_on_two_nodes().await;
     let taken = steps(&app, &task).await;
     assert_eq!(taken.len(), 2);
     assert_eq!(taken[1].step, "notify_store_manager");
@@ -178,7 +169,7 @@ async fn an_overdue_first_response_climbs_the_ladder_once_per_step() {
 
     // Two hours after the due time: reassigned, with the lead, to the other consultant.
     app.clock.advance(TimeDelta::minutes(90));
-    run_on_two_nodes(&app).await;
+    app.run_jobs_on_two_nodes().await;
     let taken = steps(&app, &task).await;
     assert_eq!(taken.len(), 3);
     assert_eq!(taken[2].step, "reassign");
@@ -193,9 +184,9 @@ async fn an_overdue_first_response_climbs_the_ladder_once_per_step() {
 
     // Four hours: the general manager (总经理督办); then the ladder is done.
     app.clock.advance(TimeDelta::minutes(120));
-    run_on_two_nodes(&app).await;
+    app.run_jobs_on_two_nodes().await;
     app.clock.advance(TimeDelta::hours(5));
-    run_on_two_nodes(&app).await;
+    app.run_jobs_on_two_nodes().await;
     let taken = steps(&app, &task).await;
     assert_eq!(
         taken.iter().map(|s| s.step.as_str()).collect::<Vec<_>>(),
