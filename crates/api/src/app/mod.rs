@@ -200,6 +200,11 @@ fn in_context<T>(
         ctx.verify_principal()?;
     }
     let result = f(&mut ctx);
+    // A failed write rolls back, and what it recorded with it; a read records only what
+    // stands (an audited reveal), as its statements autocommit.
+    if result.is_ok() || mode == Mode::Read {
+        ctx.flush()?;
+    }
     ctx.verify_principal()?;
     result
 }

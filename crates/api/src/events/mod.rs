@@ -27,10 +27,12 @@ pub struct WriteCost {
 }
 
 impl WriteCost {
-    pub fn add(&self, elapsed: std::time::Duration) {
+    /// `events` were written in `elapsed`.
+    pub fn add(&self, elapsed: std::time::Duration, events: usize) {
         let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         self.nanos.fetch_add(nanos, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
+        self.count
+            .fetch_add(u64::try_from(events).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     /// Seconds spent and events written, since the process started.

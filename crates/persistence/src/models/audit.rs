@@ -83,6 +83,11 @@ impl AuditEntry {
             .map(drop)
     }
 
+    /// Many in multi-row statements (a unit of work writes what it recorded at once).
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, audit_log::table, rows)
+    }
+
     /// The first change made by a request sent with this `Idempotency-Key` since `since`:
     /// proof that the request committed, whether or not its answer reached the client.
     pub fn first_by_idempotency_key(

@@ -39,6 +39,11 @@ impl OutboxEvent {
             .map(drop)
     }
 
+    /// Many in multi-row statements (a unit of work writes what it recorded at once).
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, outbox_events::table, rows)
+    }
+
     pub fn list_for_aggregate(
         conn: &mut DbConn,
         org_id: &str,
