@@ -113,10 +113,16 @@ fn find(ctx: &mut Ctx) -> ServiceResult<Organization> {
 }
 
 /// The organisation's typed settings sections (each capability reads its own, with its
-/// defaults when absent).
+/// defaults when absent). Read once per unit of work.
 pub fn sections(ctx: &mut Ctx) -> ServiceResult<OrganizationSettings> {
+    if let Some(settings) = ctx.cached_settings() {
+        return Ok(settings.clone());
+    }
     let org = find(ctx)?;
-    serde_json::from_str(&org.settings).map_err(ServiceError::internal)
+    let settings: OrganizationSettings =
+        serde_json::from_str(&org.settings).map_err(ServiceError::internal)?;
+    ctx.cache_settings(Some(settings.clone()));
+    Ok(settings)
 }
 
 /// Changes settings sections under the organisation's row lock: `change` edits them (the
@@ -135,6 +141,7 @@ pub fn change_sections(
         serde_json::from_str(&org.settings).map_err(ServiceError::internal)?;
     change(&mut settings);
     org.settings = serde_json::to_string(&settings).map_err(ServiceError::internal)?;
+    ctx.cache_settings(None);
     org.updated_at = ctx.now();
     let version = org.version;
     if !org.save(ctx.conn, version)? {
@@ -170,6 +177,7 @@ pub fn update(
     }
     if let Some(settings) = changes.settings {
         org.settings = serde_json::to_string(&settings).map_err(ServiceError::internal)?;
+        ctx.cache_settings(None);
     }
     org.updated_at = ctx.now();
     if !org
