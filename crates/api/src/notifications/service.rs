@@ -11,7 +11,7 @@ use autocrm_domain::notification::{
 use autocrm_persistence::db::new_id;
 use autocrm_persistence::models::{
     NotificationFilter, NotificationGateway, NotificationPreferences, NotificationRow,
-    StreamTicket, TenantRecord, User,
+    StreamTicket, TenantRecord,
 };
 use chrono::NaiveDateTime;
 
@@ -41,14 +41,16 @@ pub fn notify(
     notification: Notification,
 ) -> ServiceResult<()> {
     let org_id = ctx.org_id().to_owned();
-    let Some(recipient) = User::find(ctx.conn, &org_id, recipient_user_id)? else {
+    let Some((active, stored)) =
+        NotificationPreferences::of_recipient(ctx.conn, &org_id, recipient_user_id)?
+    else {
         tracing::warn!(
             recipient_user_id,
             "a notification for an unknown user is dropped"
         );
         return Ok(());
     };
-    if !recipient.active {
+    if !active {
         return Ok(());
     }
     let notification = Notification {
@@ -56,15 +58,17 @@ pub fn notify(
         body: domain::clipped(notification.body.trim(), domain::MAX_BODY_CHARS),
         ..notification
     };
-    let channels = channels_for(ctx, &recipient.id, notification.kind)?;
+    let channels = preferences_from(stored.as_deref())?
+        .remove(&notification.kind)
+        .unwrap_or_else(|| NotificationChannel::DEFAULT.to_vec());
     let id = new_id();
     let at = ctx.now();
     if channels.contains(&NotificationChannel::InApp) {
-        let position = NotificationRow::next_position(ctx.conn, &recipient.id)?;
+        let position = NotificationRow::next_position(ctx.conn, recipient_user_id)?;
         NotificationRow {
             id: id.clone(),
             org_id: org_id.clone(),
-            user_id: recipient.id.clone(),
+            user_id: recipient_user_id.to_owned(),
             position,
             kind: notification.kind.as_str().to_owned(),
             title: notification.title.clone(),
@@ -76,7 +80,7 @@ pub fn notify(
         .insert(ctx.conn)?;
     }
     let outbound: Vec<GatewayChannel> = channels.iter().filter_map(|c| c.gateway()).collect();
-    enqueue_outbound(ctx, &id, &recipient.id, &notification, &outbound)
+    enqueue_outbound(ctx, &id, recipient_user_id, &notification, &outbound)
 }
 
 /// THE place where outbound messages are queued: one delivery per wanted channel with an
@@ -164,14 +168,20 @@ pub fn send_sealed_sms(ctx: &mut Ctx, phone: &Phone, text: &str) -> ServiceResul
 pub type Preferences = BTreeMap<NotificationKind, Vec<NotificationChannel>>;
 
 fn stored_preferences(ctx: &mut Ctx, user_id: &str) -> ServiceResult<Preferences> {
+    let row = NotificationPreferences::find(ctx.conn, ctx.org_id(), user_id)?;
+    preferences_from(row.as_ref().map(|r| r.channels.as_str()))
+}
+
+/// Every kind with its channels: the stored choices over the defaults.
+fn preferences_from(stored: Option<&str>) -> ServiceResult<Preferences> {
     let mut preferences: Preferences = NotificationKind::ALL
         .iter()
         .map(|k| (*k, NotificationChannel::DEFAULT.to_vec()))
         .collect();
-    if let Some(row) = NotificationPreferences::find(ctx.conn, ctx.org_id(), user_id)? {
+    if let Some(channels) = stored {
         // Kinds or channels this server no longer knows are ignored.
         let stored: BTreeMap<String, Vec<String>> =
-            serde_json::from_str(&row.channels).map_err(ServiceError::internal)?;
+            serde_json::from_str(channels).map_err(ServiceError::internal)?;
         for (kind, channels) in stored {
             if let Ok(kind) = kind.parse::<NotificationKind>() {
                 let channels = channels.iter().filter_map(|c| c.parse().ok()).collect();
@@ -180,16 +190,6 @@ fn stored_preferences(ctx: &mut Ctx, user_id: &str) -> ServiceResult<Preferences
         }
     }
     Ok(preferences)
-}
-
-fn channels_for(
-    ctx: &mut Ctx,
-    user_id: &str,
-    kind: NotificationKind,
-) -> ServiceResult<Vec<NotificationChannel>> {
-    Ok(stored_preferences(ctx, user_id)?
-        .remove(&kind)
-        .unwrap_or_else(|| NotificationChannel::DEFAULT.to_vec()))
 }
 
 fn caller_id(ctx: &Ctx) -> ServiceResult<String> {

@@ -198,6 +198,27 @@ pub struct NotificationPreferences {
 }
 
 impl NotificationPreferences {
+    /// Whether the user is active, with their stored channel choices if any: what a
+    /// notification needs to know of its recipient, in one statement.
+    pub fn of_recipient(
+        conn: &mut DbConn,
+        org_id: &str,
+        user_id: &str,
+    ) -> QueryResult<Option<(bool, Option<String>)>> {
+        use crate::schema::users;
+        let stored = notification_preferences::table
+            .filter(notification_preferences::org_id.eq(org_id.to_owned()))
+            .filter(notification_preferences::user_id.eq(user_id.to_owned()))
+            .select(notification_preferences::channels)
+            .single_value();
+        users::table
+            .filter(users::org_id.eq(org_id))
+            .filter(users::id.eq(user_id))
+            .select((users::active, stored))
+            .get_result(conn)
+            .optional()
+    }
+
     pub fn find(conn: &mut DbConn, org_id: &str, user_id: &str) -> QueryResult<Option<Self>> {
         notification_preferences::table
             .filter(notification_preferences::org_id.eq(org_id))
