@@ -3,7 +3,7 @@
 
 pub use autocrm_domain::leads::sla::TaskKind;
 use autocrm_domain::leads::sla::TaskStatus;
-use autocrm_persistence::db::{is_unique_violation, new_id};
+use autocrm_persistence::db::new_id;
 use autocrm_persistence::models::{Task, TenantRecord};
 use chrono::{DateTime, Utc};
 
@@ -53,20 +53,7 @@ pub fn open(ctx: &mut Ctx, new: NewTask) -> ServiceResult<Option<Task>> {
         updated_at: now,
     };
     if task.dedupe_key.is_some() {
-        // A savepoint, so that the losing insert of a race does not abort the unit of work
-        // on PostgreSQL.
-        let mut duplicate = false;
-        let inserted = ctx.savepoint(|ctx| {
-            task.insert(ctx.conn).map_err(|e| {
-                duplicate = is_unique_violation(&e);
-                e.into()
-            })
-        });
-        return match inserted {
-            Ok(()) => Ok(Some(task)),
-            Err(_) if duplicate => Ok(None),
-            Err(e) => Err(e),
-        };
+        return Ok(task.insert_unless_taken(ctx.conn)?.then_some(task));
     }
     task.insert(ctx.conn)?;
     Ok(Some(task))

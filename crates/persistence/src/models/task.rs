@@ -42,6 +42,16 @@ super::record::versioned_record!(Task, tasks);
 impl Task {
     pub const OPEN: &'static str = "open";
 
+    /// Inserts the task unless its `dedupe_key` is taken (also by a concurrent insert from
+    /// another node): one statement, no savepoint. Returns whether it was inserted.
+    pub fn insert_unless_taken(&self, conn: &mut DbConn) -> QueryResult<bool> {
+        crate::on_backend!(conn, |c| diesel::insert_into(tasks::table)
+            .values(self)
+            .on_conflict_do_nothing()
+            .execute(c))
+        .map(|n| n == 1)
+    }
+
     /// The open tasks of a lead (moved with it, cancelled when it closes).
     pub fn open_of_lead(conn: &mut DbConn, org_id: &str, lead_id: &str) -> QueryResult<Vec<Self>> {
         tasks::table
