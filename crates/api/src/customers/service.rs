@@ -628,6 +628,7 @@ fn write_related(
     customer: &Customer,
     applied: &Applied,
     contacts: Option<&Vec<ContactInput>>,
+    fresh: bool,
 ) -> ServiceResult<()> {
     if let Some(values) = &applied.lookups {
         let rows: Vec<CustomerLookup> = values
@@ -639,7 +640,11 @@ fn write_related(
                 customer_id: customer.id.clone(),
             })
             .collect();
-        CustomerLookup::replace_for(ctx.conn, &customer.id, &rows)?;
+        if fresh {
+            CustomerLookup::insert_many(ctx.conn, &rows)?;
+        } else {
+            CustomerLookup::replace_for(ctx.conn, &customer.id, &rows)?;
+        }
     }
     if let Some(contacts) = contacts {
         let mut rows = Vec::with_capacity(contacts.len());
@@ -695,9 +700,20 @@ struct Prepared {
     contacts: Option<Vec<ContactInput>>,
 }
 
-fn prepare(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Prepared> {
+/// How much of a new customer [`prepare`] checks against the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    All,
+    /// The caller chose the owner and store among active ones and found no customer with
+    /// these contact values in this unit of work (intake).
+    Vetted,
+}
+
+fn prepare(ctx: &mut Ctx, new: NewCustomer, checks: Checks) -> ServiceResult<Prepared> {
     let (owner_id, store_id) = placement(ctx, new.owner_id, new.store_id)?;
-    check_assignment(ctx, owner_id.as_deref(), store_id.as_deref())?;
+    if checks == Checks::All {
+        check_assignment(ctx, owner_id.as_deref(), store_id.as_deref())?;
+    }
     let at = ctx.now();
     let mut customer = Customer {
         id: new_id(),
@@ -733,7 +749,9 @@ fn prepare(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Prepared> {
     };
     store_phone(ctx.pii(), &mut customer, new.phone.as_ref())?;
     let applied = apply_profile(ctx, &mut customer, &new.profile, true, true)?;
-    if let Some(values) = &applied.lookups {
+    if let Some(values) = &applied.lookups
+        && checks == Checks::All
+    {
         check_values_are_free(ctx, values, &customer.id)?;
     }
     Ok(Prepared {
@@ -746,15 +764,26 @@ fn prepare(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Prepared> {
 /// Checks a new customer exactly as [`create`] would, and writes nothing: an import's
 /// validation (and its dry run) runs this on every row.
 pub fn check_new(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<()> {
-    prepare(ctx, new).map(drop)
+    prepare(ctx, new, Checks::All).map(drop)
 }
 
 pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
+    insert_new(ctx, new, Checks::All)
+}
+
+/// [`create`] for lead intake, which routed the owner among active consultants of an active
+/// store and found no customer by the lead's phone, WeChat id or email: neither is read
+/// again. A concurrent create of the same phone still fails on the unique index.
+pub fn create_vetted(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
+    insert_new(ctx, new, Checks::Vetted)
+}
+
+fn insert_new(ctx: &mut Ctx, new: NewCustomer, checks: Checks) -> ServiceResult<Customer> {
     let Prepared {
         customer,
         applied,
         contacts,
-    } = prepare(ctx, new)?;
+    } = prepare(ctx, new, checks)?;
     customer.insert(ctx.conn).map_err(|e| {
         // A concurrent create with the same phone won the race.
         if is_unique_violation(&e) {
@@ -763,9 +792,12 @@ pub fn create(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer> {
             e.into()
         }
     })?;
-    write_related(ctx, &customer, &applied, contacts.as_ref())?;
-    if customer.needs.is_some() {
-        index_needs(ctx, &customer)?;
+    write_related(ctx, &customer, &applied, contacts.as_ref(), true)?;
+    if let Some(needs) = customer.stated_needs() {
+        CustomerNeedIndex::insert_many(
+            ctx.conn,
+            &[CustomerNeedIndex::of(&customer.org_id, &customer.id, &needs)],
+        )?;
     }
     ctx.record(
         Change::new("customer.created", "customer", &customer.id).event(created_event(&customer)),
@@ -896,7 +928,7 @@ pub fn update(
             if let Some(values) = &applied.lookups {
                 check_values_are_free(ctx, values, &customer.id)?;
             }
-            write_related(ctx, customer, &applied, changes.profile.contacts.as_ref())?;
+            write_related(ctx, customer, &applied, changes.profile.contacts.as_ref(), false)?;
             Ok(())
         },
     )?;
@@ -931,15 +963,15 @@ pub fn index_needs(ctx: &mut Ctx, customer: &Customer) -> ServiceResult<()> {
 /// matching and emits `customer.updated` (`needs`); nothing when the needs do not change.
 pub fn absorb_lead_needs(
     ctx: &mut Ctx,
-    customer_id: &str,
+    current: &Customer,
     lead: &autocrm_domain::leads::LeadNeeds,
 ) -> ServiceResult<Customer> {
-    let current = records::find(ctx, customer_id, |_: &Customer| true)?;
+    let customer_id = current.id.as_str();
     if lead.merged_into(current.stated_needs().as_ref())
         == current.stated_needs().unwrap_or_default()
         && current.needs.is_some()
     {
-        return Ok(current);
+        return Ok(current.clone());
     }
     let mut changed = false;
     let customer = records::update(

@@ -406,7 +406,12 @@ pub fn change(
     if let Some(needs) = &changes.needs
         && !needs.is_empty()
     {
-        crate::customers::service::absorb_lead_needs(ctx, &lead.customer_id, needs)?;
+        let customer = crate::app::records::find(
+            ctx,
+            &lead.customer_id,
+            |_: &autocrm_persistence::models::Customer| true,
+        )?;
+        crate::customers::service::absorb_lead_needs(ctx, &customer, needs)?;
     }
     crate::leads::scoring::service::rescore_customer(ctx, &lead.customer_id)?;
     find_visible(ctx, &lead.id)

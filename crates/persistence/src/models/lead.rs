@@ -284,30 +284,46 @@ impl LeadHistoryEntry {
     }
 
     /// When each of these users last got a lead (by rule, by hand or from the pool): the
-    /// round-robin state, read from the history so that no shared counter row exists. One
-    /// index lookup per user and kind (`lead_history_to_user_idx`, newest first), so the cost
-    /// does not grow with the history (a grouped `max` walked every entry of the team).
+    /// round-robin state, read from the history so that no shared counter row exists. An index
+    /// lookup per user and kind (`lead_history_to_user_idx`, newest first), five users to a
+    /// statement, so the cost does not grow with the history (a grouped `max` walked every
+    /// entry of the team).
     pub fn last_assigned(
         conn: &mut DbConn,
         org_id: &str,
         users: &[String],
     ) -> QueryResult<Vec<(String, chrono::NaiveDateTime)>> {
+        let latest_of = |user: &str, kind: &'static str| {
+            lead_history::table
+                .filter(lead_history::org_id.eq(org_id.to_owned()))
+                .filter(lead_history::to_user_id.eq(user.to_owned()))
+                .filter(lead_history::kind.eq(kind))
+                .select(diesel::dsl::max(lead_history::created_at))
+                .single_value()
+        };
         let mut latest = Vec::with_capacity(users.len());
-        for user in users {
-            let mut last: Option<chrono::NaiveDateTime> = None;
-            for kind in [Self::ASSIGNED, Self::REASSIGNED, Self::CLAIMED] {
-                let at: Option<chrono::NaiveDateTime> = lead_history::table
-                    .filter(lead_history::org_id.eq(org_id))
-                    .filter(lead_history::to_user_id.eq(user))
-                    .filter(lead_history::kind.eq(kind))
-                    .order(lead_history::created_at.desc())
-                    .select(lead_history::created_at)
-                    .first(conn)
-                    .optional()?;
-                last = last.max(at);
-            }
-            if let Some(at) = last {
-                latest.push((user.clone(), at));
+        // Five users a statement, a `max` per user and kind, each answered from the index;
+        // a short chunk is padded with the empty id, which names nobody.
+        for chunk in users.chunks(5) {
+            let user = |i: usize| chunk.get(i).map_or("", String::as_str);
+            let per_user = |i: usize| {
+                (
+                    latest_of(user(i), Self::ASSIGNED),
+                    latest_of(user(i), Self::REASSIGNED),
+                    latest_of(user(i), Self::CLAIMED),
+                )
+            };
+            type At = Option<chrono::NaiveDateTime>;
+            let rows: [(At, At, At); 5] = {
+                let (a, b, c, d, e) =
+                    diesel::select((per_user(0), per_user(1), per_user(2), per_user(3), per_user(4)))
+                        .get_result::<((At, At, At), (At, At, At), (At, At, At), (At, At, At), (At, At, At))>(conn)?;
+                [a, b, c, d, e]
+            };
+            for (user, (assigned, reassigned, claimed)) in chunk.iter().zip(rows) {
+                if let Some(at) = assigned.max(reassigned).max(claimed) {
+                    latest.push((user.clone(), at));
+                }
             }
         }
         Ok(latest)

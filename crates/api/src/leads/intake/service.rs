@@ -156,7 +156,7 @@ pub fn intake(ctx: &mut Ctx, new: NewLead) -> ServiceResult<Intaken> {
             let c = if new.needs.is_empty() {
                 c
             } else {
-                customers::absorb_lead_needs(ctx, &c.id, &new.needs)?
+                customers::absorb_lead_needs(ctx, &c, &new.needs)?
             };
             (c, false)
         }
@@ -419,7 +419,7 @@ fn create_prospect(
         .parse::<autocrm_domain::customer::SourceChannel>()
         .unwrap_or(autocrm_domain::customer::SourceChannel::Other);
     let needs = (!new.needs.is_empty()).then(|| new.needs.merged_into(None));
-    customers::create(
+    customers::create_vetted(
         ctx,
         NewCustomer {
             kind: CustomerKind::Individual,
