@@ -1,8 +1,7 @@
 //! What every resource's use cases repeat: find a row of the caller's organisation, and the
-//! versioned update (lock the row, find it, check `If-Match`, change it, save it, answer
+//! versioned update (find the row and lock it, check `If-Match`, change it, save it, answer
 //! stale when someone else saved first).
 
-use autocrm_persistence::db::lock_row;
 use autocrm_persistence::models::{CheckedFind, TenantRecord, Versioned};
 
 use super::{Ctx, ServiceError, ServiceResult};
@@ -54,8 +53,9 @@ pub fn update<R: Versioned>(
     visible: impl Fn(&R) -> bool,
     change: impl FnOnce(&mut Ctx, &mut R) -> ServiceResult<()>,
 ) -> ServiceResult<R> {
-    lock_row(ctx.conn, R::TABLE, id)?;
-    let mut row = find(ctx, id, visible)?;
+    let mut row = R::find_for_update(ctx.conn, ctx.org_id(), id)?
+        .filter(visible)
+        .ok_or(ServiceError::NotFound)?;
     let version = row.version();
     if expected.is_some_and(|v| v != version) {
         return Err(ServiceError::Stale {

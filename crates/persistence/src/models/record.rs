@@ -52,6 +52,10 @@ pub trait Versioned: TenantRecord {
     /// Saves the row if it is still at `expected_version` (and bumps it); returns whether it
     /// was.
     fn save(&mut self, conn: &mut DbConn, expected_version: i64) -> QueryResult<bool>;
+    /// [`TenantRecord::find`] that also locks the row until the end of the transaction
+    /// (`FOR UPDATE` on PostgreSQL; SQLite's write transaction already holds the only write
+    /// lock): a read-modify-write in one round trip, that no concurrent update can lose.
+    fn find_for_update(conn: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Option<Self>>;
 }
 
 macro_rules! tenant_record {
@@ -116,6 +120,29 @@ macro_rules! versioned_record {
                 .set(&*self)
                 .execute(conn)?;
                 Ok(n == 1)
+            }
+
+            fn find_for_update(
+                conn: &mut $crate::DbConn,
+                org_id: &str,
+                id: &str,
+            ) -> diesel::QueryResult<Option<Self>> {
+                use $crate::schema::$table;
+                let row = || {
+                    $table::table
+                        .filter($table::org_id.eq(org_id))
+                        .filter($table::id.eq(id))
+                };
+                match conn {
+                    $crate::DbConn::Postgres(c) => row()
+                        .select(<$model>::as_select())
+                        .for_update()
+                        .get_result(c)
+                        .optional(),
+                    $crate::DbConn::Sqlite(c) => {
+                        row().select(<$model>::as_select()).get_result(c).optional()
+                    }
+                }
             }
         }
     };
