@@ -209,13 +209,17 @@ impl CustomerNeedIndex {
         customer_id: &str,
         needs: Option<&Needs>,
     ) -> QueryResult<()> {
-        Self::remove(conn, org_id, customer_id)?;
-        if let Some(needs) = needs {
-            diesel::insert_into(customer_need_index::table)
-                .values(Self::of(org_id, customer_id, needs))
-                .execute(conn)?;
-        }
-        Ok(())
+        let Some(needs) = needs else {
+            return Self::remove(conn, org_id, customer_id).map(drop);
+        };
+        let row = Self::of(org_id, customer_id, needs);
+        crate::on_backend!(conn, |c| diesel::insert_into(customer_need_index::table)
+            .values(&row)
+            .on_conflict(customer_need_index::customer_id)
+            .do_update()
+            .set(&row)
+            .execute(c))
+        .map(drop)
     }
 
     pub fn remove(conn: &mut DbConn, org_id: &str, customer_id: &str) -> QueryResult<usize> {
