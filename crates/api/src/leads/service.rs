@@ -164,6 +164,29 @@ pub fn set_owner_at(
     detail: Option<serde_json::Value>,
     now: chrono::NaiveDateTime,
 ) -> ServiceResult<()> {
+    let from = place_owner(lead, to, now);
+    for mut task in Task::open_of_lead(ctx.conn, &lead.org_id, &lead.id)? {
+        let version = task.version;
+        task.owner_id = lead.owner_id.clone();
+        task.store_id = lead.store_id.clone();
+        task.updated_at = now;
+        if !task.save(ctx.conn, version)? {
+            return Err(ServiceError::Stale {
+                current_version: version + 1,
+            });
+        }
+    }
+    owner_placed(ctx, lead, from, why, reason, detail, now)
+}
+
+/// The owner fields of a lead given to `to` (or to the pool) at `now`, nothing written;
+/// answers the previous owner. Intake places the owner of a new lead before inserting it, then
+/// calls [`owner_placed`]; every other move goes through [`set_owner`].
+pub fn place_owner(
+    lead: &mut Lead,
+    to: Option<&str>,
+    now: chrono::NaiveDateTime,
+) -> Option<String> {
     let from = lead.owner_id.clone();
     lead.owner_id = to.map(str::to_owned);
     match to {
@@ -179,6 +202,20 @@ pub fn set_owner_at(
         }
     }
     lead.updated_at = now;
+    from
+}
+
+/// What follows a lead's owner placed by [`place_owner`] (the row written): its history,
+/// `lead.assigned` or `lead.returned_to_pool`, and the new owner notified.
+pub fn owner_placed(
+    ctx: &mut Ctx,
+    lead: &Lead,
+    from: Option<String>,
+    why: OwnerMove,
+    reason: Option<String>,
+    detail: Option<serde_json::Value>,
+    now: chrono::NaiveDateTime,
+) -> ServiceResult<()> {
     record_history_at(
         ctx,
         lead,
@@ -192,18 +229,7 @@ pub fn set_owner_at(
             ..HistoryNote::default()
         },
     )?;
-    for mut task in Task::open_of_lead(ctx.conn, &lead.org_id, &lead.id)? {
-        let version = task.version;
-        task.owner_id = lead.owner_id.clone();
-        task.store_id = lead.store_id.clone();
-        task.updated_at = now;
-        if !task.save(ctx.conn, version)? {
-            return Err(ServiceError::Stale {
-                current_version: version + 1,
-            });
-        }
-    }
-    match to {
+    match lead.owner_id.as_deref() {
         Some(user) => {
             ctx.record(
                 Change::new("lead.assigned", "lead", &lead.id)

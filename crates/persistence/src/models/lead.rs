@@ -285,7 +285,7 @@ impl LeadHistoryEntry {
 
     /// When each of these users last got a lead (by rule, by hand or from the pool): the
     /// round-robin state, read from the history so that no shared counter row exists. An index
-    /// lookup per user and kind (`lead_history_to_user_idx`, newest first), five users to a
+    /// lookup per user and kind (`lead_history_to_user_idx`, newest first), ten users to a
     /// statement, so the cost does not grow with the history (a grouped `max` walked every
     /// entry of the team).
     pub fn last_assigned(
@@ -302,9 +302,9 @@ impl LeadHistoryEntry {
                 .single_value()
         };
         let mut latest = Vec::with_capacity(users.len());
-        // Five users a statement, a `max` per user and kind, each answered from the index;
-        // a short chunk is padded with the empty id, which names nobody.
-        for chunk in users.chunks(5) {
+        // Ten users a statement (a team, mostly), a `max` per user and kind, each answered
+        // from the index; a short chunk is padded with the empty id, which names nobody.
+        for chunk in users.chunks(10) {
             let user = |i: usize| chunk.get(i).map_or("", String::as_str);
             let per_user = |i: usize| {
                 (
@@ -314,11 +314,33 @@ impl LeadHistoryEntry {
                 )
             };
             type At = Option<chrono::NaiveDateTime>;
-            let rows: [(At, At, At); 5] = {
-                let (a, b, c, d, e) =
-                    diesel::select((per_user(0), per_user(1), per_user(2), per_user(3), per_user(4)))
-                        .get_result::<((At, At, At), (At, At, At), (At, At, At), (At, At, At), (At, At, At))>(conn)?;
-                [a, b, c, d, e]
+            type Kinds = (At, At, At);
+            let rows: [Kinds; 10] = {
+                let (a, b, c, d, e, f, g, h, i, j) = diesel::select((
+                    per_user(0),
+                    per_user(1),
+                    per_user(2),
+                    per_user(3),
+                    per_user(4),
+                    per_user(5),
+                    per_user(6),
+                    per_user(7),
+                    per_user(8),
+                    per_user(9),
+                ))
+                .get_result::<(
+                    Kinds,
+                    Kinds,
+                    Kinds,
+                    Kinds,
+                    Kinds,
+                    Kinds,
+                    Kinds,
+                    Kinds,
+                    Kinds,
+                    Kinds,
+                )>(conn)?;
+                [a, b, c, d, e, f, g, h, i, j]
             };
             for (user, (assigned, reassigned, claimed)) in chunk.iter().zip(rows) {
                 if let Some(at) = assigned.max(reassigned).max(claimed) {

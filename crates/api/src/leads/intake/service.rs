@@ -20,7 +20,7 @@ use crate::customers::service::{self as customers, NewCustomer, ProfileChanges};
 use crate::events::catalogue::LeadCreated;
 use crate::leads::routing::service as routing;
 use crate::leads::scoring::service as scoring;
-use crate::leads::service::{HistoryNote, OwnerMove, record_history, set_owner_at};
+use crate::leads::service::{HistoryNote, OwnerMove, owner_placed, place_owner, record_history};
 
 /// How long the payload as received is kept (sealed).
 pub const RAW_RETENTION_DAYS: i64 = 90;
@@ -208,6 +208,23 @@ pub fn intake(ctx: &mut Ctx, new: NewLead) -> ServiceResult<Intaken> {
         updated_at: now,
     };
     scoring::apply(&mut lead, &scored)?;
+    // The owner is placed before the row is written (one insert, no update), and announced
+    // after it: a new lead has no tasks to move yet.
+    let placed = match &owner {
+        None => None,
+        Some(owner) => {
+            let (why, detail, at) = match &decision {
+                Some(RoutingDecision::Assigned(a)) => (
+                    OwnerMove::Routed,
+                    Some(serde_json::to_value(a).map_err(ServiceError::internal)?),
+                    a.last_assigned_at.naive_utc(),
+                ),
+                _ => (OwnerMove::Entered, None, now),
+            };
+            let from = place_owner(&mut lead, Some(owner), at);
+            Some((from, why, detail, at))
+        }
+    };
     insert(ctx, &lead)?;
     record_history(
         ctx,
@@ -247,23 +264,8 @@ pub fn intake(ctx: &mut Ctx, new: NewLead) -> ServiceResult<Intaken> {
                 }),
             }),
     )?;
-    if let Some(owner) = &owner {
-        let version = lead.version;
-        let (why, detail, at) = match &decision {
-            Some(RoutingDecision::Assigned(a)) => (
-                OwnerMove::Routed,
-                Some(serde_json::to_value(a).map_err(ServiceError::internal)?),
-                a.last_assigned_at.naive_utc(),
-            ),
-            _ => (OwnerMove::Entered, None, now),
-        };
-        set_owner_at(ctx, &mut lead, Some(owner), why, None, detail, at)?;
-        use autocrm_persistence::models::Versioned;
-        if !lead.save(ctx.conn, version)? {
-            return Err(ServiceError::internal(
-                "a lead changed while it was taken in",
-            ));
-        }
+    if let Some((from, why, detail, at)) = placed {
+        owner_placed(ctx, &lead, from, why, None, detail, at)?;
     }
     crate::tasks::sla::first_response_task(ctx, &lead)?;
     Ok(Intaken {
