@@ -9,6 +9,10 @@
 #
 # Half of the leads name a phone already on file (attach), half a new one (create). Prints
 # leads/s with client-side latency percentiles, then batch leads/s.
+#
+# STATEMENTS=1 (PostgreSQL) logs every statement of the benchmark's database and prints the
+# statements per lead of each phase (run it small: `STATEMENTS=1 scripts/lead-intake-bench.sh 40 1 1`;
+# the log is PG_LOG, the Debian cluster's by default).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,15 +44,31 @@ export AUTOCRM_DEV=true AUTOCRM_DATABASE_URL="$url" AUTOCRM_LISTEN="127.0.0.1:$p
     AUTOCRM_RATE_LIMIT_PER_MINUTE="${AUTOCRM_RATE_LIMIT_PER_MINUTE:-1000000}" \
     AUTOCRM_RATE_LIMIT_BURST="${AUTOCRM_RATE_LIMIT_BURST:-100000}"
 "$BIN" migrate >/dev/null
+if [ -n "${STATEMENTS:-}" ]; then
+    psql "$PG/postgres" -qc "ALTER DATABASE $dbname SET log_statement = 'all'" >/dev/null
+    export BENCH_PG_LOG="${PG_LOG:-$(ls /var/log/postgresql/postgresql-*-main.log | head -1)}" BENCH_DB="$dbname"
+fi
 AUTOCRM_ADMIN_PASSWORD=bench-pass-123 "$BIN" bootstrap --org "Bench Motors" --admin-email admin@bench.test >/dev/null
 "$BIN" serve >>"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fsS --max-time 1 "$base/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 
 python3 - "$base" "$LEADS" "$CLIENTS" "$BATCHES" <<'PY'
-import http.client, json, sys, threading, time, urllib.parse
+import http.client, json, os, sys, threading, time, urllib.parse
 base, n, clients, batches = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 host = urllib.parse.urlsplit(base)
+LOG, DBNAME = os.environ.get("BENCH_PG_LOG"), os.environ.get("BENCH_DB")
+def log_mark():
+    return os.path.getsize(LOG) if LOG else 0
+def statements_since(mark, leads, phase):
+    if not LOG:
+        return
+    time.sleep(0.5)  # the server's log lines reach the file asynchronously
+    with open(LOG, "rb") as f:
+        f.seek(mark)
+        tag = f"@{DBNAME} LOG:  ".encode()
+        count = sum(1 for line in f if tag + b"statement:" in line or tag + b"execute" in line)
+    print(f"{phase}: {count} statements, {count / leads:.1f} per lead")
 def conn():
     return http.client.HTTPConnection(host.hostname, host.port, timeout=60)
 def call(c, method, path, body=None, token=None):
@@ -97,6 +117,7 @@ def worker(k):
             latencies.append(dt)
             if s != 201:
                 errors.append((s, body))
+mark = log_mark()
 t0 = time.time()
 threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
 for th in threads: th.start()
@@ -107,8 +128,10 @@ pct = lambda p: 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies))
 print(f"single intake: {n} leads, {clients} clients: {n / elapsed:.0f} leads/s; "
       f"p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms; errors {len(errors)}")
 if errors: print(errors[:3])
+statements_since(mark, n, "single intake")
 
 c = conn()  # the setup connection has idled past the server's keep-alive
+mark = log_mark()
 t0 = time.time()
 total = 0
 for b in range(batches):
@@ -120,4 +143,5 @@ for b in range(batches):
     total += 500
 elapsed = time.time() - t0
 print(f"batch intake: {batches} batches of 500: {total / elapsed:.0f} leads/s ({elapsed / batches * 1000:.0f} ms per batch)")
+statements_since(mark, total, "batch intake")
 PY
