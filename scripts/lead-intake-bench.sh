@@ -12,7 +12,8 @@
 #
 # STATEMENTS=1 (PostgreSQL) logs every statement of the benchmark's database and prints the
 # statements per lead of each phase (run it small: `STATEMENTS=1 scripts/lead-intake-bench.sh 40 1 1`;
-# the log is PG_LOG, the Debian cluster's by default).
+# the log is PG_LOG, the Debian cluster's by default). SLOW_MS=n logs the statements slower than
+# n ms with their durations.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +45,9 @@ export AUTOCRM_DEV=true AUTOCRM_DATABASE_URL="$url" AUTOCRM_LISTEN="127.0.0.1:$p
     AUTOCRM_RATE_LIMIT_PER_MINUTE="${AUTOCRM_RATE_LIMIT_PER_MINUTE:-1000000}" \
     AUTOCRM_RATE_LIMIT_BURST="${AUTOCRM_RATE_LIMIT_BURST:-100000}"
 "$BIN" migrate >/dev/null
+if [ -n "${SLOW_MS:-}" ]; then
+    psql "$PG/postgres" -qc "ALTER DATABASE $dbname SET log_min_duration_statement = ${SLOW_MS}" >/dev/null
+fi
 if [ -n "${STATEMENTS:-}" ]; then
     psql "$PG/postgres" -qc "ALTER DATABASE $dbname SET log_statement = 'all'" >/dev/null
     export BENCH_PG_LOG="${PG_LOG:-$(ls /var/log/postgresql/postgresql-*-main.log | head -1)}" BENCH_DB="$dbname"

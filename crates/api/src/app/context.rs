@@ -9,7 +9,9 @@ use autocrm_domain::access::{Principal, PrincipalKind};
 use autocrm_domain::time::TimeZone;
 use autocrm_persistence::DbConn;
 use autocrm_persistence::db::new_id;
-use autocrm_persistence::models::{AuditEntry, Organization, OutboxEvent, Subject};
+use autocrm_persistence::models::{
+    AuditEntry, NotificationRow, Organization, OutboxEvent, Subject,
+};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::error::{ServiceError, ServiceResult};
@@ -95,6 +97,10 @@ pub struct Ctx<'a> {
     /// Audit lines and outbox events recorded and not yet written (see [`Ctx::flush`]).
     audit: Vec<AuditEntry>,
     events: Vec<OutboxEvent>,
+    /// In-app notifications raised and not yet written; their positions are taken at the end
+    /// (see [`Ctx::flush`]), so the recipients' counter rows are locked only until the commit
+    /// that follows, not for the whole use case.
+    notifications: Vec<NotificationRow>,
 }
 
 impl<'a> Ctx<'a> {
@@ -116,6 +122,7 @@ impl<'a> Ctx<'a> {
             settings: None,
             audit: Vec::new(),
             events: Vec::new(),
+            notifications: Vec::new(),
         }
     }
 
@@ -223,7 +230,11 @@ impl<'a> Ctx<'a> {
         use diesel::connection::{Connection, TransactionManager};
         type Manager = <autocrm_persistence::DbConn as Connection>::TransactionManager;
         Manager::begin_transaction(self.conn)?;
-        let recorded = (self.audit.len(), self.events.len());
+        let recorded = (
+            self.audit.len(),
+            self.events.len(),
+            self.notifications.len(),
+        );
         let outcome = match f(self) {
             Ok(value) => Manager::commit_transaction(self.conn)
                 .map(|()| value)
@@ -236,6 +247,7 @@ impl<'a> Ctx<'a> {
             // What the savepoint recorded falls with it; so may a settings change.
             self.audit.truncate(recorded.0);
             self.events.truncate(recorded.1);
+            self.notifications.truncate(recorded.2);
             self.settings = None;
         }
         outcome
@@ -255,8 +267,15 @@ impl<'a> Ctx<'a> {
         self.settings = settings;
     }
 
-    /// Writes the recorded audit lines and events, in the order recorded. The unit of work
-    /// calls it when the use case returns; nothing else needs to.
+    /// Queues an in-app notification of this unit of work (`notifications::notify` does);
+    /// its position is set when it is written.
+    pub(crate) fn queue_notification(&mut self, row: NotificationRow) {
+        self.notifications.push(row);
+    }
+
+    /// Writes the recorded audit lines and events, in the order recorded, then the queued
+    /// notifications. The unit of work calls it when the use case returns; nothing else
+    /// needs to.
     pub(super) fn flush(&mut self) -> ServiceResult<()> {
         if !self.audit.is_empty() {
             AuditEntry::insert_many(self.conn, &std::mem::take(&mut self.audit))?;
@@ -266,6 +285,21 @@ impl<'a> Ctx<'a> {
             let events = std::mem::take(&mut self.events);
             OutboxEvent::insert_many(self.conn, &events)?;
             crate::events::WRITE_COST.add(started.elapsed(), events.len());
+        }
+        if !self.notifications.is_empty() {
+            let mut rows = std::mem::take(&mut self.notifications);
+            // Counter rows are locked in recipient order, so that two units of work that
+            // notify the same people never wait on each other in a circle; each recipient's
+            // notifications keep the order they were raised in.
+            rows.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+            for group in rows.chunk_by_mut(|a, b| a.user_id == b.user_id) {
+                let count = i64::try_from(group.len()).map_err(ServiceError::internal)?;
+                let last = NotificationRow::take_positions(self.conn, &group[0].user_id, count)?;
+                for (row, position) in group.iter_mut().zip(last - count + 1..) {
+                    row.position = position;
+                }
+            }
+            NotificationRow::insert_many(self.conn, &rows)?;
         }
         Ok(())
     }

@@ -64,20 +64,18 @@ pub fn notify(
     let id = new_id();
     let at = ctx.now();
     if channels.contains(&NotificationChannel::InApp) {
-        let position = NotificationRow::next_position(ctx.conn, recipient_user_id)?;
-        NotificationRow {
+        ctx.queue_notification(NotificationRow {
             id: id.clone(),
             org_id: org_id.clone(),
             user_id: recipient_user_id.to_owned(),
-            position,
+            position: 0,
             kind: notification.kind.as_str().to_owned(),
             title: notification.title.clone(),
             body: notification.body.clone(),
             link: notification.link.clone(),
             created_at: at,
             read_at: None,
-        }
-        .insert(ctx.conn)?;
+        });
     }
     let outbound: Vec<GatewayChannel> = channels.iter().filter_map(|c| c.gateway()).collect();
     enqueue_outbound(ctx, &id, recipient_user_id, &notification, &outbound)

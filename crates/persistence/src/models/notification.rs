@@ -43,6 +43,25 @@ impl NotificationRow {
             .map(drop)
     }
 
+    /// Inserts many rows in one statement (a unit of work's notifications, at its end).
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, notifications::table, rows)
+    }
+
+    /// Takes the next `count` positions of `user_id` in the current transaction and answers
+    /// the last of them (the first is `last - count + 1`). As [`Self::next_position`], the
+    /// counter row stays locked until commit.
+    pub fn take_positions(conn: &mut DbConn, user_id: &str, count: i64) -> QueryResult<i64> {
+        use notification_counters::dsl as c;
+        crate::on_backend!(conn, |conn| diesel::insert_into(c::notification_counters)
+            .values((c::user_id.eq(user_id), c::last_position.eq(count)))
+            .on_conflict(c::user_id)
+            .do_update()
+            .set(c::last_position.eq(c::last_position + count))
+            .returning(c::last_position)
+            .get_result::<i64>(conn))
+    }
+
     /// The next position of `user_id`, taken in the current transaction. The counter row is
     /// written (so locked on PostgreSQL until commit): notifications to one person commit in
     /// position order.
