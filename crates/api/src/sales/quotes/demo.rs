@@ -1,0 +1,1 @@
+//! Demo data: quotes on the demo deals, written as rows (the demo runs without a caller).
