@@ -32,7 +32,12 @@ async fn new_car(app: &TestApp, team: &Team, energy: &str, price_cents: i64) -> 
 }
 
 async fn deal_with(app: &TestApp, team: &Team, car: &str) -> String {
-    open_deal(app, team, json!({"vehicle": {"id": car}, "payment": "loan"})).await["id"]
+    open_deal(
+        app,
+        team,
+        json!({"vehicle": {"vehicle_id": car}, "payment": "loan"}),
+    )
+    .await["id"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -151,7 +156,10 @@ async fn new_energy_tax_is_exempt_in_2025_and_halved_and_capped_in_2026() {
         assert_eq!(tax["payable_cents"], payable, "{date}: {tax}");
         assert_eq!(tax["relief_cents"], relief, "{date}: {tax}");
         assert_eq!(tax["relief_capped"], capped, "{date}: {tax}");
-        assert_eq!(sum_of_lines(&q), q["totals"]["total_cents"].as_i64().unwrap());
+        assert_eq!(
+            sum_of_lines(&q),
+            q["totals"]["total_cents"].as_i64().unwrap()
+        );
     }
     // Not in the relief catalogue: full tax.
     let (_, q) = quote(
@@ -253,7 +261,8 @@ async fn an_expired_quote_reads_expired_and_cannot_be_accepted() {
     let (_, q) = quote(&app, &token, &deal, json!({})).await;
     let id = q["id"].as_str().unwrap().to_owned();
     // Seven days by default.
-    app.clock.advance(TimeDelta::days(7) + TimeDelta::minutes(1));
+    app.clock
+        .advance(TimeDelta::days(7) + TimeDelta::minutes(1));
     let (_, read) = get(&app, &token, &format!("/api/v1/quotes/{id}")).await;
     assert_eq!(read["status"], "expired");
     let (status, problem) = status_and_body(
@@ -298,7 +307,10 @@ async fn accepting_moves_the_deal_to_contract_under_its_gates_and_opens_financin
     // The loan is on the net price.
     assert_eq!(q["financing"]["plan"]["vehicle_price_cents"], 21_180_000);
     assert_eq!(q["financing"]["schedule"]["down_payment_cents"], 6_354_000);
-    assert_eq!(sum_of_lines(&q), q["totals"]["total_cents"].as_i64().unwrap());
+    assert_eq!(
+        sum_of_lines(&q),
+        q["totals"]["total_cents"].as_i64().unwrap()
+    );
 
     // The contract gate wants a test-drive agreement or a waiver: refused, nothing written.
     let accept = |body: Value| {
@@ -313,7 +325,13 @@ async fn accepting_moves_the_deal_to_contract_under_its_gates_and_opens_financin
     };
     let (status, problem) = accept(json!({})).await;
     assert_eq!(status, 409, "{problem}");
-    assert!(problem["detail"].as_str().unwrap().contains("test_drive_agreement"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("test_drive_agreement"),
+        "{problem}"
+    );
     let (_, still) = get(&app, &token, &format!("/api/v1/quotes/{id}")).await;
     assert_eq!(still["status"], "sent");
     assert_eq!(still["financing_application_id"], Value::Null);
@@ -366,7 +384,9 @@ async fn another_tenant_and_another_store_do_not_see_a_quote() {
     let other_consultant = app
         .user_with_role("sales_consultant", Some(&other_store))
         .await;
-    let other_manager = app.user_with_role("sales_manager", Some(&other_store)).await;
+    let other_manager = app
+        .user_with_role("sales_manager", Some(&other_store))
+        .await;
     for token in [&other_org, &other_consultant.1, &other_manager.1] {
         let (status, _) = get(&app, token, &format!("/api/v1/quotes/{id}")).await;
         assert_eq!(status, 404);
@@ -382,10 +402,14 @@ async fn another_tenant_and_another_store_do_not_see_a_quote() {
         assert_eq!(status, 404);
     }
     // The store's manager sees it; a role without deal permissions is 403.
-    let manager = app.user_with_role("sales_manager", Some(&team_a.store)).await;
+    let manager = app
+        .user_with_role("sales_manager", Some(&team_a.store))
+        .await;
     let (status, _) = get(&app, &manager.1, &format!("/api/v1/quotes/{id}")).await;
     assert_eq!(status, 200);
-    let service = app.user_with_role("service_advisor", None).await;
+    let service = app
+        .user_with_role("service_advisor", Some(&team_a.store))
+        .await;
     let (status, _) = get(&app, &service.1, &format!("/api/v1/quotes/{id}")).await;
     assert_eq!(status, 403);
 }

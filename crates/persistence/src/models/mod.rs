@@ -78,8 +78,8 @@ pub use notification::{
 pub use organization::Organization;
 pub use outbox::{FeedFilter, OutboxEvent};
 pub use principal::SubjectState;
-pub use record::{CheckedFind, Subject, TenantRecord, Versioned};
 pub use quote::Quote;
+pub use record::{CheckedFind, Subject, TenantRecord, Versioned};
 pub use refresh_token::RefreshToken;
 pub use reservation::{ReservationFilter, VehicleReservation};
 pub use store::{Store, StoreFilter};

@@ -1,8 +1,8 @@
 //! `/api/v1/deals/{id}/quotes`, `/api/v1/quotes/{id}`, `/api/v1/quotes/{id}/accept`,
 //! `/api/v1/settings/quotes` and `/api/v1/settings/purchase-tax`.
 
-use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 
 use super::dto::{AcceptQuote, CreateQuote, PurchaseTaxSettingsDto, QuoteDto, QuoteSettingsDto};
 use super::service;
@@ -102,7 +102,7 @@ pub async fn get_quote(
 /// Accept a quote.
 ///
 /// A `sent` version that has not expired (409 otherwise: expired, superseded, accepted).
-/// The deal moves to `contract` through its gate (the documents it asks for, or `waivers`
+/// The deal moves to `contract` (by way of `quote` when it is before it) through its gates (the documents it asks for, or `waivers`
 /// with a reason where the gate allows; 409 naming what is missing, and nothing changes),
 /// unless it is at contract already; past contract is 409. A quote with a financing plan
 /// opens a financing application (draft) for the deal's customer, linked to the deal and the

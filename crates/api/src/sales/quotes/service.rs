@@ -13,8 +13,8 @@ use autocrm_domain::financing::{LoanQuote, Method};
 use autocrm_domain::sales::deals::{AttachmentKind, DealStage};
 use autocrm_domain::sales::purchase_tax::{PurchaseTax, PurchaseTaxRules, TaxedVehicle};
 use autocrm_domain::sales::quotes::{
-    QuoteConfig, QuoteFinancing, QuoteInput, QuoteLine, QuoteLineInput, QuoteLineKind,
-    QuoteStatus, QuoteStatusError, expires_at, price_quote,
+    QuoteConfig, QuoteFinancing, QuoteInput, QuoteLine, QuoteLineInput, QuoteLineKind, QuoteStatus,
+    QuoteStatusError, expires_at, price_quote,
 };
 use autocrm_domain::vehicle::{Condition, EnergyType};
 use autocrm_persistence::db::{lock_row, new_id};
@@ -195,15 +195,15 @@ pub fn create(ctx: &mut Ctx, deal_id: &str, new: NewQuote) -> ServiceResult<Quot
         other => other,
     })?;
     let mut lines = new.lines;
-    if !lines.iter().any(|l| l.kind == QuoteLineKind::VehiclePrice) {
-        lines.insert(
-            0,
-            QuoteLineInput {
-                kind: QuoteLineKind::VehiclePrice,
-                label: Some(format!("{} {}", vehicle.brand, vehicle.model)),
-                amount_cents: vehicle.asking_price_cents,
-            },
-        );
+    // From stock: appended, so that a problem with an entered line keeps its index; shown
+    // first once priced.
+    let from_stock = !lines.iter().any(|l| l.kind == QuoteLineKind::VehiclePrice);
+    if from_stock {
+        lines.push(QuoteLineInput {
+            kind: QuoteLineKind::VehiclePrice,
+            label: Some(format!("{} {}", vehicle.brand, vehicle.model)),
+            amount_cents: vehicle.asking_price_cents,
+        });
     }
     let today = ctx.today()?;
     let purchase_date = new.purchase_date.unwrap_or(today);
@@ -223,11 +223,9 @@ pub fn create(ctx: &mut Ctx, deal_id: &str, new: NewQuote) -> ServiceResult<Quot
             plan.vehicle_price_cents = priced.totals.vehicle_net_cents;
             plan.start_date = Some(plan.start_date.unwrap_or(today));
             let loan_request = plan.to_loan().map_err(|e| e.prefixed("financing."))?;
-            let loan: LoanQuote = crate::financing::service::calculator::calculate(
-                ctx,
-                loan_request.clone(),
-            )
-            .map_err(|e| e.prefixed("financing."))?;
+            let loan: LoanQuote =
+                crate::financing::service::calculator::calculate(ctx, loan_request.clone())
+                    .map_err(|e| e.prefixed("financing."))?;
             input.financing = Some(QuoteFinancing {
                 lender: request.lender.clone(),
                 method: loan_request.method,
@@ -246,9 +244,18 @@ pub fn create(ctx: &mut Ctx, deal_id: &str, new: NewQuote) -> ServiceResult<Quot
         }
         None => None,
     };
-    let priced = price_quote(&input, &rules)?;
+    let mut priced = price_quote(&input, &rules)?;
+    if from_stock {
+        // The entered lines, the stock price, the tax: the price moves to the front.
+        let at = input.lines.len() - 1;
+        let price = priced.lines.remove(at);
+        priced.lines.insert(0, price);
+    }
     let earlier = Quote::of_deal(ctx.conn, ctx.org_id(), &deal.id)?;
-    if earlier.iter().any(|q| q.status == QuoteStatus::Accepted.as_str()) {
+    if earlier
+        .iter()
+        .any(|q| q.status == QuoteStatus::Accepted.as_str())
+    {
         return Err(ServiceError::InvalidTransition(
             "the deal has an accepted quote".into(),
         ));
@@ -309,8 +316,10 @@ pub fn create(ctx: &mut Ctx, deal_id: &str, new: NewQuote) -> ServiceResult<Quot
     quote.insert(ctx.conn)?;
     ctx.record(
         Change::new("quote.created", "quote", &quote.id)
-            .detail(serde_json::json!({"deal_id": deal.id, "version_number": version_number,
-                "total_cents": quote.total_cents, "superseded": superseded}))
+            .detail(
+                serde_json::json!({"deal_id": deal.id, "version_number": version_number,
+                "total_cents": quote.total_cents, "superseded": superseded}),
+            )
             .event(QuoteCreated {
                 quote_id: quote.id.clone(),
                 deal_id: deal.id.clone(),
@@ -349,8 +358,8 @@ fn status_error(e: QuoteStatusError) -> ServiceError {
 }
 
 /// Accepts a sent, unexpired version: the deal moves to `contract` through the deals
-/// service (its gates: documents or `waivers`; 409 when they refuse, and nothing is
-/// written), unless it is there already; a plan opens a financing application (draft) for
+/// service (by way of `quote` when it is before it; the gates: documents or `waivers`; 409
+/// when they refuse, and nothing is written), unless it is there already; a plan opens a financing application (draft) for
 /// the deal's customer, linked both ways. Emits `deal.stage_changed`,
 /// `financing.status_changed` and `quote.accepted`.
 pub fn accept(
@@ -372,7 +381,10 @@ pub fn accept(
     let stage = deals::stage_of(&deal)?;
     let deal = match stage {
         DealStage::Contract => deal,
-        DealStage::Qualified | DealStage::StoreVisit | DealStage::TestDrive | DealStage::Quote => {
+        DealStage::Quote => deals::move_stage(ctx, &deal.id, None, DealStage::Contract, waivers)?,
+        DealStage::Qualified | DealStage::StoreVisit | DealStage::TestDrive => {
+            // A quote stage is not skipped: through it, then to contract, each under its gate.
+            deals::move_stage(ctx, &deal.id, None, DealStage::Quote, waivers.clone())?;
             deals::move_stage(ctx, &deal.id, None, DealStage::Contract, waivers)?
         }
         _ => {
@@ -382,8 +394,7 @@ pub fn accept(
             )));
         }
     };
-    let financing: Option<StoredFinancing> =
-        quote.financing.as_deref().map(stored).transpose()?;
+    let financing: Option<StoredFinancing> = quote.financing.as_deref().map(stored).transpose()?;
     let application_id = match &financing {
         Some(f) => {
             let loan = f.plan.to_loan().map_err(|e| e.prefixed("financing."))?;
@@ -397,7 +408,10 @@ pub fn accept(
                     requested_plan: to_json(&f.plan)?,
                     loan,
                     documents: Vec::new(),
-                    note: f.lender.as_ref().map(|l| format!("报价第{}版，{l}", quote.version_number)),
+                    note: f
+                        .lender
+                        .as_ref()
+                        .map(|l| format!("报价第{}版，{l}", quote.version_number)),
                 },
             )?;
             Some(opened.application.id)
