@@ -151,7 +151,7 @@ pub fn put_tax_rules(ctx: &mut Ctx, new: PurchaseTaxRules) -> ServiceResult<Purc
 }
 
 /// What the tax depends on, from the stock row.
-fn taxed(vehicle: &autocrm_persistence::models::Vehicle, listed: Option<bool>) -> TaxedVehicle {
+pub(super) fn taxed(vehicle: &autocrm_persistence::models::Vehicle, listed: Option<bool>) -> TaxedVehicle {
     TaxedVehicle {
         condition: vehicle.condition.parse().unwrap_or(Condition::New),
         energy: vehicle
