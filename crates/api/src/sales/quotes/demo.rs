@@ -88,7 +88,10 @@ fn priced_row(
     };
     let priced = price_quote(&input, &rules)?;
     let valid_until = expires_at(at.and_utc(), &QuoteConfig::default()).naive_utc();
-    let by = deal.owner_id.clone().unwrap_or_else(|| deal.created_by.clone());
+    let by = deal
+        .owner_id
+        .clone()
+        .unwrap_or_else(|| deal.created_by.clone());
     let accepted = status == QuoteStatus::Accepted;
     Ok(Quote {
         id: new_id(),
@@ -152,8 +155,16 @@ pub fn seed(
         match stage {
             DealStage::Quote => {
                 let earlier = at - chrono::TimeDelta::days(2);
-                priced_row(deal, car, 1, 300_000, None, QuoteStatus::Superseded, earlier)?
-                    .insert(conn)?;
+                priced_row(
+                    deal,
+                    car,
+                    1,
+                    300_000,
+                    None,
+                    QuoteStatus::Superseded,
+                    earlier,
+                )?
+                .insert(conn)?;
                 priced_row(deal, car, 2, 600_000, None, QuoteStatus::Sent, at)?.insert(conn)?;
                 written += 2;
             }
@@ -173,10 +184,9 @@ pub fn seed(
                 };
                 let mut quote =
                     priced_row(deal, car, 1, 500_000, Some(plan), QuoteStatus::Accepted, at)?;
-                let stored: StoredFinancing = serde_json::from_str(
-                    quote.financing.as_deref().unwrap_or_default(),
-                )
-                .map_err(ServiceError::internal)?;
+                let stored: StoredFinancing =
+                    serde_json::from_str(quote.financing.as_deref().unwrap_or_default())
+                        .map_err(ServiceError::internal)?;
                 let application = FinancingApplication {
                     id: new_id(),
                     org_id: deal.org_id.clone(),

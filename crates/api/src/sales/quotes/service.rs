@@ -151,7 +151,10 @@ pub fn put_tax_rules(ctx: &mut Ctx, new: PurchaseTaxRules) -> ServiceResult<Purc
 }
 
 /// What the tax depends on, from the stock row.
-pub(super) fn taxed(vehicle: &autocrm_persistence::models::Vehicle, listed: Option<bool>) -> TaxedVehicle {
+pub(super) fn taxed(
+    vehicle: &autocrm_persistence::models::Vehicle,
+    listed: Option<bool>,
+) -> TaxedVehicle {
     TaxedVehicle {
         condition: vehicle.condition.parse().unwrap_or(Condition::New),
         energy: vehicle
@@ -454,5 +457,5 @@ pub fn accept(
                 accepted_at: DateTime::<Utc>::from_naive_utc_and_offset(now, Utc),
             }),
     )?;
-    Ok(Quote::find(ctx.conn, ctx.org_id(), &quote.id)?.ok_or(ServiceError::NotFound)?)
+    Quote::find(ctx.conn, ctx.org_id(), &quote.id)?.ok_or(ServiceError::NotFound)
 }
