@@ -31,6 +31,7 @@ mod notifications;
 mod openapi_doc;
 mod organization;
 mod price_suggestions;
+mod quotes;
 mod rate_limits;
 mod reservations;
 mod s3;

@@ -1035,6 +1035,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    quotes (id) {
+        id -> Text,
+        org_id -> Text,
+        deal_id -> Text,
+        version_number -> BigInt,
+        status -> Text,
+        valid_until -> Timestamp,
+        vehicle_id -> Text,
+        vin -> Text,
+        lines -> Text,
+        tax -> Text,
+        vehicle_net_cents -> BigInt,
+        purchase_tax_cents -> BigInt,
+        total_cents -> BigInt,
+        financing -> Nullable<Text>,
+        financing_application_id -> Nullable<Text>,
+        created_by -> Text,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -1098,5 +1124,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     test_drive_slots,
     calendar_feeds,
     task_escalations,
+    quotes,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

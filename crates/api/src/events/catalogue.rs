@@ -750,6 +750,73 @@ pub struct TaskEscalated {
     pub overdue_minutes: i64,
 }
 
+/// A new version of a deal's quote was made (sent); the earlier open version, if any, was
+/// superseded.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "quote_id": "0193a601-4d5e-7f00-8a1b-5c6d7e8f9a01",
+    "deal_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e80",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "version_number": 2, "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80",
+    "vin": "LGXCE6CB0P2000017", "vehicle_net_cents": 21180000, "purchase_tax_cents": 937168,
+    "total_cents": 22917168, "valid_until": "2026-12-15T09:30:00Z", "financed": true,
+    "superseded_quote_id": "0193a600-3c4d-7e00-8f1a-4b5c6d7e8f90"
+}))]
+pub struct QuoteCreated {
+    pub quote_id: String,
+    pub deal_id: String,
+    pub customer_id: String,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub version_number: i64,
+    pub vehicle_id: String,
+    pub vin: String,
+    /// Vehicle price less discounts, in fen.
+    pub vehicle_net_cents: i64,
+    pub purchase_tax_cents: i64,
+    /// The sum of the quote's lines, in fen.
+    pub total_cents: i64,
+    pub valid_until: chrono::DateTime<chrono::Utc>,
+    /// Whether the quote carries a financing plan.
+    pub financed: bool,
+    pub superseded_quote_id: Option<String>,
+}
+
+/// The customer accepted a quote: the deal moved to contract, and a financing application
+/// was opened when the quote carries a plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "quote_id": "0193a601-4d5e-7f00-8a1b-5c6d7e8f9a01",
+    "deal_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e80",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "version_number": 2, "vehicle_id": "0193a5d0-1c2b-7a00-9e1f-3b4c5d6e7f80",
+    "vin": "LGXCE6CB0P2000017", "total_cents": 22917168, "purchase_tax_cents": 937168,
+    "financing_application_id": "0193a602-5e6f-7a00-9b2c-6d7e8f9a0b12",
+    "accepted_by": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "accepted_at": "2026-12-10T06:45:00Z"
+}))]
+pub struct QuoteAccepted {
+    pub quote_id: String,
+    pub deal_id: String,
+    pub customer_id: String,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub version_number: i64,
+    pub vehicle_id: String,
+    pub vin: String,
+    /// The sum of the quote's lines, in fen.
+    pub total_cents: i64,
+    pub purchase_tax_cents: i64,
+    /// The application opened for the quote's plan (draft); null without a plan.
+    pub financing_application_id: Option<String>,
+    pub accepted_by: String,
+    pub accepted_at: chrono::DateTime<chrono::Utc>,
+}
+
 catalogue! {
     CustomerCreated = "customer.created", "A customer profile was created";
     CustomerUpdated = "customer.updated", "A customer profile was changed";
@@ -784,6 +851,8 @@ catalogue! {
     TestDriveBooked = "test_drive.booked", "A test drive was booked: a car, a consultant and a time";
     TaskOverdue = "task.overdue", "An open task passed its due time unfinished (the escalation ladder's first step)";
     TaskEscalated = "task.escalated", "An escalation step was taken on an overdue task: owner reminded, manager told, reassigned, or general manager told";
+    QuoteCreated = "quote.created", "A new version of a deal's quote was sent (the earlier open one superseded)";
+    QuoteAccepted = "quote.accepted", "A quote was accepted: the deal moved to contract, a financing application opened for its plan";
 }
 
 /// Whether `event_type` is in the catalogue.

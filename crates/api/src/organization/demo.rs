@@ -216,6 +216,7 @@ pub fn seed(
             crate::inventory::transfers::demo::seed(conn, &mut cars, from, to, &manager.id, at)?;
         }
         crate::sales::deals::demo::seed(conn, &seeded, &cars, at)?;
+        crate::sales::quotes::demo::seed(conn, &org.id, &cars, at)?;
         crate::inventory::pricing::service::seed_demo_market_prices(conn, &org.id, at)?;
         // An inactive webhook subscription, so the webhooks screens show one; it sends
         // nothing until someone points it at a real receiver and turns it on.

@@ -3,4 +3,5 @@
 
 pub mod deals;
 pub mod lost_requests;
+pub mod quotes;
 pub mod test_drives;

@@ -25,6 +25,7 @@ mod notification;
 mod organization;
 mod outbox;
 mod principal;
+mod quote;
 pub(crate) mod record;
 mod refresh_token;
 mod reservation;
@@ -77,6 +78,7 @@ pub use notification::{
 pub use organization::Organization;
 pub use outbox::{FeedFilter, OutboxEvent};
 pub use principal::SubjectState;
+pub use quote::Quote;
 pub use record::{CheckedFind, Subject, TenantRecord, Versioned};
 pub use refresh_token::RefreshToken;
 pub use reservation::{ReservationFilter, VehicleReservation};
