@@ -178,6 +178,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         test_drive_slots,
         calendar_feeds,
         task_escalations,
+        handovers,
     )
 }
 

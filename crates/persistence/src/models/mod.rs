@@ -15,6 +15,7 @@ mod deal;
 mod delivery;
 mod financing;
 mod garage;
+mod handover;
 mod idempotency;
 mod inspection;
 mod inventory_alert;
@@ -88,6 +89,7 @@ pub use test_drive::{CalendarFeed, TestDrive, TestDriveFilter, TestDriveSlot};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
 pub use user_shift::UserShift;
+pub use handover::{Handover, HandoverFilter, owned};
 pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
 
 pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
