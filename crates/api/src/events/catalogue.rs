@@ -750,6 +750,28 @@ pub struct TaskEscalated {
     pub overdue_minutes: i64,
 }
 
+/// A user's customers, open leads, open tasks, open deals and future test drives were handed
+/// over (离职交接) to colleagues in one step: the totals and what each colleague received.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "handover_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e90",
+    "from_user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "counts": {"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2},
+    "targets": [
+        {"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13",
+         "counts": {"customers": 6, "leads": 5, "tasks": 8, "deals": 2, "test_drives": 1}},
+        {"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a14",
+         "counts": {"customers": 6, "leads": 4, "tasks": 7, "deals": 1, "test_drives": 1}}
+    ]
+}))]
+pub struct UserHandedOver {
+    pub handover_id: String,
+    /// The user whose records moved.
+    pub from_user_id: String,
+    pub counts: crate::handover::service::Counts,
+    pub targets: Vec<crate::handover::service::TargetCounts>,
+}
+
 catalogue! {
     CustomerCreated = "customer.created", "A customer profile was created";
     CustomerUpdated = "customer.updated", "A customer profile was changed";
@@ -784,6 +806,7 @@ catalogue! {
     TestDriveBooked = "test_drive.booked", "A test drive was booked: a car, a consultant and a time";
     TaskOverdue = "task.overdue", "An open task passed its due time unfinished (the escalation ladder's first step)";
     TaskEscalated = "task.escalated", "An escalation step was taken on an overdue task: owner reminded, manager told, reassigned, or general manager told";
+    UserHandedOver = "user.handed_over", "A user's customers, open leads, open tasks, open deals and future test drives were handed over to colleagues (离职交接)";
 }
 
 /// Whether `event_type` is in the catalogue.

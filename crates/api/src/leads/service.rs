@@ -164,6 +164,42 @@ pub fn set_owner_at(
     detail: Option<serde_json::Value>,
     now: chrono::NaiveDateTime,
 ) -> ServiceResult<()> {
+    move_owner(ctx, lead, to, why, reason, detail, now, true)
+}
+
+/// [`set_owner`] in a handover: the same history, tasks and event, but the new owner is not
+/// notified per lead (the handover sends each colleague one summary).
+pub fn hand_over(
+    ctx: &mut Ctx,
+    lead: &mut Lead,
+    to: &str,
+    reason: Option<String>,
+    detail: Option<serde_json::Value>,
+) -> ServiceResult<()> {
+    let now = ctx.now();
+    move_owner(
+        ctx,
+        lead,
+        Some(to),
+        OwnerMove::HandedOver,
+        reason,
+        detail,
+        now,
+        false,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn move_owner(
+    ctx: &mut Ctx,
+    lead: &mut Lead,
+    to: Option<&str>,
+    why: OwnerMove,
+    reason: Option<String>,
+    detail: Option<serde_json::Value>,
+    now: chrono::NaiveDateTime,
+    notify_owner: bool,
+) -> ServiceResult<()> {
     let from = lead.owner_id.clone();
     lead.owner_id = to.map(str::to_owned);
     match to {
@@ -226,6 +262,9 @@ pub fn set_owner_at(
                         grade: lead.grade.clone(),
                     }),
             )?;
+            if !notify_owner {
+                return Ok(());
+            }
             notify(
                 ctx,
                 user,
