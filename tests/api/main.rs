@@ -41,3 +41,4 @@ mod vehicle_matching;
 mod vehicle_transfers;
 mod vehicles;
 mod webhooks;
+mod handover;
