@@ -768,8 +768,8 @@ pub struct UserHandedOver {
     pub handover_id: String,
     /// The user whose records moved.
     pub from_user_id: String,
-    pub counts: crate::handover::service::Counts,
-    pub targets: Vec<crate::handover::service::TargetCounts>,
+    pub counts: crate::handover::service::HandoverCounts,
+    pub targets: Vec<crate::handover::service::HandoverTargetCounts>,
 }
 
 catalogue! {

@@ -5,18 +5,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::service::{Clash, Counts, HandoverCommand, KINDS, Outcome, Target, TargetCounts};
+use super::service::{HandoverClash, HandoverCounts, HandoverCommand, KINDS, Outcome, Target, HandoverTargetCounts};
 use crate::http::pagination::Cursor;
 use crate::validate::rules;
 use crate::validate::schema::{Id, Text, string_enum};
 
-string_enum!(KindSchema = KINDS);
+string_enum!(HandoverKindSchema = KINDS);
 
 /// A colleague who receives part of the records.
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "share": 2}))]
-pub struct TargetDto {
+pub struct HandoverTargetDto {
     /// An active consultant or sales manager of the organisation (another organisation's:
     /// 404; deactivated: 422 `inactive`); a sales manager names people of their own store.
     #[validate(custom(function = "rules::id"))]
@@ -51,7 +51,7 @@ pub struct HandoverRequest {
     /// 1 to 20 colleagues, each once, not the user handed over.
     #[validate(length(min = 1, max = 20), nested)]
     #[schema(min_items = 1, max_items = 20)]
-    pub targets: Vec<TargetDto>,
+    pub targets: Vec<HandoverTargetDto>,
     /// Answer the counts and the split (and any test-drive clash) and change nothing.
     #[serde(default)]
     pub dry_run: bool,
@@ -62,7 +62,7 @@ pub struct HandoverRequest {
     pub reason: String,
     /// What to move (default: everything). The open tasks of a moved lead always follow it.
     #[validate(length(max = 5), custom(function = "kinds"))]
-    #[schema(value_type = Option<Vec<KindSchema>>, max_items = 5)]
+    #[schema(value_type = Option<Vec<HandoverKindSchema>>, max_items = 5)]
     pub include: Option<Vec<String>>,
 }
 
@@ -109,11 +109,11 @@ pub struct HandoverDto {
     /// The user whose records move.
     pub from_user_id: String,
     pub reason: String,
-    pub counts: Counts,
-    pub targets: Vec<TargetCounts>,
+    pub counts: HandoverCounts,
+    pub targets: Vec<HandoverTargetCounts>,
     /// Test drives a colleague cannot take (booked then themselves); a real run with any is
     /// refused (409).
-    pub clashes: Vec<Clash>,
+    pub clashes: Vec<HandoverClash>,
     pub created_by: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
 }

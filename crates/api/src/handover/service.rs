@@ -44,7 +44,7 @@ pub const KINDS: [&str; 5] = ["customers", "leads", "tasks", "deals", "test_driv
 /// Records moved (or that would move) per kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2}))]
-pub struct Counts {
+pub struct HandoverCounts {
     pub customers: i64,
     pub leads: i64,
     /// Open tasks, those that follow their lead included.
@@ -55,7 +55,7 @@ pub struct Counts {
     pub test_drives: i64,
 }
 
-impl Counts {
+impl HandoverCounts {
     fn total(&self) -> i64 {
         self.customers + self.leads + self.tasks + self.deals + self.test_drives
     }
@@ -75,11 +75,11 @@ impl Counts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "share": 1,
     "counts": {"customers": 6, "leads": 5, "tasks": 8, "deals": 2, "test_drives": 1}}))]
-pub struct TargetCounts {
+pub struct HandoverTargetCounts {
     pub user_id: String,
     /// The colleague's weight in the split (1 unless given).
     pub share: u32,
-    pub counts: Counts,
+    pub counts: HandoverCounts,
 }
 
 /// A test drive a colleague cannot take: they are booked at an overlapping time.
@@ -88,7 +88,7 @@ pub struct TargetCounts {
     "target_user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13",
     "clashing_test_drive_id": "0193a5d8-1c2b-7a00-9e1f-3b4c5d6e7f99",
     "starts_at": "2026-12-12T02:00:00Z", "ends_at": "2026-12-12T03:00:00Z"}))]
-pub struct Clash {
+pub struct HandoverClash {
     pub test_drive_id: String,
     pub target_user_id: String,
     /// The colleague's own booking at that time.
@@ -122,9 +122,9 @@ pub struct Outcome {
     pub dry_run: bool,
     pub from_user_id: String,
     pub reason: String,
-    pub counts: Counts,
-    pub targets: Vec<TargetCounts>,
-    pub clashes: Vec<Clash>,
+    pub counts: HandoverCounts,
+    pub targets: Vec<HandoverTargetCounts>,
+    pub clashes: Vec<HandoverClash>,
     pub created_by: Option<String>,
     pub created_at: Option<NaiveDateTime>,
 }
@@ -381,7 +381,7 @@ fn clashes(
     items: &[Item],
     plan: &HashMap<String, usize>,
     targets: &[(User, u32)],
-) -> ServiceResult<Vec<Clash>> {
+) -> ServiceResult<Vec<HandoverClash>> {
     let mut out = Vec::new();
     for item in items.iter().filter(|i| i.kind == Kind::TestDrive) {
         let to = &targets[plan[&item.group]].0.id;
@@ -401,7 +401,7 @@ fn clashes(
             },
         )?;
         if let Some(other) = taken.first() {
-            out.push(Clash {
+            out.push(HandoverClash {
                 test_drive_id: drive.id.clone(),
                 target_user_id: to.clone(),
                 clashing_test_drive_id: other.id.clone(),
@@ -434,16 +434,16 @@ pub fn hand_over(ctx: &mut Ctx, from_user_id: &str, cmd: HandoverCommand) -> Ser
     let items = gather(ctx, &from.id, &cmd.include)?;
     let plan = split(ctx, &items, &targets)?;
     let clashes = clashes(ctx, &items, &plan, &targets)?;
-    let mut counts = Counts::default();
-    let mut per_target = vec![Counts::default(); targets.len()];
+    let mut counts = HandoverCounts::default();
+    let mut per_target = vec![HandoverCounts::default(); targets.len()];
     for item in &items {
         counts.add(item.kind);
         per_target[plan[&item.group]].add(item.kind);
     }
-    let target_counts: Vec<TargetCounts> = targets
+    let target_counts: Vec<HandoverTargetCounts> = targets
         .iter()
         .zip(per_target)
-        .map(|((u, share), counts)| TargetCounts {
+        .map(|((u, share), counts)| HandoverTargetCounts {
             user_id: u.id.clone(),
             share: *share,
             counts,
@@ -677,7 +677,7 @@ mod tests {
 
     #[test]
     fn counts_total_every_kind() {
-        let mut c = Counts::default();
+        let mut c = HandoverCounts::default();
         for k in [
             Kind::Customer,
             Kind::Lead,
