@@ -540,3 +540,42 @@ async fn a_colleague_booked_at_a_moved_drive_refuses_the_run() {
         Some(s.b.as_str())
     );
 }
+
+/// The PIPL export (`/api/v1/customers/{id}/personal-data-export`) holds the customer's
+/// leads, deals and test drives, the driving licence number masked and never in clear.
+#[tokio::test]
+async fn the_personal_data_export_holds_leads_deals_and_masked_test_drives() {
+    let s = setup().await;
+    let app = &s.app;
+    let customer = &s.customers[0];
+    let deal = create(app, "/api/v1/deals", &json!({"customer_id": customer})).await;
+    let car = vehicle(app, Some(&s.store)).await;
+    let drive = create(
+        app,
+        "/api/v1/test-drives",
+        &json!({"vehicle_id": car, "customer_id": customer, "consultant_id": s.leaver,
+                "starts_at": at("10:00"), "ends_at": at("11:00"),
+                "driving_licence_number": "440305199001011234"}),
+    )
+    .await;
+    let (status, export) = status_and_body(
+        app.get(
+            &format!("/api/v1/customers/{customer}/personal-data-export"),
+            &app.admin_token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(export["leads"][0]["id"], s.leads[0].as_str());
+    assert_eq!(export["leads"].as_array().unwrap().len(), 1);
+    assert_eq!(export["deals"][0]["id"], deal.as_str());
+    assert_eq!(export["test_drives"][0]["id"], drive.as_str());
+    assert_eq!(
+        export["test_drives"][0]["driving_licence_number"],
+        "**************1234"
+    );
+    let text = export.to_string();
+    assert!(!text.contains("440305199001011234"), "{text}");
+    assert!(!text.contains("ciphertext"), "{text}");
+}
