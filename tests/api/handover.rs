@@ -188,8 +188,11 @@ async fn a_dry_run_counts_and_the_real_run_splits_by_customer() {
     let before = snapshot(app).await;
     let body = json!({"targets": [{"user_id": s.b}, {"user_id": s.c}], "dry_run": true,
                       "reason": "顾问离职"});
-    let (status, plan) =
-        status_and_body(app.post(&handover_path(&s.leaver), &app.admin_token, &body).await).await;
+    let (status, plan) = status_and_body(
+        app.post(&handover_path(&s.leaver), &app.admin_token, &body)
+            .await,
+    )
+    .await;
     assert_eq!(status, 200, "{plan}");
     assert_eq!(plan["id"], Value::Null);
     assert_eq!(
@@ -210,8 +213,11 @@ async fn a_dry_run_counts_and_the_real_run_splits_by_customer() {
     assert_eq!(snapshot(app).await, before, "a dry run writes nothing");
 
     let body = json!({"targets": [{"user_id": s.b}, {"user_id": s.c}], "reason": "顾问离职"});
-    let (status, done) =
-        status_and_body(app.post(&handover_path(&s.leaver), &app.admin_token, &body).await).await;
+    let (status, done) = status_and_body(
+        app.post(&handover_path(&s.leaver), &app.admin_token, &body)
+            .await,
+    )
+    .await;
     assert_eq!(status, 201, "{done}");
     assert_eq!(done["counts"], plan["counts"]);
     assert_eq!(done["targets"], plan["targets"]);
@@ -269,7 +275,10 @@ async fn a_dry_run_counts_and_the_real_run_splits_by_customer() {
 
     // Audited once with the counts, each lead's history says handed_over.
     let actions = app.audit_actions("user", &s.leaver).await;
-    assert!(actions.contains(&"user.handed_over".to_owned()), "{actions:?}");
+    assert!(
+        actions.contains(&"user.handed_over".to_owned()),
+        "{actions:?}"
+    );
     let (status, history) = status_and_body(
         app.get(
             &format!("/api/v1/leads/{}/history", s.leads[0]),
@@ -282,8 +291,7 @@ async fn a_dry_run_counts_and_the_real_run_splits_by_customer() {
     assert!(history.to_string().contains("handed_over"), "{history}");
     // One summary per colleague, no notification per lead.
     for token in [&s.b_token, &s.c_token] {
-        let (_, inbox) =
-            status_and_body(app.get("/api/v1/me/notifications", token).await).await;
+        let (_, inbox) = status_and_body(app.get("/api/v1/me/notifications", token).await).await;
         let kinds: Vec<&str> = inbox["items"]
             .as_array()
             .unwrap()
@@ -328,8 +336,11 @@ async fn shares_weight_the_split_and_include_narrows_it() {
     let app = &s.app;
     let body = json!({"targets": [{"user_id": s.b, "share": 3}, {"user_id": s.c}],
                       "reason": "调店", "include": ["customers"]});
-    let (status, done) =
-        status_and_body(app.post(&handover_path(&s.leaver), &app.admin_token, &body).await).await;
+    let (status, done) = status_and_body(
+        app.post(&handover_path(&s.leaver), &app.admin_token, &body)
+            .await,
+    )
+    .await;
     assert_eq!(status, 201, "{done}");
     assert_eq!(done["targets"][0]["counts"]["customers"], 3);
     assert_eq!(done["targets"][1]["counts"]["customers"], 1);
@@ -356,7 +367,9 @@ async fn who_may_hand_over_and_which_colleagues() {
     assert_problem(app.post(&path, &consultant, &one).await, 403, "forbidden").await;
     // A sales manager of another store: 404; of the store: allowed.
     let other_store = app.create_store("上海浦东店", "上海").await;
-    let (_, far_manager) = app.user_with_role("sales_manager", Some(&other_store)).await;
+    let (_, far_manager) = app
+        .user_with_role("sales_manager", Some(&other_store))
+        .await;
     assert_problem(app.post(&path, &far_manager, &one).await, 404, "not_found").await;
     let (_, manager) = app.user_with_role("sales_manager", Some(&s.store)).await;
     let (status, body) = status_and_body(app.post(&path, &manager, &one).await).await;
@@ -402,8 +415,12 @@ async fn who_may_hand_over_and_which_colleagues() {
     assert_eq!(status, 201, "{stranger}");
     let stranger = stranger["id"].as_str().unwrap();
     assert_problem(
-        app.post(&path, &app.admin_token, &dry(json!([{"user_id": stranger}])))
-            .await,
+        app.post(
+            &path,
+            &app.admin_token,
+            &dry(json!([{"user_id": stranger}])),
+        )
+        .await,
         404,
         "not_found",
     )
@@ -465,8 +482,7 @@ async fn who_may_hand_over_and_which_colleagues() {
         json!({"targets": [{"user_id": s.leaver}], "reason": "离职"}),
         json!({"targets": [{"user_id": "not-an-id"}], "reason": "离职"}),
     ] {
-        let (status, body) =
-            status_and_body(app.post(&path, &app.admin_token, &bad).await).await;
+        let (status, body) = status_and_body(app.post(&path, &app.admin_token, &bad).await).await;
         assert_eq!(status, 422, "{bad}: {body}");
     }
     assert_eq!(snapshot(app).await, before);
@@ -504,7 +520,10 @@ async fn a_colleague_booked_at_a_moved_drive_refuses_the_run() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(plan["clashes"][0]["test_drive_id"], drive.as_str());
-    assert_eq!(plan["clashes"][0]["clashing_test_drive_id"], bs_own.as_str());
+    assert_eq!(
+        plan["clashes"][0]["clashing_test_drive_id"],
+        bs_own.as_str()
+    );
     let before = snapshot(app).await;
     let problem = assert_problem(
         app.post(

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::service::{HandoverClash, HandoverCounts, HandoverCommand, KINDS, Outcome, Target, HandoverTargetCounts};
+use super::service::{
+    HandoverClash, HandoverCommand, HandoverCounts, HandoverTargetCounts, KINDS, Outcome, Target,
+};
 use crate::http::pagination::Cursor;
 use crate::validate::rules;
 use crate::validate::schema::{Id, Text, string_enum};

@@ -205,7 +205,11 @@ fn targets(ctx: &mut Ctx, from: &User, asked: &[Target]) -> ServiceResult<Vec<(U
         } else if out.iter().any(|(u, _)| u.id == user.id) {
             errors.push(FieldError::new(field, "duplicate", "each colleague once"));
         } else if !user.active {
-            errors.push(FieldError::new(field, "inactive", "the user is deactivated"));
+            errors.push(FieldError::new(
+                field,
+                "inactive",
+                "the user is deactivated",
+            ));
         } else if !matches!(
             user.role.parse::<Role>(),
             Ok(Role::SalesConsultant | Role::SalesManager)
@@ -419,7 +423,11 @@ fn clashes(
 /// record is also recorded by its own service: `customer.updated`, `lead.assigned` with the
 /// lead's history, `deal.updated`, `task.handed_over`, `test_drive.handed_over`), emits
 /// `user.handed_over`, and sends each colleague who received something one summary.
-pub fn hand_over(ctx: &mut Ctx, from_user_id: &str, cmd: HandoverCommand) -> ServiceResult<Outcome> {
+pub fn hand_over(
+    ctx: &mut Ctx,
+    from_user_id: &str,
+    cmd: HandoverCommand,
+) -> ServiceResult<Outcome> {
     let from = source(ctx, from_user_id)?;
     let targets = targets(ctx, &from, &cmd.targets)?;
     if !cmd.dry_run {
@@ -529,10 +537,10 @@ pub fn hand_over(ctx: &mut Ctx, from_user_id: &str, cmd: HandoverCommand) -> Ser
             Notification {
                 kind: NotificationKind::HandoverReceived,
                 title: format!("{}的客户已交接给您", from.name),
+                // The reason is free text: it stays on the record, off outbound gateways.
                 body: format!(
-                    "交接给您：客户 {} 位、线索 {} 条、待办任务 {} 项、商机 {} 个、试驾 {} 场。\
-                     原因：{}",
-                    c.customers, c.leads, c.tasks, c.deals, c.test_drives, cmd.reason
+                    "交接给您：客户 {} 位、线索 {} 条、待办任务 {} 项、商机 {} 个、试驾 {} 场。",
+                    c.customers, c.leads, c.tasks, c.deals, c.test_drives
                 ),
                 link: Some(format!("/api/v1/handovers/{handover_id}")),
             },
@@ -567,13 +575,7 @@ fn move_one(
         }
         Kind::Lead => {
             leads::update_visible(ctx, &item.id, None, |ctx, lead| {
-                leads::hand_over(
-                    ctx,
-                    lead,
-                    to,
-                    Some(reason.to_owned()),
-                    Some(detail.clone()),
-                )
+                leads::hand_over(ctx, lead, to, Some(reason.to_owned()), Some(detail.clone()))
             })?;
         }
         Kind::Task => {

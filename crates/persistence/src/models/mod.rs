@@ -66,6 +66,7 @@ pub use deal::{
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use garage::{MileageReading, OwnedVehicle};
+pub use handover::{Handover, HandoverFilter, owned};
 pub use idempotency::IdempotencyRecord;
 pub use inspection::InspectionReport;
 pub use inventory_alert::{AlertFilter, AlertRule, IN_STOCK, InventoryAlert};
@@ -89,7 +90,6 @@ pub use test_drive::{CalendarFeed, TestDrive, TestDriveFilter, TestDriveSlot};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
 pub use user_shift::UserShift;
-pub use handover::{Handover, HandoverFilter, owned};
 pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
 
 pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
