@@ -796,11 +796,7 @@ fn insert_new(ctx: &mut Ctx, new: NewCustomer, checks: Checks) -> ServiceResult<
     if let Some(needs) = customer.stated_needs() {
         CustomerNeedIndex::insert_many(
             ctx.conn,
-            &[CustomerNeedIndex::of(
-                &customer.org_id,
-                &customer.id,
-                &needs,
-            )],
+            &[CustomerNeedIndex::of(&customer.org_id, &customer.id, &needs)],
         )?;
     }
     ctx.record(
@@ -932,13 +928,7 @@ pub fn update(
             if let Some(values) = &applied.lookups {
                 check_values_are_free(ctx, values, &customer.id)?;
             }
-            write_related(
-                ctx,
-                customer,
-                &applied,
-                changes.profile.contacts.as_ref(),
-                false,
-            )?;
+            write_related(ctx, customer, &applied, changes.profile.contacts.as_ref(), false)?;
             Ok(())
         },
     )?;

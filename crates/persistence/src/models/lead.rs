@@ -315,20 +315,9 @@ impl LeadHistoryEntry {
             };
             type At = Option<chrono::NaiveDateTime>;
             let rows: [(At, At, At); 5] = {
-                let (a, b, c, d, e) = diesel::select((
-                    per_user(0),
-                    per_user(1),
-                    per_user(2),
-                    per_user(3),
-                    per_user(4),
-                ))
-                .get_result::<(
-                    (At, At, At),
-                    (At, At, At),
-                    (At, At, At),
-                    (At, At, At),
-                    (At, At, At),
-                )>(conn)?;
+                let (a, b, c, d, e) =
+                    diesel::select((per_user(0), per_user(1), per_user(2), per_user(3), per_user(4)))
+                        .get_result::<((At, At, At), (At, At, At), (At, At, At), (At, At, At), (At, At, At))>(conn)?;
                 [a, b, c, d, e]
             };
             for (user, (assigned, reassigned, claimed)) in chunk.iter().zip(rows) {
