@@ -19,6 +19,7 @@ mod deals;
 mod errors;
 mod events_feed;
 mod financing;
+mod handover;
 mod helpers;
 mod idempotency;
 mod inspections;

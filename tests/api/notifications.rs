@@ -207,7 +207,8 @@ async fn preferences_round_trip_and_refuse_unknown_kinds_and_channels() {
                "deal.mention": ["in_app"], "test_drive.booked": ["in_app"],
                "reservation.cancelled": ["in_app"],
                "inventory.alert": ["in_app"], "transfer.updated": ["in_app"],
-               "financing.status_changed": ["in_app"], "system": ["in_app"]})
+               "financing.status_changed": ["in_app"], "system": ["in_app"],
+               "handover.received": ["in_app"]})
     );
     let put = |body: Value| {
         app.request(Method::PUT, PREFERENCES, Some(&consultant))

@@ -21,6 +21,7 @@ pub mod error;
 pub mod events;
 pub mod financing;
 pub mod garage;
+pub mod handover;
 pub mod http;
 pub mod inventory;
 pub mod jobs;

@@ -39,6 +39,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::calendar::endpoints(),
         crate::tasks::endpoints(),
         crate::sales::quotes::endpoints(),
+        crate::handover::endpoints(),
     ]
     .concat()
 }

@@ -28,6 +28,9 @@ crate::text_enum! {
         FinancingStatusChanged = "financing.status_changed",
         /// A message from the system or an administrator.
         System = "system",
+        /// A colleague's customers, leads, tasks, deals and test drives were handed over to
+        /// the recipient (离职交接): one summary per handover.
+        HandoverReceived = "handover.received",
     }
 }
 

@@ -1061,6 +1061,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    handovers (id) {
+        id -> Text,
+        org_id -> Text,
+        from_user_id -> Text,
+        reason -> Text,
+        targets -> Text,
+        counts -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -1125,5 +1138,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_feeds,
     task_escalations,
     quotes,
+    handovers,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

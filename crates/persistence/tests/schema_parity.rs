@@ -179,6 +179,7 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         calendar_feeds,
         task_escalations,
         quotes,
+        handovers,
     )
 }
 

@@ -281,7 +281,7 @@ pub struct ExportedApplication {
         "address": "上海市浦东新区张杨路500号", "contacts": []},
     "consents": [], "activities": [], "behavior_events": [], "devices": [], "vehicles": [],
     "tags": {"manual": [], "dynamic": []}, "financing_applications": [], "attachments": [],
-    "merged_customer_ids": []
+    "merged_customer_ids": [], "leads": [], "deals": [], "test_drives": []
 }))]
 pub struct PersonalDataExport {
     pub exported_at: DateTime<Utc>,
@@ -302,4 +302,10 @@ pub struct PersonalDataExport {
     pub attachments: Vec<AttachmentDto>,
     /// The customers merged into this one (their records are among the above).
     pub merged_customer_ids: Vec<String>,
+    /// The customer's leads (the payload as received is never shown).
+    pub leads: Vec<crate::leads::dto::LeadDto>,
+    /// The customer's deals, with documents, collaborators and stage history.
+    pub deals: Vec<crate::sales::deals::dto::DealDto>,
+    /// The customer's test drives; the driving licence number masked.
+    pub test_drives: Vec<crate::sales::test_drives::dto::TestDriveDto>,
 }

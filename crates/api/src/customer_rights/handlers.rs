@@ -223,6 +223,9 @@ pub async fn export_personal_data(
             .map(AttachmentDto::from)
             .collect(),
         merged_customer_ids: export.merged_customer_ids,
+        leads: export.leads.into_iter().map(Into::into).collect(),
+        deals: export.deals.into_iter().map(Into::into).collect(),
+        test_drives: export.test_drives.into_iter().map(Into::into).collect(),
     };
     let mut response = HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -648,6 +648,12 @@ pub struct PersonalDataExport {
     pub applications: Vec<FinancingApplication>,
     pub attachments: Vec<AttachmentInfo>,
     pub merged_customer_ids: Vec<String>,
+    /// The customer's leads (the sealed payload as received is never shown).
+    pub leads: Vec<crate::leads::dto::ShownLead>,
+    /// The customer's deals with their documents, collaborators and stage history.
+    pub deals: Vec<crate::sales::deals::service::DealView>,
+    /// The customer's test drives (the driving licence number masked).
+    pub test_drives: Vec<crate::sales::test_drives::service::Shown>,
 }
 
 /// All personal data held on a customer, in clear (the person's access request). Audited
@@ -668,6 +674,38 @@ pub fn export(ctx: &mut Ctx, id: &str) -> ServiceResult<PersonalDataExport> {
     let attachments =
         crate::attachments::service::list(ctx, OwnerType::Customer, &customer.id, None, ALL)?;
     let merged_customer_ids = CustomerMerge::sources_of(ctx.conn, org, &customer.id)?;
+    let leads = autocrm_persistence::models::Lead::of_customer(ctx.conn, org, &customer.id)?;
+    let leads = crate::leads::service::shown(ctx, leads)?;
+    let deal_rows = autocrm_persistence::models::Deal::list(
+        ctx.conn,
+        ctx.org_id(),
+        &autocrm_persistence::models::DealFilter {
+            scope: autocrm_persistence::models::DealScope::All,
+            stage: None,
+            owner_id: None,
+            store_id: None,
+            customer_id: Some(customer.id.clone()),
+            lead_id: None,
+            after_id: None,
+            limit: ALL,
+        },
+    )?;
+    let mut deals = Vec::with_capacity(deal_rows.len());
+    for deal in deal_rows {
+        deals.push(crate::sales::deals::service::view(ctx, deal)?);
+    }
+    let test_drives = autocrm_persistence::models::TestDrive::list(
+        ctx.conn,
+        ctx.org_id(),
+        &autocrm_persistence::models::TestDriveFilter {
+            customer_id: Some(customer.id.clone()),
+            limit: ALL,
+            ..Default::default()
+        },
+    )?
+    .into_iter()
+    .map(crate::sales::test_drives::service::present)
+    .collect::<Vec<_>>();
     let view = customers::view(ctx, customer)?;
     ctx.record(
         Change::new(EXPORT_ACTION, "customer", &view.customer.id).detail(serde_json::json!({
@@ -675,6 +713,7 @@ pub fn export(ctx: &mut Ctx, id: &str) -> ServiceResult<PersonalDataExport> {
             "behavior_events": behavior_events.len(), "devices": devices.len(),
             "vehicles": vehicles.len(), "financing_applications": applications.len(),
             "attachments": attachments.len(), "contacts": view.contacts.len(),
+            "leads": leads.len(), "deals": deals.len(), "test_drives": test_drives.len(),
         })),
     )?;
     Ok(PersonalDataExport {
@@ -690,6 +729,9 @@ pub fn export(ctx: &mut Ctx, id: &str) -> ServiceResult<PersonalDataExport> {
         applications,
         attachments,
         merged_customer_ids,
+        leads,
+        deals,
+        test_drives,
     })
 }
 

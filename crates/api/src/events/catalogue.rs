@@ -817,6 +817,28 @@ pub struct QuoteAccepted {
     pub accepted_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A user's customers, open leads, open tasks, open deals and future test drives were handed
+/// over (离职交接) to colleagues in one step: the totals and what each colleague received.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "handover_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e90",
+    "from_user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "counts": {"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2},
+    "targets": [
+        {"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13",
+         "counts": {"customers": 6, "leads": 5, "tasks": 8, "deals": 2, "test_drives": 1}},
+        {"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a14",
+         "counts": {"customers": 6, "leads": 4, "tasks": 7, "deals": 1, "test_drives": 1}}
+    ]
+}))]
+pub struct UserHandedOver {
+    pub handover_id: String,
+    /// The user whose records moved.
+    pub from_user_id: String,
+    pub counts: crate::handover::service::HandoverCounts,
+    pub targets: Vec<crate::handover::service::HandoverTargetCounts>,
+}
+
 catalogue! {
     CustomerCreated = "customer.created", "A customer profile was created";
     CustomerUpdated = "customer.updated", "A customer profile was changed";
@@ -853,6 +875,7 @@ catalogue! {
     TaskEscalated = "task.escalated", "An escalation step was taken on an overdue task: owner reminded, manager told, reassigned, or general manager told";
     QuoteCreated = "quote.created", "A new version of a deal's quote was sent (the earlier open one superseded)";
     QuoteAccepted = "quote.accepted", "A quote was accepted: the deal moved to contract, a financing application opened for its plan";
+    UserHandedOver = "user.handed_over", "A user's customers, open leads, open tasks, open deals and future test drives were handed over to colleagues (离职交接)";
 }
 
 /// Whether `event_type` is in the catalogue.

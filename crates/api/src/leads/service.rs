@@ -179,6 +179,19 @@ pub fn set_owner_at(
     owner_placed(ctx, lead, from, why, reason, detail, now)
 }
 
+/// [`set_owner`] in a handover (离职交接): the same history, tasks and event, but the new
+/// owner is not notified per lead (the handover sends each colleague one summary).
+pub fn hand_over(
+    ctx: &mut Ctx,
+    lead: &mut Lead,
+    to: &str,
+    reason: Option<String>,
+    detail: Option<serde_json::Value>,
+) -> ServiceResult<()> {
+    let now = ctx.now();
+    set_owner_at(ctx, lead, Some(to), OwnerMove::HandedOver, reason, detail, now)
+}
+
 /// The owner fields of a lead given to `to` (or to the pool) at `now`, nothing written;
 /// answers the previous owner. Intake places the owner of a new lead before inserting it, then
 /// calls [`owner_placed`]; every other move goes through [`set_owner`].
@@ -252,6 +265,10 @@ pub fn owner_placed(
                         grade: lead.grade.clone(),
                     }),
             )?;
+            // A handover sends each colleague one summary instead of a note per lead.
+            if why == OwnerMove::HandedOver {
+                return Ok(());
+            }
             notify(
                 ctx,
                 user,

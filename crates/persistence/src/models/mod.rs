@@ -15,6 +15,7 @@ mod deal;
 mod delivery;
 mod financing;
 mod garage;
+mod handover;
 mod idempotency;
 mod inspection;
 mod inventory_alert;
@@ -66,6 +67,7 @@ pub use deal::{
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use financing::{ApplicationEvent, ApplicationFilter, FinanceProduct, FinancingApplication};
 pub use garage::{MileageReading, OwnedVehicle};
+pub use handover::{Handover, HandoverFilter, owned};
 pub use idempotency::IdempotencyRecord;
 pub use inspection::InspectionReport;
 pub use inventory_alert::{AlertFilter, AlertRule, IN_STOCK, InventoryAlert};
