@@ -178,6 +178,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         test_drive_slots,
         calendar_feeds,
         task_escalations,
+        lead_trigger_firings,
+        showroom_visits,
+        store_visit_invitations,
     )
 }
 

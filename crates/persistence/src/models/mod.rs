@@ -40,6 +40,8 @@ mod vehicle;
 mod vehicle_matching;
 mod vehicle_transfer;
 mod webhook;
+mod lead_trigger;
+mod showroom;
 
 pub use activity::Activity;
 pub use api_client::ApiClient;
@@ -93,6 +95,8 @@ pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by}
 pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
 pub use vehicle_transfer::{TransferFilter, TransferTracking, VehicleTransfer};
 pub use webhook::WebhookSubscription;
+pub use lead_trigger::LeadTriggerFiring;
+pub use showroom::{ShowroomFilter, ShowroomVisit, StoreVisitInvitation};
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.
 #[derive(Debug, Clone, PartialEq, Eq)]
