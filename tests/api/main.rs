@@ -41,3 +41,5 @@ mod vehicle_matching;
 mod vehicle_transfers;
 mod vehicles;
 mod webhooks;
+mod behavior_triggers;
+mod showroom;

@@ -38,6 +38,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::sales::test_drives::endpoints(),
         crate::calendar::endpoints(),
         crate::tasks::endpoints(),
+        crate::sales::showroom::endpoints(),
     ]
     .concat()
 }

@@ -4,3 +4,4 @@
 pub mod deals;
 pub mod lost_requests;
 pub mod test_drives;
+pub mod showroom;

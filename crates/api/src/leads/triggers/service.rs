@@ -37,7 +37,7 @@ pub fn put_config(ctx: &mut Ctx, new: TriggerConfig) -> ServiceResult<TriggerCon
 }
 
 /// The lead a firing works: the customer's newest open lead.
-fn working_lead(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<Option<Lead>> {
+pub fn working_lead(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<Option<Lead>> {
     Ok(Lead::of_customer(ctx.conn, ctx.org_id(), customer_id)?
         .into_iter()
         .filter(|l| status_of(l).is_ok_and(|s| s.is_open()))
