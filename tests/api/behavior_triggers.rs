@@ -14,6 +14,7 @@ const SETTINGS: &str = "/api/v1/settings/behavior-triggers";
 
 struct Setup {
     app: TestApp,
+    store: String,
     consultant: String,
     customer: String,
     lead: String,
@@ -47,6 +48,7 @@ async fn setup() -> Setup {
         .await;
     Setup {
         app,
+        store,
         consultant,
         customer,
         lead,
@@ -199,7 +201,7 @@ async fn the_rules_are_a_settings_section() {
     assert_eq!(body["rules"].as_array().unwrap().len(), 2, "{body}");
     assert_eq!(body["rules"][0]["name"], "到店议价提醒");
     // A consultant reads but cannot change them.
-    let (_, consultant_token) = app.user_with_role("sales_consultant", None).await;
+    let (_, consultant_token) = app.user_with_role("sales_consultant", Some(&s.store)).await;
     let (status, _) = status_and_body(app.get(SETTINGS, &consultant_token).await).await;
     assert_eq!(status, 200);
     let one_rule = json!({"rules": [{"key": "quote_twice", "name": "报价跟进",
@@ -266,7 +268,7 @@ async fn another_tenants_lead_firings_are_not_found() {
         .await;
     assert_problem(res, 404, "not_found").await;
     // Another consultant does not see this lead's firings either.
-    let (_, stranger) = s.app.user_with_role("sales_consultant", None).await;
+    let (_, stranger) = s.app.user_with_role("sales_consultant", Some(&s.store)).await;
     let res = s
         .app
         .get(&format!("/api/v1/leads/{}/trigger-firings", s.lead), &stranger)
