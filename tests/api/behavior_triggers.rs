@@ -177,15 +177,16 @@ async fn racing_posts_of_the_deciding_event_fire_once() {
     post_event(&s, "financing_calculated", "汉EV").await;
     s.app.clock.advance(TimeDelta::minutes(5));
     let at = s.app.clock_now() - TimeDelta::seconds(1);
-    let calls: Vec<_> = (0..6)
-        .map(|_| {
-            let req = s
+    let calls: Vec<_> =
+        (0..6)
+            .map(|_| {
+                let req = s
                 .app
                 .request(Method::POST, "/api/v1/behavior-events", Some(&s.app.admin_token))
                 .json(&json!({"events": [event(&s.customer, "financing_calculated", "汉EV", at)]}));
-            tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
-        })
-        .collect();
+                tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
+            })
+            .collect();
     for call in calls {
         assert_eq!(call.await.unwrap(), 200);
     }
@@ -243,7 +244,11 @@ async fn the_rules_are_a_settings_section() {
         .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
     let (_, body) = status_and_body(app.get(SETTINGS, &app.admin_token).await).await;
-    assert_eq!(body["rules"].as_array().unwrap().len(), 2, "unchanged: {body}");
+    assert_eq!(
+        body["rules"].as_array().unwrap().len(),
+        2,
+        "unchanged: {body}"
+    );
     // A new rule fires from the next event.
     let res = app
         .request(Method::PUT, SETTINGS, Some(&app.admin_token))
@@ -268,10 +273,16 @@ async fn another_tenants_lead_firings_are_not_found() {
         .await;
     assert_problem(res, 404, "not_found").await;
     // Another consultant does not see this lead's firings either.
-    let (_, stranger) = s.app.user_with_role("sales_consultant", Some(&s.store)).await;
+    let (_, stranger) = s
+        .app
+        .user_with_role("sales_consultant", Some(&s.store))
+        .await;
     let res = s
         .app
-        .get(&format!("/api/v1/leads/{}/trigger-firings", s.lead), &stranger)
+        .get(
+            &format!("/api/v1/leads/{}/trigger-firings", s.lead),
+            &stranger,
+        )
         .await;
     assert_problem(res, 404, "not_found").await;
 }

@@ -106,11 +106,18 @@ async fn a_walk_in_creates_its_customer_and_lead_and_comes_back_as_a_repeat_visi
         200,
     )
     .await;
-    assert_eq!(activities["items"][0]["kind"], "store_visit", "{activities}");
+    assert_eq!(
+        activities["items"][0]["kind"], "store_visit",
+        "{activities}"
+    );
     // The departure.
     let id = first["id"].as_str().unwrap();
     let res = app
-        .request(Method::PATCH, &format!("{VISITS}/{id}"), Some(&s.consultant_token))
+        .request(
+            Method::PATCH,
+            &format!("{VISITS}/{id}"),
+            Some(&s.consultant_token),
+        )
         .json(&json!({"departed_at": at(&s, TimeDelta::minutes(-50))}))
         .send()
         .await
@@ -121,7 +128,11 @@ async fn a_walk_in_creates_its_customer_and_lead_and_comes_back_as_a_repeat_visi
         vec![("departed_at".to_owned(), "out_of_range".to_owned())]
     );
     let res = app
-        .request(Method::PATCH, &format!("{VISITS}/{id}"), Some(&s.consultant_token))
+        .request(
+            Method::PATCH,
+            &format!("{VISITS}/{id}"),
+            Some(&s.consultant_token),
+        )
         .json(&json!({"departed_at": at(&s, TimeDelta::minutes(-5))}))
         .send()
         .await
@@ -200,7 +211,11 @@ async fn invitation_outcomes_are_counted_into_the_visit_rate() {
         "validation_failed",
     )
     .await;
-    let showed = ok(outcome(&invitations[0], json!({"status": "showed"})).await, 200).await;
+    let showed = ok(
+        outcome(&invitations[0], json!({"status": "showed"})).await,
+        200,
+    )
+    .await;
     assert_eq!(showed["invitation"]["status"], "showed");
     assert_problem(
         outcome(&invitations[0], json!({"status": "cancelled"})).await,
@@ -221,10 +236,18 @@ async fn invitation_outcomes_are_counted_into_the_visit_rate() {
     let next = moved["next"]["id"].as_str().unwrap().to_owned();
     assert_eq!(moved["invitation"]["rescheduled_to_id"], next.as_str());
     assert_eq!(moved["next"]["status"], "scheduled");
-    ok(outcome(&invitations[3], json!({"status": "cancelled"})).await, 200).await;
+    ok(
+        outcome(&invitations[3], json!({"status": "cancelled"})).await,
+        200,
+    )
+    .await;
     // The second one's time passes without the customer.
     app.clock.advance(TimeDelta::hours(3));
-    ok(outcome(&invitations[1], json!({"status": "no_show"})).await, 200).await;
+    ok(
+        outcome(&invitations[1], json!({"status": "no_show"})).await,
+        200,
+    )
+    .await;
     // The customer walks in: the rescheduled invitation is settled as showed.
     let visit = ok(
         app.post(
@@ -249,7 +272,10 @@ async fn invitation_outcomes_are_counted_into_the_visit_rate() {
     for token in [&app.admin_token, &s.consultant_token] {
         let stats = ok(
             app.get(
-                &format!("/api/v1/showroom/stats?from={from}&to={to}&store_id={}", s.store),
+                &format!(
+                    "/api/v1/showroom/stats?from={from}&to={to}&store_id={}",
+                    s.store
+                ),
                 token,
             )
             .await,
@@ -284,22 +310,35 @@ async fn invitation_outcomes_are_counted_into_the_visit_rate() {
     // Another consultant of the store counts none of it, and sees none of it.
     let (_, other) = app.user_with_role("sales_consultant", Some(&s.store)).await;
     let stats = ok(
-        app.get(&format!("/api/v1/showroom/stats?from={from}&to={to}"), &other)
-            .await,
+        app.get(
+            &format!("/api/v1/showroom/stats?from={from}&to={to}"),
+            &other,
+        )
+        .await,
         200,
     )
     .await;
-    assert_eq!((&stats["visits"], &stats["invitations_total"]), (&json!(0), &json!(0)));
+    assert_eq!(
+        (&stats["visits"], &stats["invitations_total"]),
+        (&json!(0), &json!(0))
+    );
     assert_problem(
-        app.post(&format!("{INVITATIONS}/{next}/outcome"), &other, &json!({"status": "cancelled"}))
-            .await,
+        app.post(
+            &format!("{INVITATIONS}/{next}/outcome"),
+            &other,
+            &json!({"status": "cancelled"}),
+        )
+        .await,
         404,
         "not_found",
     )
     .await;
     let period = ok(
-        app.get(&format!("/api/v1/showroom/stats?from={to}&to={from}"), &app.admin_token)
-            .await,
+        app.get(
+            &format!("/api/v1/showroom/stats?from={to}&to={from}"),
+            &app.admin_token,
+        )
+        .await,
         422,
     )
     .await;
@@ -312,8 +351,14 @@ async fn bad_input_is_422_and_writes_nothing() {
     let app = &s.app;
     let customers = app.customer_count().await;
     let cases = [
-        (json!({"phone": "13911112222", "party_size": 0}), "party_size"),
-        (json!({"phone": "13911112222", "party_size": 51}), "party_size"),
+        (
+            json!({"phone": "13911112222", "party_size": 0}),
+            "party_size",
+        ),
+        (
+            json!({"phone": "13911112222", "party_size": 51}),
+            "party_size",
+        ),
         (json!({"party_size": 2}), "customer_id"),
         (json!({"phone": "12345", "party_size": 2}), "phone"),
         (
@@ -391,7 +436,11 @@ async fn bad_input_is_422_and_writes_nothing() {
         json!({"status": "rescheduled", "new_appointment_at": at(&s, TimeDelta::hours(-1))}),
     ] {
         let res = app
-            .post(&format!("{INVITATIONS}/{id}/outcome"), &app.admin_token, &body)
+            .post(
+                &format!("{INVITATIONS}/{id}/outcome"),
+                &app.admin_token,
+                &body,
+            )
             .await;
         assert_problem(res, 422, "validation_failed").await;
     }
@@ -408,17 +457,30 @@ async fn roles_without_deals_are_forbidden_and_other_tenants_records_not_found()
     let app = &s.app;
     let (_, marketing) = app.user_with_role("marketing", None).await;
     assert_problem(
-        app.post(VISITS, &marketing, &json!({"phone": "13911112222", "party_size": 1}))
-            .await,
+        app.post(
+            VISITS,
+            &marketing,
+            &json!({"phone": "13911112222", "party_size": 1}),
+        )
+        .await,
         403,
         "forbidden",
     )
     .await;
-    assert_problem(app.get("/api/v1/showroom/stats", &marketing).await, 403, "forbidden").await;
+    assert_problem(
+        app.get("/api/v1/showroom/stats", &marketing).await,
+        403,
+        "forbidden",
+    )
+    .await;
     assert_problem(app.get(INVITATIONS, &marketing).await, 403, "forbidden").await;
     let visit = ok(
-        app.post(VISITS, &s.consultant_token, &json!({"phone": "13911112222", "party_size": 1}))
-            .await,
+        app.post(
+            VISITS,
+            &s.consultant_token,
+            &json!({"phone": "13911112222", "party_size": 1}),
+        )
+        .await,
         201,
     )
     .await;

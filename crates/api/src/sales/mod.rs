@@ -3,5 +3,5 @@
 
 pub mod deals;
 pub mod lost_requests;
-pub mod test_drives;
 pub mod showroom;
+pub mod test_drives;

@@ -20,6 +20,7 @@ mod inspection;
 mod inventory_alert;
 mod job;
 mod lead;
+mod lead_trigger;
 mod market_price;
 mod notification;
 mod organization;
@@ -28,6 +29,7 @@ mod principal;
 pub(crate) mod record;
 mod refresh_token;
 mod reservation;
+mod showroom;
 mod store;
 mod tag;
 mod task;
@@ -40,8 +42,6 @@ mod vehicle;
 mod vehicle_matching;
 mod vehicle_transfer;
 mod webhook;
-mod lead_trigger;
-mod showroom;
 
 pub use activity::Activity;
 pub use api_client::ApiClient;
@@ -92,11 +92,11 @@ pub use user::{User, UserFilter};
 pub use user_shift::UserShift;
 pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
 
+pub use lead_trigger::LeadTriggerFiring;
+pub use showroom::{ShowroomFilter, ShowroomVisit, StoreVisitInvitation};
 pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
 pub use vehicle_transfer::{TransferFilter, TransferTracking, VehicleTransfer};
 pub use webhook::WebhookSubscription;
-pub use lead_trigger::LeadTriggerFiring;
-pub use showroom::{ShowroomFilter, ShowroomVisit, StoreVisitInvitation};
 
 /// A keyset position: the sort key of the last row seen, and its id as tie-breaker.
 #[derive(Debug, Clone, PartialEq, Eq)]

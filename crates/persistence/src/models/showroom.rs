@@ -105,7 +105,12 @@ struct Scoped<'a> {
 impl ShowroomVisit {
     /// A page of visits, by id.
     pub fn list(conn: &mut DbConn, org_id: &str, f: &ShowroomFilter) -> QueryResult<Vec<Self>> {
-        let mut q = filtered!(showroom_visits, arrived_at, Scoped { org_id, filter: f }, Self);
+        let mut q = filtered!(
+            showroom_visits,
+            arrived_at,
+            Scoped { org_id, filter: f },
+            Self
+        );
         if let Some(after) = &f.after_id {
             q = q.filter(showroom_visits::id.gt(after.clone()));
         }
@@ -136,7 +141,11 @@ impl ShowroomVisit {
     }
 
     /// How many visits of the customer were registered before (any store).
-    pub fn count_of_customer(conn: &mut DbConn, org_id: &str, customer_id: &str) -> QueryResult<i64> {
+    pub fn count_of_customer(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_id: &str,
+    ) -> QueryResult<i64> {
         showroom_visits::table
             .filter(showroom_visits::org_id.eq(org_id))
             .filter(showroom_visits::customer_id.eq(customer_id))

@@ -71,11 +71,15 @@ pub fn seed(ctx: &mut Ctx) -> ServiceResult<()> {
         },
     )?;
     // Invitations of owned demo leads: showed, no-show, rescheduled, cancelled, scheduled.
-    let leads: Vec<Lead> = Lead::list(ctx.conn, ctx.org_id(), &LeadFilter::new(LeadScope::All, 200))?
-        .into_iter()
-        .filter(|l| l.owner_id.is_some() && l.status != "invalid")
-        .take(6)
-        .collect();
+    let leads: Vec<Lead> = Lead::list(
+        ctx.conn,
+        ctx.org_id(),
+        &LeadFilter::new(LeadScope::All, 200),
+    )?
+    .into_iter()
+    .filter(|l| l.owner_id.is_some() && l.status != "invalid")
+    .take(6)
+    .collect();
     let past = [
         (InvitationStatus::NoShow, 3),
         (InvitationStatus::NoShow, 2),

@@ -471,12 +471,7 @@ pub struct ShowroomStatsDto {
 }
 
 impl ShowroomStatsDto {
-    pub fn new(
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        store_id: Option<String>,
-        s: Stats,
-    ) -> Self {
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, store_id: Option<String>, s: Stats) -> Self {
         let c = s.invitations;
         Self {
             from,

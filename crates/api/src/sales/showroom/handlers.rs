@@ -42,9 +42,7 @@ pub async fn register_showroom_visit(
     body: Json<RegisterVisit>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_command();
-    let registered = caller
-        .write(move |ctx| service::register(ctx, new))
-        .await?;
+    let registered = caller.write(move |ctx| service::register(ctx, new)).await?;
     let dto = VisitDto::from(registered);
     Ok(versioned(StatusCode::CREATED, dto.version, dto))
 }
@@ -145,7 +143,10 @@ pub async fn list_store_visit_invitations(
     let q = query.into_inner();
     let window = IdWindow::parse(q.limit, q.cursor.as_deref())?;
     let status = match q.status {
-        Some(s) if s.parse::<autocrm_domain::sales::visits::InvitationStatus>().is_err() => {
+        Some(s)
+            if s.parse::<autocrm_domain::sales::visits::InvitationStatus>()
+                .is_err() =>
+        {
             return Err(ApiError::from(crate::app::ServiceError::invalid(
                 "status",
                 "not_allowed",

@@ -396,7 +396,13 @@ pub fn register(ctx: &mut Ctx, new: NewVisit) -> ServiceResult<Registered> {
             }),
     )?;
     if let Some(inv) = settles {
-        settle(ctx, &inv.id, InvitationStatus::Showed, Some(row.id.clone()), None)?;
+        settle(
+            ctx,
+            &inv.id,
+            InvitationStatus::Showed,
+            Some(row.id.clone()),
+            None,
+        )?;
     }
     // The visit is engagement: as an activity, scoring and the behaviour triggers read it.
     if crate::customers::service::find_visible(ctx, &customer_id).is_ok() {
@@ -408,7 +414,11 @@ pub fn register(ctx: &mut Ctx, new: NewVisit) -> ServiceResult<Registered> {
                 outcome: None,
                 occurred_at: Some(arrived_at.naive_utc()),
                 next_follow_up_at: None,
-                content: Some(format!("展厅到店（{}人，{}）", row.party_size, kind_label(visit.kind))),
+                content: Some(format!(
+                    "展厅到店（{}人，{}）",
+                    row.party_size,
+                    kind_label(visit.kind)
+                )),
                 attachment_ids: Vec::new(),
             },
         )?;
@@ -650,8 +660,10 @@ fn settle(
             "store_visit_invitation",
             &inv.id,
         )
-        .detail(serde_json::json!({"status": inv.status, "visit_id": inv.visit_id,
-            "rescheduled_to_id": inv.rescheduled_to_id}))
+        .detail(
+            serde_json::json!({"status": inv.status, "visit_id": inv.visit_id,
+            "rescheduled_to_id": inv.rescheduled_to_id}),
+        )
         .event(StoreVisitInvitationSettled {
             invitation_id: inv.id.clone(),
             customer_id: inv.customer_id.clone(),
