@@ -380,6 +380,12 @@ fn seed_demo_records(
         autocrm_api::leads::demo::seed,
     )
     .map_err(|e| e.to_string())?;
+    app.write_now(
+        &system,
+        &autocrm_api::app::RequestMeta::default(),
+        autocrm_api::sales::showroom::demo::seed,
+    )
+    .map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -40,6 +40,7 @@ pub fn all() -> Vec<Endpoint> {
         crate::tasks::endpoints(),
         crate::sales::quotes::endpoints(),
         crate::handover::endpoints(),
+        crate::sales::showroom::endpoints(),
     ]
     .concat()
 }

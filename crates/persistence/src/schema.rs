@@ -1074,6 +1074,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lead_trigger_firings (id) {
+        id -> Text,
+        org_id -> Text,
+        rule_key -> Text,
+        rule_name -> Text,
+        lead_id -> Text,
+        customer_id -> Text,
+        subject -> Nullable<Text>,
+        window_key -> Text,
+        window_start -> Timestamp,
+        covered_until -> Timestamp,
+        event_count -> Integer,
+        day_count -> Integer,
+        task_id -> Nullable<Text>,
+        fired_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    showroom_visits (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        customer_id -> Text,
+        lead_id -> Nullable<Text>,
+        consultant_id -> Nullable<Text>,
+        arrived_at -> Timestamp,
+        departed_at -> Nullable<Timestamp>,
+        party_size -> Integer,
+        kind -> Text,
+        invitation_id -> Nullable<Text>,
+        note -> Nullable<Text>,
+        registered_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    store_visit_invitations (id) {
+        id -> Text,
+        org_id -> Text,
+        store_id -> Nullable<Text>,
+        customer_id -> Text,
+        lead_id -> Nullable<Text>,
+        consultant_id -> Text,
+        appointment_at -> Timestamp,
+        status -> Text,
+        note -> Nullable<Text>,
+        visit_id -> Nullable<Text>,
+        rescheduled_from_id -> Nullable<Text>,
+        rescheduled_to_id -> Nullable<Text>,
+        outcome_at -> Nullable<Timestamp>,
+        outcome_by -> Nullable<Text>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     wechat_mini_programs,
     customer_sign_in_codes,
@@ -1139,5 +1202,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     task_escalations,
     quotes,
     handovers,
+    lead_trigger_firings,
+    showroom_visits,
+    store_visit_invitations,
 );
 diesel::joinable!(customer_need_index -> customers (customer_id));

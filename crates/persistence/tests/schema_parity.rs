@@ -180,6 +180,9 @@ fn schema_rs() -> BTreeMap<String, BTreeMap<String, ColumnShape>> {
         task_escalations,
         quotes,
         handovers,
+        lead_trigger_firings,
+        showroom_visits,
+        store_visit_invitations,
     )
 }
 

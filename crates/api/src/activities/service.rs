@@ -100,6 +100,8 @@ pub fn create(ctx: &mut Ctx, customer_id: &str, new: NewActivity) -> ServiceResu
     crate::leads::service::mark_worked(ctx, &customer.id)?;
     // Engagement moves their scores and grades.
     crate::leads::scoring::service::rescore_customer(ctx, &customer.id)?;
+    // And may fire the organisation's behaviour triggers.
+    crate::leads::triggers::service::evaluate(ctx, &customer.id)?;
     Ok(activity)
 }
 

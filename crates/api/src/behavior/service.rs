@@ -270,6 +270,7 @@ pub fn ingest(ctx: &mut Ctx, batch: Vec<PostedEvent>) -> ServiceResult<Vec<ItemO
     for customer in &touched {
         crate::tags::service::recompute(ctx, customer)?;
         crate::leads::scoring::service::rescore_customer(ctx, customer)?;
+        crate::leads::triggers::service::evaluate(ctx, customer)?;
     }
     Ok(outcomes)
 }

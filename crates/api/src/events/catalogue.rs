@@ -839,6 +839,82 @@ pub struct UserHandedOver {
     pub targets: Vec<crate::handover::service::HandoverTargetCounts>,
 }
 
+/// A behaviour trigger fired for a lead's customer: the rule, the window it saw, and the task
+/// it opened for the lead's owner. Once per window.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "firing_id": "0193a5f2-3c4d-7e00-8f1a-5b6c7d8e9f01",
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "rule_key": "repeat_model_views", "rule_name": "到店议价提醒", "subject": "比亚迪 汉EV",
+    "events": 3, "days": 3,
+    "window_start": "2026-12-03T11:20:00Z", "covered_until": "2026-12-05T12:41:00Z",
+    "task_id": "0193a5f2-3c4d-7e00-8f1a-5b6c7d8e9f02"
+}))]
+pub struct LeadTriggerFired {
+    pub firing_id: String,
+    pub lead_id: String,
+    pub customer_id: String,
+    pub owner_id: Option<String>,
+    pub rule_key: String,
+    pub rule_name: String,
+    /// The model of a rule counted per model.
+    pub subject: Option<String>,
+    pub events: u32,
+    pub days: u32,
+    pub window_start: chrono::DateTime<chrono::Utc>,
+    pub covered_until: chrono::DateTime<chrono::Utc>,
+    pub task_id: String,
+}
+
+/// A walk-in was registered at the showroom (展厅客流登记): first or repeat visit, the
+/// consultant who received them, and whether the customer and lead were created with it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "visit_id": "0193a600-1a2b-7c00-8d1e-2f3a4b5c6d80",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "lead_id": "0193a5e0-1a2b-7c00-8d1e-2f3a4b5c6d70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "consultant_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "arrived_at": "2026-12-06T02:30:00Z", "party_size": 3, "kind": "first_visit",
+    "customer_created": true, "invitation_id": null
+}))]
+pub struct ShowroomVisitRegistered {
+    pub visit_id: String,
+    pub customer_id: String,
+    pub lead_id: Option<String>,
+    pub store_id: Option<String>,
+    pub consultant_id: Option<String>,
+    pub arrived_at: chrono::DateTime<chrono::Utc>,
+    pub party_size: i32,
+    /// first_visit or repeat_visit.
+    pub kind: String,
+    pub customer_created: bool,
+    /// The invitation this visit settled as showed.
+    pub invitation_id: Option<String>,
+}
+
+/// A store-visit invitation (邀约到店) got its outcome: showed, no_show, rescheduled (with
+/// the invitation that carries it on) or cancelled.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "invitation_id": "0193a601-1a2b-7c00-8d1e-2f3a4b5c6d81",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "consultant_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "appointment_at": "2026-12-06T06:00:00Z", "status": "rescheduled",
+    "visit_id": null, "rescheduled_to_id": "0193a601-1a2b-7c00-8d1e-2f3a4b5c6d82"
+}))]
+pub struct StoreVisitInvitationSettled {
+    pub invitation_id: String,
+    pub customer_id: String,
+    pub consultant_id: String,
+    pub appointment_at: chrono::DateTime<chrono::Utc>,
+    pub status: String,
+    pub visit_id: Option<String>,
+    pub rescheduled_to_id: Option<String>,
+}
+
 catalogue! {
     CustomerCreated = "customer.created", "A customer profile was created";
     CustomerUpdated = "customer.updated", "A customer profile was changed";
@@ -876,6 +952,9 @@ catalogue! {
     QuoteCreated = "quote.created", "A new version of a deal's quote was sent (the earlier open one superseded)";
     QuoteAccepted = "quote.accepted", "A quote was accepted: the deal moved to contract, a financing application opened for its plan";
     UserHandedOver = "user.handed_over", "A user's customers, open leads, open tasks, open deals and future test drives were handed over to colleagues (离职交接)";
+    LeadTriggerFired = "lead.trigger_fired", "A behaviour trigger fired for a lead's customer (e.g. the same model viewed on 3 days) and opened a task for the owner";
+    ShowroomVisitRegistered = "showroom.visit_registered", "A walk-in was registered at the showroom (展厅客流登记): first or repeat visit, with its customer and lead";
+    StoreVisitInvitationSettled = "store_visit_invitation.settled", "A store-visit invitation (邀约到店) got its outcome: showed, no-show, rescheduled or cancelled";
 }
 
 /// Whether `event_type` is in the catalogue.

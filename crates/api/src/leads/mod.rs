@@ -14,6 +14,7 @@ pub mod pool;
 pub mod routing;
 pub mod scoring;
 pub mod service;
+pub mod triggers;
 
 /// Every lead endpoint.
 pub fn endpoints() -> Vec<crate::http::Endpoint> {
@@ -23,5 +24,6 @@ pub fn endpoints() -> Vec<crate::http::Endpoint> {
     all.extend(scoring::endpoints());
     all.extend(routing::endpoints());
     all.extend(pool::endpoints());
+    all.extend(triggers::endpoints());
     all
 }

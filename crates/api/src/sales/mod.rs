@@ -4,4 +4,5 @@
 pub mod deals;
 pub mod lost_requests;
 pub mod quotes;
+pub mod showroom;
 pub mod test_drives;

@@ -18,6 +18,7 @@ use crate::schema::{
     financing_applications, idempotency_keys, leads, lost_requests, outbox_events, tasks,
     test_drives, vehicle_mileage_readings, vehicle_reservations,
 };
+use crate::schema::{lead_trigger_firings, showroom_visits, store_visit_invitations};
 
 /// One merge source and the survivor that took its records.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -92,6 +93,9 @@ macro_rules! each_simple_table {
         $m!(deals, customer_id);
         $m!(lost_requests, customer_id);
         $m!(test_drives, customer_id);
+        $m!(lead_trigger_firings, customer_id);
+        $m!(showroom_visits, customer_id);
+        $m!(store_visit_invitations, customer_id);
     };
 }
 
@@ -416,6 +420,26 @@ pub fn erase_related(
             test_drives::note.eq(None::<String>),
             test_drives::feedback.eq(None::<String>),
         ))
+        .execute(conn)?,
+    );
+    note(
+        "showroom_visits",
+        diesel::update(
+            showroom_visits::table
+                .filter(showroom_visits::org_id.eq(org_id))
+                .filter(showroom_visits::customer_id.eq_any(customer_ids)),
+        )
+        .set(showroom_visits::note.eq(None::<String>))
+        .execute(conn)?,
+    );
+    note(
+        "store_visit_invitations",
+        diesel::update(
+            store_visit_invitations::table
+                .filter(store_visit_invitations::org_id.eq(org_id))
+                .filter(store_visit_invitations::customer_id.eq_any(customer_ids)),
+        )
+        .set(store_visit_invitations::note.eq(None::<String>))
         .execute(conn)?,
     );
     note(

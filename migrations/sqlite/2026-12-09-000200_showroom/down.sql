@@ -1,0 +1,2 @@
+DROP TABLE store_visit_invitations;
+DROP TABLE showroom_visits;
