@@ -13,7 +13,7 @@
 # STATEMENTS=1 (PostgreSQL) logs every statement of the benchmark's database and prints the
 # statements per lead of each phase (run it small: `STATEMENTS=1 scripts/lead-intake-bench.sh 40 1 1`;
 # the log is PG_LOG, the Debian cluster's by default). SLOW_MS=n logs the statements slower than
-# n ms with their durations.
+# n ms with their durations. KEEP_DB=1 keeps the PostgreSQL database for a look afterwards.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +36,8 @@ fi
 server_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-    [ "${DB:-postgres}" = sqlite ] || psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
+    [ "${DB:-postgres}" = sqlite ] || [ -n "${KEEP_DB:-}" ] || psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
+    [ -z "${KEEP_DB:-}" ] || echo "kept database $dbname" >&2
     rm -rf "$work"
 }
 trap cleanup EXIT

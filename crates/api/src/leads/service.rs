@@ -189,7 +189,15 @@ pub fn hand_over(
     detail: Option<serde_json::Value>,
 ) -> ServiceResult<()> {
     let now = ctx.now();
-    set_owner_at(ctx, lead, Some(to), OwnerMove::HandedOver, reason, detail, now)
+    set_owner_at(
+        ctx,
+        lead,
+        Some(to),
+        OwnerMove::HandedOver,
+        reason,
+        detail,
+        now,
+    )
 }
 
 /// The owner fields of a lead given to `to` (or to the pool) at `now`, nothing written;

@@ -298,12 +298,15 @@ impl LeadHistoryEntry {
                 .filter(lead_history::org_id.eq(org_id.to_owned()))
                 .filter(lead_history::to_user_id.eq(user.to_owned()))
                 .filter(lead_history::kind.eq(kind))
-                .select(diesel::dsl::max(lead_history::created_at))
+                // The newest by the index, not `max()`: the planner turns `max()` into a scan
+                // of the user's every entry whenever its statistics are stale (a busy day).
+                .order(lead_history::created_at.desc())
+                .select(lead_history::created_at)
                 .single_value()
         };
         let mut latest = Vec::with_capacity(users.len());
-        // Ten users a statement (a team, mostly), a `max` per user and kind, each answered
-        // from the index; a short chunk is padded with the empty id, which names nobody.
+        // Ten users a statement (a team, mostly), the newest entry per user and kind, each
+        // answered from the index; a short chunk is padded with the empty id, which names nobody.
         for chunk in users.chunks(10) {
             let user = |i: usize| chunk.get(i).map_or("", String::as_str);
             let per_user = |i: usize| {

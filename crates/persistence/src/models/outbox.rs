@@ -69,11 +69,15 @@ impl OutboxEvent {
 
     /// The last feed position given in the organisation (0 when none).
     pub fn last_position(conn: &mut DbConn, org_id: &str) -> QueryResult<i64> {
+        // The newest by the index, not `max()`, which stale statistics turn into a scan.
         outbox_events::table
             .filter(outbox_events::org_id.eq(org_id))
-            .select(diesel::dsl::max(outbox_events::feed_position))
-            .get_result::<Option<i64>>(conn)
-            .map(|p| p.unwrap_or(0))
+            .filter(outbox_events::feed_position.is_not_null())
+            .order(outbox_events::feed_position.desc())
+            .select(outbox_events::feed_position)
+            .first::<Option<i64>>(conn)
+            .optional()
+            .map(|p| p.flatten().unwrap_or(0))
     }
 
     /// Marks an event published at its feed position.
