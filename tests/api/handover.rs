@@ -133,6 +133,12 @@ async fn owner_of(app: &TestApp, table: &'static str, id: &str) -> Option<String
                 .unwrap()
                 .consultant_id,
         ),
+        "invitations" => Some(
+            StoreVisitInvitation::find(conn, &org, &id)
+                .unwrap()
+                .unwrap()
+                .consultant_id,
+        ),
         _ => unreachable!(),
     })
     .await
@@ -145,8 +151,9 @@ async fn create(app: &TestApp, path: &str, body: &Value) -> String {
 }
 
 /// Tables a dry run must leave as they are.
-const WRITTEN: [&str; 10] = [
+const WRITTEN: [&str; 11] = [
     "customers",
+    "store_visit_invitations",
     "leads",
     "lead_history",
     "tasks",
@@ -183,6 +190,13 @@ async fn a_dry_run_counts_and_the_real_run_splits_by_customer() {
     };
     let past_drive = create(app, "/api/v1/test-drives", &drive(&c4, "09:00", "09:30")).await;
     let future_drive = create(app, "/api/v1/test-drives", &drive(&c2, "15:00", "16:00")).await;
+    // A store-visit invitation of c3's, waiting for its outcome: it follows c3 to B.
+    let invitation = create(
+        app,
+        "/api/v1/store-visit-invitations",
+        &json!({"customer_id": c3, "consultant_id": s.leaver, "appointment_at": at("17:00")}),
+    )
+    .await;
     app.clock.set(morning() + TimeDelta::hours(2));
 
     let before = snapshot(app).await;
@@ -197,17 +211,20 @@ async fn a_dry_run_counts_and_the_real_run_splits_by_customer() {
     assert_eq!(plan["id"], Value::Null);
     assert_eq!(
         plan["counts"],
-        json!({"customers": 4, "leads": 4, "tasks": 2, "deals": 2, "test_drives": 1})
+        json!({"customers": 4, "leads": 4, "tasks": 2, "deals": 2, "test_drives": 1,
+               "invitations": 1})
     );
     // Round robin by customer: c1, c3 to B; c2, c4 to C.
     assert_eq!(plan["targets"][0]["user_id"], s.b.as_str());
     assert_eq!(
         plan["targets"][0]["counts"],
-        json!({"customers": 2, "leads": 2, "tasks": 1, "deals": 2, "test_drives": 0})
+        json!({"customers": 2, "leads": 2, "tasks": 1, "deals": 2, "test_drives": 0,
+               "invitations": 1})
     );
     assert_eq!(
         plan["targets"][1]["counts"],
-        json!({"customers": 2, "leads": 2, "tasks": 1, "deals": 0, "test_drives": 1})
+        json!({"customers": 2, "leads": 2, "tasks": 1, "deals": 0, "test_drives": 1,
+               "invitations": 0})
     );
     assert_eq!(plan["clashes"], json!([]));
     assert_eq!(snapshot(app).await, before, "a dry run writes nothing");
@@ -239,6 +256,7 @@ async fn a_dry_run_counts_and_the_real_run_splits_by_customer() {
         ("deals", deal3, &s.b),
         ("test_drives", future_drive.clone(), &s.c),
         ("test_drives", past_drive, &s.leaver),
+        ("invitations", invitation, &s.b),
     ];
     for (table, id, owner) in expect {
         assert_eq!(
@@ -326,7 +344,8 @@ async fn a_dry_run_counts_and_the_real_run_splits_by_customer() {
     assert_eq!(status, 200);
     assert_eq!(
         again["counts"],
-        json!({"customers": 0, "leads": 0, "tasks": 0, "deals": 0, "test_drives": 1})
+        json!({"customers": 0, "leads": 0, "tasks": 0, "deals": 0, "test_drives": 1,
+               "invitations": 0})
     );
 }
 

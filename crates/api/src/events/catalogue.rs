@@ -823,12 +823,12 @@ pub struct QuoteAccepted {
 #[schema(example = json!({
     "handover_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e90",
     "from_user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
-    "counts": {"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2},
+    "counts": {"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2, "invitations": 1},
     "targets": [
         {"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13",
-         "counts": {"customers": 6, "leads": 5, "tasks": 8, "deals": 2, "test_drives": 1}},
+         "counts": {"customers": 6, "leads": 5, "tasks": 8, "deals": 2, "test_drives": 1, "invitations": 1}},
         {"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a14",
-         "counts": {"customers": 6, "leads": 4, "tasks": 7, "deals": 1, "test_drives": 1}}
+         "counts": {"customers": 6, "leads": 4, "tasks": 7, "deals": 1, "test_drives": 1, "invitations": 0}}
     ]
 }))]
 pub struct UserHandedOver {
@@ -951,7 +951,7 @@ catalogue! {
     TaskEscalated = "task.escalated", "An escalation step was taken on an overdue task: owner reminded, manager told, reassigned, or general manager told";
     QuoteCreated = "quote.created", "A new version of a deal's quote was sent (the earlier open one superseded)";
     QuoteAccepted = "quote.accepted", "A quote was accepted: the deal moved to contract, a financing application opened for its plan";
-    UserHandedOver = "user.handed_over", "A user's customers, open leads, open tasks, open deals and future test drives were handed over to colleagues (离职交接)";
+    UserHandedOver = "user.handed_over", "A user's customers, open leads, open tasks, open deals, future test drives and pending store-visit invitations were handed over to colleagues (离职交接)";
     LeadTriggerFired = "lead.trigger_fired", "A behaviour trigger fired for a lead's customer (e.g. the same model viewed on 3 days) and opened a task for the owner";
     ShowroomVisitRegistered = "showroom.visit_registered", "A walk-in was registered at the showroom (展厅客流登记): first or repeat visit, with its customer and lead";
     StoreVisitInvitationSettled = "store_visit_invitation.settled", "A store-visit invitation (邀约到店) got its outcome: showed, no-show, rescheduled or cancelled";

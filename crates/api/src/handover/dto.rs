@@ -63,8 +63,8 @@ pub struct HandoverRequest {
     #[schema(value_type = Text<200>, inline)]
     pub reason: String,
     /// What to move (default: everything). The open tasks of a moved lead always follow it.
-    #[validate(length(max = 5), custom(function = "kinds"))]
-    #[schema(value_type = Option<Vec<HandoverKindSchema>>, max_items = 5)]
+    #[validate(length(max = 6), custom(function = "kinds"))]
+    #[schema(value_type = Option<Vec<HandoverKindSchema>>, max_items = 6)]
     pub include: Option<Vec<String>>,
 }
 
@@ -93,12 +93,12 @@ impl HandoverRequest {
     "id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e90", "dry_run": false,
     "from_user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
     "reason": "顾问李明12月离职，客户交接给王芳和赵磊",
-    "counts": {"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2},
+    "counts": {"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2, "invitations": 1},
     "targets": [
         {"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a13", "share": 1,
-         "counts": {"customers": 4, "leads": 3, "tasks": 5, "deals": 1, "test_drives": 1}},
+         "counts": {"customers": 4, "leads": 3, "tasks": 5, "deals": 1, "test_drives": 1, "invitations": 0}},
         {"user_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a14", "share": 2,
-         "counts": {"customers": 8, "leads": 6, "tasks": 10, "deals": 2, "test_drives": 1}}
+         "counts": {"customers": 8, "leads": 6, "tasks": 10, "deals": 2, "test_drives": 1, "invitations": 1}}
     ],
     "clashes": [],
     "created_by": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a05",

@@ -14,9 +14,10 @@ use crate::http::{Authorized, Json, PathId, perm};
 ///
 /// Moves everything the user holds that is in progress to one or several colleagues in one
 /// transaction: the customers they own, their open leads (the lead's history records
-/// `handed_over`; its open tasks follow), their other open tasks, their open deals and their
-/// booked test drives that have not started (closed leads and deals, done tasks and past
-/// drives stay; store-visit invitations are not moved yet). Records are grouped by customer
+/// `handed_over`; its open tasks follow), their other open tasks, their open deals, their
+/// booked test drives that have not started and their store-visit invitations still waiting
+/// for an outcome (closed leads and deals, done tasks, past drives and settled invitations
+/// stay). Records are grouped by customer
 /// and each customer's group goes to one colleague, dealt out in turn by `share`; a group of
 /// a store goes only to a colleague of that store (422 `no_colleague_in_store` otherwise).
 /// A colleague booked when a moved test drive takes place: the dry run lists it under
@@ -27,7 +28,8 @@ use crate::http::{Authorized, Json, PathId, perm};
 /// for everyone; a sales manager for people of their own store, to colleagues of their
 /// store (another store's user: 404). Writes a handover record, audits `user.handed_over`
 /// with the counts (and each record's own change: `customer.updated`, `lead.assigned`,
-/// `deal.updated`, `task.handed_over`, `test_drive.handed_over`), emits `user.handed_over`
+/// `deal.updated`, `task.handed_over`, `test_drive.handed_over`,
+/// `store_visit_invitation.handed_over`), emits `user.handed_over`
 /// (and `customer.updated`, `lead.assigned` per record), and sends each colleague who
 /// received something one `handover.received` notification.
 #[utoipa::path(

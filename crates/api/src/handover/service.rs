@@ -4,9 +4,9 @@
 //!
 //! What moves: the customers the user owns (not merged, not erased), their open leads (with
 //! [`leads::hand_over`]: history, open tasks follow, `lead.assigned`), their open tasks,
-//! their open deals and their booked test drives that have not started. Closed leads and
-//! deals, done tasks and past test drives stay with who worked them. Store-visit invitations
-//! are not moved yet.
+//! their open deals, their booked test drives that have not started and their store-visit
+//! invitations still waiting for an outcome. Closed leads and deals, done tasks, past test
+//! drives and settled invitations stay with who worked them.
 //!
 //! The split: records are grouped by customer, and each customer's group goes to one
 //! colleague, so that a customer keeps one contact for leads, deals, tasks and drives. Groups
@@ -24,8 +24,8 @@ use autocrm_domain::access::Role;
 use autocrm_domain::notification::NotificationKind;
 use autocrm_persistence::db::{is_unique_violation, lock_row, new_id};
 use autocrm_persistence::models::{
-    Customer, Handover, HandoverFilter, TenantRecord, TestDrive, TestDriveFilter, User, Versioned,
-    owned,
+    Customer, Handover, HandoverFilter, StoreVisitInvitation, TenantRecord, TestDrive,
+    TestDriveFilter, User, Versioned, owned,
 };
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -39,11 +39,18 @@ use crate::notifications::service::{Notification, notify};
 use crate::sales::deals::service::{self as deals, DealChanges};
 
 /// What a handover can move, as `include` names it.
-pub const KINDS: [&str; 5] = ["customers", "leads", "tasks", "deals", "test_drives"];
+pub const KINDS: [&str; 6] = [
+    "customers",
+    "leads",
+    "tasks",
+    "deals",
+    "test_drives",
+    "invitations",
+];
 
 /// Records moved (or that would move) per kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2}))]
+#[schema(example = json!({"customers": 12, "leads": 9, "tasks": 15, "deals": 3, "test_drives": 2, "invitations": 1}))]
 pub struct HandoverCounts {
     pub customers: i64,
     pub leads: i64,
@@ -53,11 +60,15 @@ pub struct HandoverCounts {
     pub deals: i64,
     /// Booked test drives that have not started.
     pub test_drives: i64,
+    /// Store-visit invitations (邀约到店) still waiting for their outcome. Absent from
+    /// handovers recorded before invitations moved.
+    #[serde(default)]
+    pub invitations: i64,
 }
 
 impl HandoverCounts {
     fn total(&self) -> i64 {
-        self.customers + self.leads + self.tasks + self.deals + self.test_drives
+        self.customers + self.leads + self.tasks + self.deals + self.test_drives + self.invitations
     }
 
     fn add(&mut self, kind: Kind) {
@@ -67,6 +78,7 @@ impl HandoverCounts {
             Kind::Task => self.tasks += 1,
             Kind::Deal => self.deals += 1,
             Kind::TestDrive => self.test_drives += 1,
+            Kind::Invitation => self.invitations += 1,
         }
     }
 }
@@ -154,6 +166,7 @@ enum Kind {
     Task,
     Deal,
     TestDrive,
+    Invitation,
 }
 
 /// One record to move: its kind, id, group (its customer) and store.
@@ -304,6 +317,16 @@ fn gather(ctx: &mut Ctx, from: &str, include: &BTreeSet<String>) -> ServiceResul
                 id: d.id,
                 group: d.customer_id,
                 store: d.store_id,
+            });
+        }
+    }
+    if wants("invitations") {
+        for i in owned::scheduled_invitations(ctx.conn, &org, from)? {
+            items.push(Item {
+                kind: Kind::Invitation,
+                id: i.id,
+                group: i.customer_id,
+                store: i.store_id,
             });
         }
     }
@@ -539,8 +562,8 @@ pub fn hand_over(
                 title: format!("{}的客户已交接给您", from.name),
                 // The reason is free text: it stays on the record, off outbound gateways.
                 body: format!(
-                    "交接给您：客户 {} 位、线索 {} 条、待办任务 {} 项、商机 {} 个、试驾 {} 场。",
-                    c.customers, c.leads, c.tasks, c.deals, c.test_drives
+                    "交接给您：客户 {} 位、线索 {} 条、待办任务 {} 项、商机 {} 个、试驾 {} 场、到店邀约 {} 个。",
+                    c.customers, c.leads, c.tasks, c.deals, c.test_drives, c.invitations
                 ),
                 link: Some(format!("/api/v1/handovers/{handover_id}")),
             },
@@ -640,6 +663,27 @@ fn move_one(
                     .detail(serde_json::json!({"from": from, "to": to, "detail": detail})),
             )?;
         }
+        Kind::Invitation => {
+            records::update(
+                ctx,
+                &item.id,
+                None,
+                |_: &StoreVisitInvitation| true,
+                |ctx, invitation| {
+                    invitation.consultant_id = to.to_owned();
+                    invitation.touch(ctx.now());
+                    Ok(())
+                },
+            )?;
+            ctx.record(
+                Change::new(
+                    "store_visit_invitation.handed_over",
+                    "store_visit_invitation",
+                    &item.id,
+                )
+                .detail(serde_json::json!({"from": from, "to": to, "detail": detail})),
+            )?;
+        }
     }
     Ok(())
 }
@@ -687,10 +731,11 @@ mod tests {
             Kind::Task,
             Kind::Deal,
             Kind::TestDrive,
+            Kind::Invitation,
         ] {
             c.add(k);
         }
-        assert_eq!(c.total(), 6);
+        assert_eq!(c.total(), 7);
         assert_eq!(c.tasks, 2);
     }
 }

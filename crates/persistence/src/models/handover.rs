@@ -66,8 +66,10 @@ pub mod owned {
     use diesel::prelude::*;
 
     use crate::DbConn;
-    use crate::models::{Customer, Deal, Lead, Task, TestDrive};
-    use crate::schema::{customers, deals, leads, tasks, test_drive_slots, test_drives};
+    use crate::models::{Customer, Deal, Lead, StoreVisitInvitation, Task, TestDrive};
+    use crate::schema::{
+        customers, deals, leads, store_visit_invitations, tasks, test_drive_slots, test_drives,
+    };
 
     /// Customers the user owns that still change (active or archived; not merged, not
     /// erased).
@@ -128,6 +130,22 @@ pub mod owned {
             .filter(test_drives::starts_at.gt(now))
             .select(TestDrive::as_select())
             .order(test_drives::id.asc())
+            .load(conn)
+    }
+
+    /// The store-visit invitations the user made that still wait for their outcome
+    /// (`scheduled`, past appointments included: someone must still settle them).
+    pub fn scheduled_invitations(
+        conn: &mut DbConn,
+        org_id: &str,
+        user_id: &str,
+    ) -> QueryResult<Vec<StoreVisitInvitation>> {
+        store_visit_invitations::table
+            .filter(store_visit_invitations::org_id.eq(org_id))
+            .filter(store_visit_invitations::consultant_id.eq(user_id))
+            .filter(store_visit_invitations::status.eq("scheduled"))
+            .select(StoreVisitInvitation::as_select())
+            .order(store_visit_invitations::id.asc())
             .load(conn)
     }
 
