@@ -94,6 +94,9 @@ pub struct Ctx<'a> {
     principal_verified: bool,
     /// The organisation's settings, read once per unit of work (intake reads four sections).
     settings: Option<autocrm_domain::organization::OrganizationSettings>,
+    /// Notification recipients' `(active, channel preferences)` (`None`: no such user), read
+    /// once per unit of work (a batch of leads notifies a few consultants hundreds of times).
+    recipients: std::collections::HashMap<String, Option<(bool, Option<String>)>>,
     /// Audit lines and outbox events recorded and not yet written (see [`Ctx::flush`]).
     audit: Vec<AuditEntry>,
     events: Vec<OutboxEvent>,
@@ -120,6 +123,7 @@ impl<'a> Ctx<'a> {
             time_zone: None,
             principal_verified: !matches!(actor, Actor::Principal(_)),
             settings: None,
+            recipients: std::collections::HashMap::new(),
             audit: Vec::new(),
             events: Vec::new(),
             notifications: Vec::new(),
@@ -265,6 +269,27 @@ impl<'a> Ctx<'a> {
         settings: Option<autocrm_domain::organization::OrganizationSettings>,
     ) {
         self.settings = settings;
+    }
+
+    /// A notification recipient as this unit of work read them (`None`: not read yet).
+    pub(crate) fn cached_recipient(
+        &self,
+        user_id: &str,
+    ) -> Option<&Option<(bool, Option<String>)>> {
+        self.recipients.get(user_id)
+    }
+
+    pub(crate) fn cache_recipient(
+        &mut self,
+        user_id: &str,
+        recipient: Option<(bool, Option<String>)>,
+    ) {
+        self.recipients.insert(user_id.to_owned(), recipient);
+    }
+
+    /// After a change to the user's activity or notification preferences.
+    pub(crate) fn forget_recipient(&mut self, user_id: &str) {
+        self.recipients.remove(user_id);
     }
 
     /// Queues an in-app notification of this unit of work (`notifications::notify` does);

@@ -630,66 +630,101 @@ fn write_related(
     contacts: Option<&Vec<ContactInput>>,
     fresh: bool,
 ) -> ServiceResult<()> {
-    if let Some(values) = &applied.lookups {
-        let rows: Vec<CustomerLookup> = values
-            .iter()
-            .map(|(kind, value)| CustomerLookup {
-                org_id: customer.org_id.clone(),
-                kind: kind.as_str().to_owned(),
-                blind_index: personal::index_of(ctx.pii(), *kind, value),
-                customer_id: customer.id.clone(),
-            })
-            .collect();
-        if fresh {
-            CustomerLookup::insert_many(ctx.conn, &rows)?;
-        } else {
-            CustomerLookup::replace_for(ctx.conn, &customer.id, &rows)?;
-        }
-    }
-    if let Some(contacts) = contacts {
-        let mut rows = Vec::with_capacity(contacts.len());
-        for (i, c) in contacts.iter().enumerate() {
-            let phones: Vec<LabelledPhone> = c
-                .phones
+    let mut related = Related::default();
+    related.gather(ctx, customer, applied, contacts, fresh)?;
+    related.write(ctx)
+}
+
+/// The lookups of new customers and the stages entered, gathered from several rows to be
+/// written in one statement each.
+#[derive(Default)]
+struct Related {
+    lookups: Vec<CustomerLookup>,
+    stages: Vec<LifecycleChangeRow>,
+}
+
+impl Related {
+    /// Gathers what belongs to one stored row; replaces a known customer's lookups and
+    /// writes contacts at once.
+    fn gather(
+        &mut self,
+        ctx: &mut Ctx,
+        customer: &Customer,
+        applied: &Applied,
+        contacts: Option<&Vec<ContactInput>>,
+        fresh: bool,
+    ) -> ServiceResult<()> {
+        if let Some(values) = &applied.lookups {
+            let rows: Vec<CustomerLookup> = values
                 .iter()
-                .map(|e| LabelledPhone {
-                    number: e.phone.as_str().to_owned(),
-                    label: e.label.clone(),
+                .map(|(kind, value)| CustomerLookup {
+                    org_id: customer.org_id.clone(),
+                    kind: kind.as_str().to_owned(),
+                    blind_index: personal::index_of(ctx.pii(), *kind, value),
+                    customer_id: customer.id.clone(),
                 })
                 .collect();
-            let (phones_ciphertext, phones_masked) = personal::store_phones(ctx.pii(), &phones)?;
-            rows.push(CustomerContact {
+            if fresh {
+                self.lookups.extend(rows);
+            } else {
+                CustomerLookup::replace_for(ctx.conn, &customer.id, &rows)?;
+            }
+        }
+        if let Some(contacts) = contacts {
+            let mut rows = Vec::with_capacity(contacts.len());
+            for (i, c) in contacts.iter().enumerate() {
+                let phones: Vec<LabelledPhone> = c
+                    .phones
+                    .iter()
+                    .map(|e| LabelledPhone {
+                        number: e.phone.as_str().to_owned(),
+                        label: e.label.clone(),
+                    })
+                    .collect();
+                let (phones_ciphertext, phones_masked) =
+                    personal::store_phones(ctx.pii(), &phones)?;
+                rows.push(CustomerContact {
+                    id: new_id(),
+                    org_id: customer.org_id.clone(),
+                    customer_id: customer.id.clone(),
+                    ordinal: i32::try_from(i).unwrap_or(i32::MAX),
+                    name: c.name.clone(),
+                    role: c.role.clone(),
+                    phones_ciphertext,
+                    phones_masked,
+                    created_at: ctx.now(),
+                });
+            }
+            CustomerContact::replace_for(ctx.conn, &customer.id, &rows)?;
+        }
+        if let Some((from, to, change)) = applied.stage_move {
+            let actor_id = match ctx.actor() {
+                Actor::Principal(p) => Some(p.id.clone()),
+                _ => None,
+            };
+            self.stages.push(LifecycleChangeRow {
                 id: new_id(),
                 org_id: customer.org_id.clone(),
                 customer_id: customer.id.clone(),
-                ordinal: i32::try_from(i).unwrap_or(i32::MAX),
-                name: c.name.clone(),
-                role: c.role.clone(),
-                phones_ciphertext,
-                phones_masked,
-                created_at: ctx.now(),
+                from_stage: from.map(|s| s.as_str().to_owned()),
+                to_stage: to.as_str().to_owned(),
+                change_reason: change.map(str::to_owned),
+                actor_id,
+                changed_at: ctx.now(),
             });
         }
-        CustomerContact::replace_for(ctx.conn, &customer.id, &rows)?;
+        Ok(())
     }
-    if let Some((from, to, change)) = applied.stage_move {
-        let actor_id = match ctx.actor() {
-            Actor::Principal(p) => Some(p.id.clone()),
-            _ => None,
-        };
-        LifecycleChangeRow {
-            id: new_id(),
-            org_id: customer.org_id.clone(),
-            customer_id: customer.id.clone(),
-            from_stage: from.map(|s| s.as_str().to_owned()),
-            to_stage: to.as_str().to_owned(),
-            change_reason: change.map(str::to_owned),
-            actor_id,
-            changed_at: ctx.now(),
+
+    fn write(self, ctx: &mut Ctx) -> ServiceResult<()> {
+        if !self.lookups.is_empty() {
+            CustomerLookup::insert_many(ctx.conn, &self.lookups)?;
         }
-        .insert(ctx.conn)?;
+        if !self.stages.is_empty() {
+            LifecycleChangeRow::insert_many(ctx.conn, &self.stages)?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A new customer's row, checked as `create` checks it (placement, assignment, profile
@@ -778,13 +813,25 @@ pub fn create_vetted(ctx: &mut Ctx, new: NewCustomer) -> ServiceResult<Customer>
     insert_new(ctx, new, Checks::Vetted)
 }
 
+/// [`create_vetted`] for many customers (batch intake), in one statement per table. One
+/// customer refused fails them all (the caller knows them all to be new and free).
+pub fn create_many_vetted(ctx: &mut Ctx, new: Vec<NewCustomer>) -> ServiceResult<Vec<Customer>> {
+    let prepared = new
+        .into_iter()
+        .map(|n| prepare(ctx, n, Checks::Vetted))
+        .collect::<ServiceResult<Vec<_>>>()?;
+    insert_prepared(ctx, prepared)
+}
+
 fn insert_new(ctx: &mut Ctx, new: NewCustomer, checks: Checks) -> ServiceResult<Customer> {
-    let Prepared {
-        customer,
-        applied,
-        contacts,
-    } = prepare(ctx, new, checks)?;
-    customer.insert(ctx.conn).map_err(|e| {
+    let prepared = prepare(ctx, new, checks)?;
+    let mut inserted = insert_prepared(ctx, vec![prepared])?;
+    inserted.pop().ok_or(ServiceError::Internal)
+}
+
+fn insert_prepared(ctx: &mut Ctx, prepared: Vec<Prepared>) -> ServiceResult<Vec<Customer>> {
+    let customers: Vec<Customer> = prepared.iter().map(|p| p.customer.clone()).collect();
+    Customer::insert_many(ctx.conn, &customers).map_err(|e| {
         // A concurrent create with the same phone won the race.
         if is_unique_violation(&e) {
             duplicate("phone number", None)
@@ -792,24 +839,32 @@ fn insert_new(ctx: &mut Ctx, new: NewCustomer, checks: Checks) -> ServiceResult<
             e.into()
         }
     })?;
-    write_related(ctx, &customer, &applied, contacts.as_ref(), true)?;
-    if let Some(needs) = customer.stated_needs() {
-        CustomerNeedIndex::insert_many(
-            ctx.conn,
-            &[CustomerNeedIndex::of(
-                &customer.org_id,
-                &customer.id,
-                &needs,
-            )],
+    let mut related = Related::default();
+    let mut needs = Vec::new();
+    for p in &prepared {
+        related.gather(ctx, &p.customer, &p.applied, p.contacts.as_ref(), true)?;
+        if let Some(stated) = p.customer.stated_needs() {
+            needs.push(CustomerNeedIndex::of(
+                &p.customer.org_id,
+                &p.customer.id,
+                &stated,
+            ));
+        }
+    }
+    related.write(ctx)?;
+    if !needs.is_empty() {
+        CustomerNeedIndex::insert_many(ctx.conn, &needs)?;
+    }
+    for customer in &customers {
+        ctx.record(
+            Change::new("customer.created", "customer", &customer.id)
+                .event(created_event(customer)),
         )?;
+        if customer.marketing_consent {
+            crate::consents::service::record_marketing_flag(ctx, &customer.id, true)?;
+        }
     }
-    ctx.record(
-        Change::new("customer.created", "customer", &customer.id).event(created_event(&customer)),
-    )?;
-    if customer.marketing_consent {
-        crate::consents::service::record_marketing_flag(ctx, &customer.id, true)?;
-    }
-    Ok(customer)
+    Ok(customers)
 }
 
 /// One customer in the caller's scope; `NotFound` for anything else, `Merged` (410, with

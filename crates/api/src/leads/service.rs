@@ -75,6 +75,18 @@ fn record_history_at(
     at: chrono::NaiveDateTime,
     note: HistoryNote,
 ) -> ServiceResult<()> {
+    history_entry(ctx, lead, at, note).insert(ctx.conn)?;
+    Ok(())
+}
+
+/// A history entry by the acting principal or job, for the caller to write (batch intake
+/// writes its entries in one statement).
+pub fn history_entry(
+    ctx: &Ctx,
+    lead: &Lead,
+    at: chrono::NaiveDateTime,
+    note: HistoryNote,
+) -> LeadHistoryEntry {
     LeadHistoryEntry {
         id: new_id(),
         org_id: lead.org_id.clone(),
@@ -89,8 +101,6 @@ fn record_history_at(
         actor: ctx.actor_id(),
         created_at: at,
     }
-    .insert(ctx.conn)?;
-    Ok(())
 }
 
 /// Why a lead changes owner, as its history names it.
@@ -237,7 +247,21 @@ pub fn owner_placed(
     detail: Option<serde_json::Value>,
     now: chrono::NaiveDateTime,
 ) -> ServiceResult<()> {
-    record_history_at(
+    owner_placed_unwritten(ctx, lead, from, why, reason, detail, now)?.insert(ctx.conn)?;
+    Ok(())
+}
+
+/// [`owner_placed`], answering the history entry for the caller to write.
+pub fn owner_placed_unwritten(
+    ctx: &mut Ctx,
+    lead: &Lead,
+    from: Option<String>,
+    why: OwnerMove,
+    reason: Option<String>,
+    detail: Option<serde_json::Value>,
+    now: chrono::NaiveDateTime,
+) -> ServiceResult<LeadHistoryEntry> {
+    let entry = history_entry(
         ctx,
         lead,
         now,
@@ -249,7 +273,20 @@ pub fn owner_placed(
             detail: detail.clone(),
             ..HistoryNote::default()
         },
-    )?;
+    );
+    announce_owner(ctx, lead, from, why, reason, detail)?;
+    Ok(entry)
+}
+
+/// `lead.assigned` (and the new owner notified) or `lead.returned_to_pool`.
+fn announce_owner(
+    ctx: &mut Ctx,
+    lead: &Lead,
+    from: Option<String>,
+    why: OwnerMove,
+    reason: Option<String>,
+    detail: Option<serde_json::Value>,
+) -> ServiceResult<()> {
     match lead.owner_id.as_deref() {
         Some(user) => {
             ctx.record(

@@ -41,9 +41,15 @@ pub fn notify(
     notification: Notification,
 ) -> ServiceResult<()> {
     let org_id = ctx.org_id().to_owned();
-    let Some((active, stored)) =
-        NotificationPreferences::of_recipient(ctx.conn, &org_id, recipient_user_id)?
-    else {
+    let recipient = match ctx.cached_recipient(recipient_user_id) {
+        Some(known) => known.clone(),
+        None => {
+            let read = NotificationPreferences::of_recipient(ctx.conn, &org_id, recipient_user_id)?;
+            ctx.cache_recipient(recipient_user_id, read.clone());
+            read
+        }
+    };
+    let Some((active, stored)) = recipient else {
         tracing::warn!(
             recipient_user_id,
             "a notification for an unknown user is dropped"
@@ -223,6 +229,7 @@ pub fn set_preferences(ctx: &mut Ctx, changes: Preferences) -> ServiceResult<Pre
         updated_at: ctx.now(),
     }
     .save(ctx.conn)?;
+    ctx.forget_recipient(&user_id);
     ctx.record(Change::new("notification_preferences.updated", "user", &user_id).detail(detail))?;
     Ok(preferences)
 }

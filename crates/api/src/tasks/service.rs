@@ -28,8 +28,25 @@ pub struct NewTask {
 
 /// Opens a task. With a `dedupe_key` already used, nothing is written and `None` answers.
 pub fn open(ctx: &mut Ctx, new: NewTask) -> ServiceResult<Option<Task>> {
+    let task = row(ctx, new);
+    if task.dedupe_key.is_some() {
+        return Ok(task.insert_unless_taken(ctx.conn)?.then_some(task));
+    }
+    task.insert(ctx.conn)?;
+    Ok(Some(task))
+}
+
+/// Opens tasks whose dedupe keys nobody can have used yet (they name records of this unit
+/// of work, e.g. the first response of leads just taken in), in multi-row statements.
+pub fn open_new(ctx: &mut Ctx, new: Vec<NewTask>) -> ServiceResult<Vec<Task>> {
+    let tasks: Vec<Task> = new.into_iter().map(|n| row(ctx, n)).collect();
+    Task::insert_many(ctx.conn, &tasks)?;
+    Ok(tasks)
+}
+
+fn row(ctx: &Ctx, new: NewTask) -> Task {
     let now = ctx.now();
-    let task = Task {
+    Task {
         id: new_id(),
         org_id: ctx.org_id().to_owned(),
         store_id: new.store_id,
@@ -51,10 +68,5 @@ pub fn open(ctx: &mut Ctx, new: NewTask) -> ServiceResult<Option<Task>> {
         version: 1,
         created_at: now,
         updated_at: now,
-    };
-    if task.dedupe_key.is_some() {
-        return Ok(task.insert_unless_taken(ctx.conn)?.then_some(task));
     }
-    task.insert(ctx.conn)?;
-    Ok(Some(task))
 }

@@ -36,41 +36,32 @@ pub fn ladder_kind(task: &Task) -> LadderKind {
     task.kind.parse().unwrap_or(LadderKind::Other)
 }
 
-/// The first-response task of a new lead (intake calls it for every lead): due within the
+/// The first-response task of a new lead (intake opens it for every lead): due within the
 /// minutes the SLA gives its source and grade, owned by the lead's owner (none while in the
-/// pool). Opened once per lead: a second call answers the task already opened.
-pub fn first_response_task(ctx: &mut Ctx, lead: &Lead) -> ServiceResult<Task> {
+/// pool), keyed once per lead.
+pub fn first_response(ctx: &mut Ctx, lead: &Lead) -> ServiceResult<NewTask> {
     let config = config(ctx)?;
     let grade = grade_of(lead)?;
     let source = SourceChannel::parse(&lead.source)
         .or_else(|_| SourceChannel::parse("other"))
         .map_err(ServiceError::internal)?;
     let due = first_response_due(lead.created_at.and_utc(), &source, grade, &config);
-    let key = format!("first_response:{}", lead.id);
-    let opened = open(
-        ctx,
-        NewTask {
-            kind: TaskKind::FirstResponse,
-            title: format!(
-                "首次响应：{}级线索（{}分钟内）",
-                grade.as_str().to_uppercase(),
-                due.minutes
-            ),
-            note: None,
-            owner_id: lead.owner_id.clone(),
-            store_id: lead.store_id.clone(),
-            lead_id: Some(lead.id.clone()),
-            deal_id: None,
-            customer_id: Some(lead.customer_id.clone()),
-            due_at: due.due_at,
-            dedupe_key: Some(key.clone()),
-        },
-    )?;
-    match opened {
-        Some(task) => Ok(task),
-        None => Task::by_dedupe_key(ctx.conn, ctx.org_id(), &key)?
-            .ok_or_else(|| ServiceError::internal("first-response task vanished")),
-    }
+    Ok(NewTask {
+        kind: TaskKind::FirstResponse,
+        title: format!(
+            "首次响应：{}级线索（{}分钟内）",
+            grade.as_str().to_uppercase(),
+            due.minutes
+        ),
+        note: None,
+        owner_id: lead.owner_id.clone(),
+        store_id: lead.store_id.clone(),
+        lead_id: Some(lead.id.clone()),
+        deal_id: None,
+        customer_id: Some(lead.customer_id.clone()),
+        due_at: due.due_at,
+        dedupe_key: Some(format!("first_response:{}", lead.id)),
+    })
 }
 
 /// Opens the lead's next follow-up by its grade's cadence, counted from now (the contact

@@ -39,6 +39,26 @@ impl Activity {
         serde_json::from_str(&self.attachment_ids).unwrap_or_default()
     }
 
+    /// The activities of these customers since `since`, newest first (batch intake's scoring).
+    pub fn for_customers_since(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_ids: &[String],
+        since: chrono::NaiveDateTime,
+    ) -> QueryResult<Vec<Self>> {
+        use customer_activities as a;
+        if customer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        a::table
+            .filter(a::org_id.eq(org_id))
+            .filter(a::customer_id.eq_any(customer_ids))
+            .filter(a::occurred_at.ge(since))
+            .order((a::occurred_at.desc(), a::id.desc()))
+            .select(Self::as_select())
+            .load(conn)
+    }
+
     /// A customer's activities, newest first, before a timeline position.
     pub fn for_customer(
         conn: &mut DbConn,

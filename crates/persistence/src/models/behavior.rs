@@ -52,6 +52,26 @@ impl BehaviorEventRow {
             .load(conn)
     }
 
+    /// The events of these customers since `since`, newest first (batch intake's scoring).
+    pub fn for_customers_since(
+        conn: &mut DbConn,
+        org_id: &str,
+        customer_ids: &[String],
+        since: chrono::NaiveDateTime,
+    ) -> QueryResult<Vec<Self>> {
+        use behavior_events as e;
+        if customer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        e::table
+            .filter(e::org_id.eq(org_id))
+            .filter(e::customer_id.eq_any(customer_ids))
+            .filter(e::occurred_at.ge(since))
+            .order((e::occurred_at.desc(), e::id.desc()))
+            .select(Self::as_select())
+            .load(conn)
+    }
+
     /// Every event of a customer: what the behaviour summary reads.
     pub fn all_for_customer(
         conn: &mut DbConn,

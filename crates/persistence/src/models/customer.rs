@@ -177,6 +177,48 @@ impl Customer {
             .load(conn)
     }
 
+    /// These customers (any status), in no order.
+    pub fn find_many(conn: &mut DbConn, org_id: &str, ids: &[String]) -> QueryResult<Vec<Self>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        customers::table
+            .filter(customers::org_id.eq(org_id))
+            .filter(customers::id.eq_any(ids))
+            .select(Self::as_select())
+            .load(conn)
+    }
+
+    /// The live (active or archived) customers with any of these emails, oldest first.
+    pub fn by_emails(conn: &mut DbConn, org_id: &str, emails: &[String]) -> QueryResult<Vec<Self>> {
+        if emails.is_empty() {
+            return Ok(Vec::new());
+        }
+        customers::table
+            .filter(customers::org_id.eq(org_id))
+            .filter(customers::email.eq_any(emails))
+            .filter(customers::status.eq_any(["active", "archived"]))
+            .order((customers::created_at.asc(), customers::id.asc()))
+            .select(Self::as_select())
+            .load(conn)
+    }
+
+    /// The customers whose phone has any of these blind indexes.
+    pub fn by_phone_indexes(
+        conn: &mut DbConn,
+        org_id: &str,
+        blind_indexes: &[String],
+    ) -> QueryResult<Vec<Self>> {
+        if blind_indexes.is_empty() {
+            return Ok(Vec::new());
+        }
+        customers::table
+            .filter(customers::org_id.eq(org_id))
+            .filter(customers::phone_blind_index.eq_any(blind_indexes))
+            .select(Self::as_select())
+            .load(conn)
+    }
+
     /// The oldest live (active or archived) customer with this email.
     pub fn by_email(conn: &mut DbConn, org_id: &str, email: &str) -> QueryResult<Option<Self>> {
         customers::table

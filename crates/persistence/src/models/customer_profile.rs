@@ -65,6 +65,26 @@ impl CustomerLookup {
 
     /// The lookups of the organisation's customers that have one of these indexes of a kind
     /// (other customers than `except`), at most `limit`.
+    /// The entries of any of these kinds with any of these indexes (batch intake's match:
+    /// several leads' phones and WeChat ids in one statement).
+    pub fn matching_any(
+        conn: &mut DbConn,
+        org_id: &str,
+        kinds: &[LookupKind],
+        indexes: &[String],
+    ) -> QueryResult<Vec<Self>> {
+        if indexes.is_empty() || kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        customer_lookups::table
+            .filter(customer_lookups::org_id.eq(org_id))
+            .filter(customer_lookups::kind.eq_any(kinds))
+            .filter(customer_lookups::blind_index.eq_any(indexes))
+            .select(Self::as_select())
+            .load(conn)
+    }
+
     pub fn matching(
         conn: &mut DbConn,
         org_id: &str,
@@ -160,6 +180,10 @@ pub struct LifecycleChangeRow {
 }
 
 impl LifecycleChangeRow {
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, customer_lifecycle_changes::table, rows)
+    }
+
     pub fn insert(&self, conn: &mut DbConn) -> QueryResult<()> {
         diesel::insert_into(customer_lifecycle_changes::table)
             .values(self)

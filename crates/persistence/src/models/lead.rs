@@ -73,6 +73,30 @@ impl Lead {
             .optional()
     }
 
+    /// The leads a source already pushed under any of these ids (batch intake's dedupe).
+    pub fn by_sources(
+        conn: &mut DbConn,
+        org_id: &str,
+        source: &str,
+        source_lead_ids: &[String],
+    ) -> QueryResult<Vec<Self>> {
+        if source_lead_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        leads::table
+            .filter(leads::org_id.eq(org_id))
+            .filter(leads::source.eq(source))
+            .filter(leads::source_lead_id.eq_any(source_lead_ids))
+            .select(Self::as_select())
+            .load(conn)
+    }
+
+    /// New leads in multi-row statements. A `(source, source_lead_id)` already taken fails
+    /// the whole statement with a unique violation.
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, leads::table, rows)
+    }
+
     /// The customer's leads, newest first.
     pub fn of_customer(
         conn: &mut DbConn,
@@ -262,6 +286,10 @@ impl LeadHistoryEntry {
             .values(self)
             .execute(conn)
             .map(drop)
+    }
+
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, lead_history::table, rows)
     }
 
     /// The lead's history, oldest first.

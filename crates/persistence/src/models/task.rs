@@ -52,6 +52,11 @@ impl Task {
         .map(|n| n == 1)
     }
 
+    /// New tasks in multi-row statements; a dedupe key already taken fails the statement.
+    pub fn insert_many(conn: &mut DbConn, rows: &[Self]) -> QueryResult<usize> {
+        crate::insert_batch!(conn, tasks::table, rows)
+    }
+
     /// The open tasks of a lead (moved with it, cancelled when it closes).
     pub fn open_of_lead(conn: &mut DbConn, org_id: &str, lead_id: &str) -> QueryResult<Vec<Self>> {
         tasks::table

@@ -5,7 +5,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use autocrm_persistence::models::{ApiClient, TenantRecord};
 
 use super::dto::{BatchResult, ItemResult, LeadBatchIn, LeadIn};
-use super::service::{self, Intaken};
+use super::service::{self, Intaken, NewLead};
 use super::{adf, mapping};
 use crate::app::{Actor, Ctx, ServiceError, ServiceResult};
 use crate::error::{ApiError, Code, Lang, Problem};
@@ -36,12 +36,58 @@ fn take_in(ctx: &mut Ctx, body: LeadIn, raw: Option<String>) -> ServiceResult<In
         }
         other => other?,
     };
-    let shown = crate::leads::service::shown(ctx, vec![taken.lead])?.remove(0);
-    Ok(IntakeDto {
-        duplicate: taken.duplicate,
-        customer_created: taken.customer_created,
-        lead: LeadDto::from(shown),
-    })
+    Ok(shown(ctx, vec![Ok(taken)])?.remove(0)?)
+}
+
+/// The answers of leads taken in: their customers' names read in one statement.
+fn shown(
+    ctx: &mut Ctx,
+    taken: Vec<ServiceResult<Intaken>>,
+) -> ServiceResult<Vec<ServiceResult<IntakeDto>>> {
+    let leads: Vec<_> = taken
+        .iter()
+        .filter_map(|t| t.as_ref().ok().map(|t| t.lead.clone()))
+        .collect();
+    let mut shown = crate::leads::service::shown(ctx, leads)?.into_iter();
+    Ok(taken
+        .into_iter()
+        .map(|t| {
+            let t = t?;
+            let lead = shown.next().ok_or(ServiceError::Internal)?;
+            Ok(IntakeDto {
+                duplicate: t.duplicate,
+                customer_created: t.customer_created,
+                lead: LeadDto::from(lead),
+            })
+        })
+        .collect())
+}
+
+/// Takes a batch in set-based ([`service::intake_many`]); when the batch fails on something
+/// it cannot put on one lead (a race lost on a source id or a phone), each lead is taken in
+/// on its own instead, in its own savepoint.
+fn take_in_all(
+    ctx: &mut Ctx,
+    commands: Vec<NewLead>,
+) -> ServiceResult<Vec<ServiceResult<IntakeDto>>> {
+    let together = commands.clone();
+    match ctx.savepoint(|ctx| service::intake_many(ctx, together)) {
+        Ok(taken) => shown(ctx, taken),
+        Err(e @ (ServiceError::Internal | ServiceError::Unavailable)) => Err(e),
+        Err(_) => {
+            let mut out = Vec::with_capacity(commands.len());
+            for command in commands {
+                out.push(match ctx.savepoint(|ctx| service::intake(ctx, command)) {
+                    Ok(taken) => shown(ctx, vec![Ok(taken)])?.remove(0),
+                    Err(e @ (ServiceError::Internal | ServiceError::Unavailable)) => {
+                        return Err(e);
+                    }
+                    Err(e) => Err(e),
+                });
+            }
+            Ok(out)
+        }
+    }
 }
 
 fn answer(dto: IntakeDto) -> HttpResponse {
@@ -60,15 +106,33 @@ fn lead_body(value: serde_json::Value) -> Result<LeadIn, ApiError> {
     Ok(body)
 }
 
-/// Runs each item in its own savepoint: a refused item answers its problem, the rest land.
+/// Takes the items in together: a refused item answers its problem, the rest land.
 fn each(
     ctx: &mut Ctx,
     lang: Lang,
     items: Vec<Result<(LeadIn, Option<String>), ApiError>>,
 ) -> ServiceResult<BatchResult> {
-    let mut results = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let outcome = item.and_then(|(body, raw)| take_in(ctx, body, raw).map_err(ApiError::from));
+    let mut outcomes: Vec<Option<Result<IntakeDto, ApiError>>> = Vec::with_capacity(items.len());
+    let mut commands = Vec::new();
+    for item in items {
+        match item {
+            Ok((body, raw)) => {
+                commands.push(body.into_command(raw));
+                outcomes.push(None);
+            }
+            Err(e) => outcomes.push(Some(Err(e))),
+        }
+    }
+    let mut taken = take_in_all(ctx, commands)?.into_iter();
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (index, outcome) in outcomes.into_iter().enumerate() {
+        let outcome = match outcome {
+            Some(refused) => refused,
+            None => taken
+                .next()
+                .ok_or(ServiceError::Internal)?
+                .map_err(ApiError::from),
+        };
         results.push(match outcome {
             Ok(dto) => ItemResult {
                 index,
@@ -145,8 +209,10 @@ pub async fn create_lead(
 
 /// Enter up to 500 leads.
 ///
-/// Each item is a `POST /api/v1/leads` body taken in on its own (a savepoint each): a
-/// refused item answers its problem, the rest land. A result per item, in order, with the
+/// Each item is a `POST /api/v1/leads` body; the batch is taken in together (one
+/// transaction, a handful of multi-row statements): a refused item answers its problem, the
+/// rest land. Items repeating a source id answer the first as a duplicate; items naming the
+/// same new phone, WeChat id or email share one new prospect. A result per item, in order, with the
 /// counts. Who may call, and the events, as for one lead.
 #[utoipa::path(
     post, path = "/api/v1/leads/batch", tag = "leads",

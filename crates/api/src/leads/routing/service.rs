@@ -79,65 +79,103 @@ pub fn decide(
     config: &RoutingConfig,
     facts: &LeadRoutingFacts,
 ) -> ServiceResult<RoutingDecision> {
-    let matching: Vec<_> = config.rules.iter().filter(|r| r.matches(facts)).collect();
-    let now = ctx.now_utc();
-    if matching.is_empty() {
-        return Ok(route(config, facts, &[], now));
-    }
-    let team: Vec<String> = matching
-        .iter()
-        .flat_map(|r| r.team.iter().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let org = ctx.org_id().to_owned();
-    let active: HashMap<String, bool> = User::activity_of(ctx.conn, &org, &team)?
-        .into_iter()
-        .collect();
-    let shifts: HashMap<String, UserShift> = UserShift::of_users(ctx.conn, &org, &team)?
-        .into_iter()
-        .map(|s| (s.user_id.clone(), s))
-        .collect();
-    let last: HashMap<String, chrono::NaiveDateTime> =
-        LeadHistoryEntry::last_assigned(ctx.conn, &org, &team)?
+    Ok(Board::load(ctx, config, &[facts])?.decide(config, facts))
+}
+
+/// What routing knows of the team members in a unit of work, read once and kept current as
+/// it assigns: a batch of 500 leads routes on one read, and round-robin still rotates
+/// through the batch (each assignment stamped after the last).
+pub struct Board {
+    candidates: Vec<Candidate>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Board {
+    /// The members of the rules that match any of these leads.
+    pub fn load(
+        ctx: &mut Ctx,
+        config: &RoutingConfig,
+        leads: &[&LeadRoutingFacts],
+    ) -> ServiceResult<Board> {
+        let now = ctx.now_utc();
+        let matching: Vec<_> = config
+            .rules
+            .iter()
+            .filter(|r| leads.iter().any(|facts| r.matches(facts)))
+            .collect();
+        if matching.is_empty() {
+            return Ok(Board {
+                candidates: Vec::new(),
+                now,
+            });
+        }
+        let team: Vec<String> = matching
+            .iter()
+            .flat_map(|r| r.team.iter().cloned())
+            .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-    let load: HashMap<String, i64> = if matching
-        .iter()
-        .any(|r| r.strategy == RoutingStrategy::LeastLoaded)
-    {
-        Lead::open_counts(ctx.conn, &org, &team, &OPEN)?
+        let org = ctx.org_id().to_owned();
+        let active: HashMap<String, bool> = User::activity_of(ctx.conn, &org, &team)?
             .into_iter()
-            .collect()
-    } else {
-        HashMap::new()
-    };
-    let local = ctx.time_zone()?.local(now);
-    let mut candidates = Vec::with_capacity(team.len());
-    for user_id in team {
-        let Some(&is_active) = active.get(&user_id) else {
-            continue;
+            .collect();
+        let shifts: HashMap<String, UserShift> = UserShift::of_users(ctx.conn, &org, &team)?
+            .into_iter()
+            .map(|s| (s.user_id.clone(), s))
+            .collect();
+        let last: HashMap<String, chrono::NaiveDateTime> =
+            LeadHistoryEntry::last_assigned(ctx.conn, &org, &team)?
+                .into_iter()
+                .collect();
+        let load: HashMap<String, i64> = if matching
+            .iter()
+            .any(|r| r.strategy == RoutingStrategy::LeastLoaded)
+        {
+            Lead::open_counts(ctx.conn, &org, &team, &OPEN)?
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
         };
-        let on_shift = match shifts.get(&user_id) {
-            // No row: an organisation that plans no shifts routes to everyone.
-            None => true,
-            Some(shift) => {
-                let pattern: ShiftPattern =
-                    serde_json::from_str(&shift.pattern).map_err(ServiceError::internal)?;
-                is_on_shift(&pattern, shift.on_duty, local)
-            }
-        };
-        candidates.push(Candidate {
-            open_leads: load
-                .get(&user_id)
-                .map_or(0, |&n| u32::try_from(n).unwrap_or(u32::MAX)),
-            last_assigned_at: last.get(&user_id).map(|t| t.and_utc()),
-            active: is_active,
-            on_shift,
-            user_id,
-        });
+        let local = ctx.time_zone()?.local(now);
+        let mut candidates = Vec::with_capacity(team.len());
+        for user_id in team {
+            let Some(&is_active) = active.get(&user_id) else {
+                continue;
+            };
+            let on_shift = match shifts.get(&user_id) {
+                // No row: an organisation that plans no shifts routes to everyone.
+                None => true,
+                Some(shift) => {
+                    let pattern: ShiftPattern =
+                        serde_json::from_str(&shift.pattern).map_err(ServiceError::internal)?;
+                    is_on_shift(&pattern, shift.on_duty, local)
+                }
+            };
+            candidates.push(Candidate {
+                open_leads: load
+                    .get(&user_id)
+                    .map_or(0, |&n| u32::try_from(n).unwrap_or(u32::MAX)),
+                last_assigned_at: last.get(&user_id).map(|t| t.and_utc()),
+                active: is_active,
+                on_shift,
+                user_id,
+            });
+        }
+        Ok(Board { candidates, now })
     }
-    Ok(route(config, facts, &candidates, now))
+
+    /// Routes one lead (loaded with [`Board::load`]) and counts the assignment.
+    pub fn decide(&mut self, config: &RoutingConfig, facts: &LeadRoutingFacts) -> RoutingDecision {
+        let decision = route(config, facts, &self.candidates, self.now);
+        if let RoutingDecision::Assigned(a) = &decision
+            && let Some(chosen) = self.candidates.iter_mut().find(|c| c.user_id == a.user_id)
+        {
+            chosen.last_assigned_at = Some(a.last_assigned_at);
+            chosen.open_leads = chosen.open_leads.saturating_add(1);
+        }
+        decision
+    }
 }
 
 /// A manager gives a lead to another consultant by hand, with a reason (recorded on the

@@ -6,6 +6,9 @@ use autocrm_domain::leads::scoring::{
 };
 use autocrm_domain::leads::{CustomerEvent, LeadGrade, LeadNeeds, SourceChannel};
 use autocrm_persistence::models::{Activity, BehaviorEventRow, Customer, Lead, Vehicle};
+use std::collections::HashMap;
+
+use autocrm_domain::time::TimeZone;
 use chrono::{DateTime, Utc};
 
 use crate::app::{Change, Ctx, ServiceError, ServiceResult, records};
@@ -42,23 +45,64 @@ pub fn customer_events(
     customer_id: &str,
     since: DateTime<Utc>,
 ) -> ServiceResult<Vec<CustomerEvent>> {
-    let zone = ctx.time_zone()?;
     let since = since.naive_utc();
+    let behavior =
+        BehaviorEventRow::for_customer(ctx.conn, ctx.org_id(), customer_id, None, EVENTS_READ)?;
+    let activities =
+        Activity::for_customer(ctx.conn, ctx.org_id(), customer_id, None, EVENTS_READ)?;
+    let zone = ctx.time_zone()?;
+    Ok(events_of(zone, &behavior, &activities, since))
+}
+
+/// [`customer_events`] of several customers in two statements (batch intake).
+pub fn customers_events(
+    ctx: &mut Ctx,
+    customer_ids: &[String],
+    since: DateTime<Utc>,
+) -> ServiceResult<HashMap<String, Vec<CustomerEvent>>> {
+    let since = since.naive_utc();
+    let org = ctx.org_id().to_owned();
+    let mut behavior: HashMap<String, Vec<BehaviorEventRow>> = HashMap::new();
+    for row in BehaviorEventRow::for_customers_since(ctx.conn, &org, customer_ids, since)? {
+        if let Some(id) = row.customer_id.clone() {
+            behavior.entry(id).or_default().push(row);
+        }
+    }
+    let mut activities: HashMap<String, Vec<Activity>> = HashMap::new();
+    for row in Activity::for_customers_since(ctx.conn, &org, customer_ids, since)? {
+        activities.entry(row.customer_id.clone()).or_default().push(row);
+    }
+    let zone = ctx.time_zone()?;
+    Ok(customer_ids
+        .iter()
+        .map(|id| {
+            let b = behavior.get(id).map_or(&[][..], Vec::as_slice);
+            let a = activities.get(id).map_or(&[][..], Vec::as_slice);
+            (id.clone(), events_of(zone, b, a, since))
+        })
+        .collect())
+}
+
+/// The scoring events among a customer's rows (each list newest first) since `since`.
+fn events_of(
+    zone: TimeZone,
+    behavior: &[BehaviorEventRow],
+    activities: &[Activity],
+    since: chrono::NaiveDateTime,
+) -> Vec<CustomerEvent> {
     let mut events = Vec::new();
-    for row in
-        BehaviorEventRow::for_customer(ctx.conn, ctx.org_id(), customer_id, None, EVENTS_READ)?
-    {
+    for row in behavior {
         if row.occurred_at < since {
             break;
         }
-        if let Some(e) = crate::behavior::service::domain_event(&row)
+        if let Some(e) = crate::behavior::service::domain_event(row)
             .as_ref()
             .and_then(CustomerEvent::from_behavior)
         {
             events.push(e);
         }
     }
-    for row in Activity::for_customer(ctx.conn, ctx.org_id(), customer_id, None, EVENTS_READ)? {
+    for row in activities {
         if row.occurred_at < since {
             break;
         }
@@ -74,7 +118,7 @@ pub fn customer_events(
             events.push(e);
         }
     }
-    Ok(events)
+    events
 }
 
 /// What is known of a lead, for scoring.
@@ -95,14 +139,36 @@ pub fn score(
     facts: &Facts<'_>,
     config: &LeadScoringConfig,
 ) -> ServiceResult<LeadScore> {
+    score_counting(ctx, facts, config, &mut BudgetCounts::default())
+}
+
+/// The cars in stock within each budget asked about, counted once (a batch of leads often
+/// names the same budget).
+#[derive(Default)]
+pub struct BudgetCounts(HashMap<(i64, i64), u32>);
+
+impl BudgetCounts {
+    fn count(&mut self, ctx: &mut Ctx, min: i64, max: i64) -> ServiceResult<u32> {
+        if let Some(&n) = self.0.get(&(min, max)) {
+            return Ok(n);
+        }
+        let n = Vehicle::count_offerable_priced(ctx.conn, ctx.org_id(), min, max, CARS_COUNTED)?;
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        self.0.insert((min, max), n);
+        Ok(n)
+    }
+}
+
+/// [`score`], counting cars in budget through `counts`.
+pub fn score_counting(
+    ctx: &mut Ctx,
+    facts: &Facts<'_>,
+    config: &LeadScoringConfig,
+    counts: &mut BudgetCounts,
+) -> ServiceResult<LeadScore> {
     let needs = facts.needs.merged_into(facts.customer_needs);
     let cars_in_budget = match needs.budget_max_cents {
-        Some(max) => {
-            let min = needs.budget_min_cents.unwrap_or(0);
-            let n =
-                Vehicle::count_offerable_priced(ctx.conn, ctx.org_id(), min, max, CARS_COUNTED)?;
-            Some(u32::try_from(n).unwrap_or(u32::MAX))
-        }
+        Some(max) => Some(counts.count(ctx, needs.budget_min_cents.unwrap_or(0), max)?),
         None => None,
     };
     let signals = LeadSignals {

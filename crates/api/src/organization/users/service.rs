@@ -151,6 +151,7 @@ pub fn update(
     if !user.active {
         RefreshToken::revoke_user(ctx.conn, &user.id, ctx.now())?;
     }
+    ctx.forget_recipient(&user.id);
     ctx.record(
         Change::new("user.updated", "user", &user.id)
             .detail(serde_json::json!({"role": user.role, "active": user.active})),
