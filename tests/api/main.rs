@@ -26,6 +26,7 @@ mod idempotency;
 mod inspections;
 mod inventory_alerts;
 mod jobs;
+mod lead_batches;
 mod lead_pool;
 mod leads;
 mod lost_requests;

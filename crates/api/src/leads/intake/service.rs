@@ -19,7 +19,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{Actor, Change, Ctx, ServiceError, ServiceResult};
-use crate::customers::personal::indexes_of;
+use crate::customers::personal::{indexes_of, wechat_value};
 use crate::customers::service::{self as customers, NewCustomer, ProfileChanges};
 use crate::events::catalogue::LeadCreated;
 use crate::leads::routing::service as routing;
@@ -514,7 +514,10 @@ fn already_taken(
     let mut on_file: HashMap<(String, String), Lead> = HashMap::new();
     for (source, ids) in ids_by_source {
         for lead in Lead::by_sources(ctx.conn, ctx.org_id(), source, &ids)? {
-            let key = (lead.source.clone(), lead.source_lead_id.clone().unwrap_or_default());
+            let key = (
+                lead.source.clone(),
+                lead.source_lead_id.clone().unwrap_or_default(),
+            );
             on_file.insert(key, lead);
         }
     }
@@ -562,9 +565,7 @@ impl Stores {
     /// Store staff enter leads into their own store.
     fn placement(&mut self, ctx: &mut Ctx, store: &StoreRef) -> ServiceResult<Option<String>> {
         let own_store = match ctx.actor() {
-            Actor::Principal(p)
-                if matches!(p.role, Role::SalesConsultant | Role::SalesManager) =>
-            {
+            Actor::Principal(p) if matches!(p.role, Role::SalesConsultant | Role::SalesManager) => {
                 p.store_id.clone()
             }
             _ => None,
@@ -631,7 +632,11 @@ impl Matched {
             .as_ref()
             .and_then(|p| self.new_phones.get(p.as_str()))
             .or_else(|| c.wechat_id.as_ref().and_then(|w| self.new_wechats.get(w)))
-            .or_else(|| c.email.as_ref().and_then(|e| self.new_emails.get(e.as_str())));
+            .or_else(|| {
+                c.email
+                    .as_ref()
+                    .and_then(|e| self.new_emails.get(e.as_str()))
+            });
         if let Some(&prospect) = earlier {
             return Attach::New {
                 prospect,
@@ -672,7 +677,10 @@ fn match_customers(ctx: &mut Ctx, news: &[NewLead], live: &[usize]) -> ServiceRe
         .iter()
         .filter_map(|&i| {
             let wechat = news[i].contact.wechat_id.as_ref()?;
-            Some((i, indexes_of(pii, LookupKind::Wechat, wechat)))
+            Some((
+                i,
+                indexes_of(pii, LookupKind::Wechat, &wechat_value(wechat)),
+            ))
         })
         .collect();
     let mut customers: Vec<Customer> = Vec::new();
@@ -719,7 +727,11 @@ fn match_customers(ctx: &mut Ctx, news: &[NewLead], live: &[usize]) -> ServiceRe
         .collect();
     if !unmatched_wechats.is_empty() {
         kinds.push(LookupKind::Wechat);
-        wanted.extend(unmatched_wechats.iter().flat_map(|(_, x)| x.iter().cloned()));
+        wanted.extend(
+            unmatched_wechats
+                .iter()
+                .flat_map(|(_, x)| x.iter().cloned()),
+        );
     }
     let hits = CustomerLookup::matching_any(ctx.conn, &org, &kinds, &wanted)?;
     if !hits.is_empty() {
@@ -764,7 +776,13 @@ fn match_customers(ctx: &mut Ctx, news: &[NewLead], live: &[usize]) -> ServiceRe
     let emails: Vec<String> = live
         .iter()
         .filter(|i| !by_lead.contains_key(i))
-        .filter_map(|&i| news[i].contact.email.as_ref().map(|e| e.as_str().to_owned()))
+        .filter_map(|&i| {
+            news[i]
+                .contact
+                .email
+                .as_ref()
+                .map(|e| e.as_str().to_owned())
+        })
         .collect();
     if !emails.is_empty() {
         let mut oldest: HashMap<String, usize> = HashMap::new();

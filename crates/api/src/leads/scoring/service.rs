@@ -70,7 +70,10 @@ pub fn customers_events(
     }
     let mut activities: HashMap<String, Vec<Activity>> = HashMap::new();
     for row in Activity::for_customers_since(ctx.conn, &org, customer_ids, since)? {
-        activities.entry(row.customer_id.clone()).or_default().push(row);
+        activities
+            .entry(row.customer_id.clone())
+            .or_default()
+            .push(row);
     }
     let zone = ctx.time_zone()?;
     Ok(customer_ids
