@@ -359,3 +359,31 @@ async fn racing_batches_of_the_same_leads_take_each_in_once() {
         (20, 20, 20)
     );
 }
+
+#[tokio::test]
+async fn racing_leads_of_one_new_phone_share_one_customer() {
+    let app = TestApp::spawn().await;
+    let calls: Vec<_> = (0..10)
+        .map(|i| {
+            let req = app
+                .request(Method::POST, LEADS, Some(&app.admin_token))
+                .json(
+                    &json!({"source": "autohome", "source_lead_id": format!("AH-{i}"),
+                    "customer": {"name": "周杰", "phone": "13612345678"}}),
+                );
+            tokio::spawn(async move { status_and_body(req.send().await.unwrap()).await })
+        })
+        .collect();
+    let mut customers = std::collections::BTreeSet::new();
+    for call in calls {
+        let (status, body) = call.await.unwrap();
+        assert_eq!(
+            status, 201,
+            "the loser of the race on the phone attaches: {body}"
+        );
+        customers.insert(body["lead"]["customer_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(customers.len(), 1);
+    let written = counts(&app).await;
+    assert_eq!((written["leads"], written["customers"]), (10, 1));
+}

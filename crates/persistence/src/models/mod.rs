@@ -93,7 +93,7 @@ pub use task_board::{TaskEscalation, TaskFilter, TaskScopeFilter};
 pub use test_drive::{CalendarFeed, TestDrive, TestDriveFilter, TestDriveSlot};
 pub use timeline::{TimelineBefore, customer_changes};
 pub use user::{User, UserFilter};
-pub use user_shift::UserShift;
+pub use user_shift::{RoutingMember, UserShift};
 pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by};
 
 pub use lead_trigger::LeadTriggerFiring;

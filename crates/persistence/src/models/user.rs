@@ -93,19 +93,6 @@ impl User {
         crate::db::first_rows(conn, query.order(users::id.asc()), filter.limit)
     }
 
-    /// `(id, active)` of those of these users who belong to the organisation.
-    pub fn activity_of(
-        conn: &mut DbConn,
-        org_id: &str,
-        ids: &[String],
-    ) -> QueryResult<Vec<(String, bool)>> {
-        users::table
-            .filter(users::org_id.eq(org_id))
-            .filter(users::id.eq_any(ids))
-            .select((users::id, users::active))
-            .load(conn)
-    }
-
     /// The active users of the organisation with one of these roles (in one store, when
     /// given), by id.
     pub fn active_with_roles(

@@ -20,6 +20,42 @@ pub struct UserShift {
     pub updated_at: chrono::NaiveDateTime,
 }
 
+/// A user routing may pick, as one statement reads them: whether active, their shift (none:
+/// on duty around the clock) and their stored notification channels (what notifying them of
+/// the lead needs).
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct RoutingMember {
+    pub user_id: String,
+    pub active: bool,
+    pub pattern: Option<String>,
+    pub on_duty: Option<bool>,
+    pub channels: Option<String>,
+}
+
+impl RoutingMember {
+    /// These users of the organisation (unknown ids are left out).
+    pub fn of_users(conn: &mut DbConn, org_id: &str, ids: &[String]) -> QueryResult<Vec<Self>> {
+        use crate::schema::{notification_preferences as prefs, users};
+        users::table
+            .left_join(user_shifts::table.on(user_shifts::user_id.eq(users::id)))
+            .left_join(
+                prefs::table.on(prefs::user_id
+                    .eq(users::id)
+                    .and(prefs::org_id.eq(users::org_id))),
+            )
+            .filter(users::org_id.eq(org_id))
+            .filter(users::id.eq_any(ids))
+            .select((
+                users::id,
+                users::active,
+                user_shifts::pattern.nullable(),
+                user_shifts::on_duty.nullable(),
+                prefs::channels.nullable(),
+            ))
+            .load(conn)
+    }
+}
+
 impl UserShift {
     pub fn find(conn: &mut DbConn, org_id: &str, user_id: &str) -> QueryResult<Option<Self>> {
         user_shifts::table

@@ -9,51 +9,60 @@ use super::service::{self, Intaken, NewLead};
 use super::{adf, mapping};
 use crate::app::{Actor, Ctx, ServiceError, ServiceResult};
 use crate::error::{ApiError, Code, Lang, Problem};
+use crate::http::authorized::Caller;
 use crate::http::extract::{from_value, parse_json};
 use crate::http::{Authorized, Json, perm};
-use crate::leads::dto::{IntakeDto, LeadDto};
+use crate::leads::dto::{IntakeDto, LeadDto, ShownLead};
 
-/// Takes one lead in; a concurrent push of the same source id that won the race makes this
-/// one answer the winner's lead as a duplicate.
-fn take_in(ctx: &mut Ctx, body: LeadIn, raw: Option<String>) -> ServiceResult<IntakeDto> {
-    let command = body.into_command(raw);
-    let source = command.source.clone();
-    let source_id = command.source_lead_id.clone();
-    let taken = match ctx.savepoint(|ctx| service::intake(ctx, command)) {
-        Err(ServiceError::Duplicate { .. }) if source_id.is_some() => {
-            let lead = autocrm_persistence::models::Lead::by_source(
-                ctx.conn,
-                ctx.org_id(),
-                source.as_str(),
-                source_id.as_deref().unwrap_or_default(),
-            )?
-            .ok_or(ServiceError::Internal)?;
-            Intaken {
-                lead,
-                duplicate: true,
-                customer_created: false,
-            }
+/// Takes one lead in, in its own unit of work. A concurrent push that won a race on the
+/// source id or on the new customer's phone fails this unit of work with `Duplicate`; run
+/// again, the lead finds the winner's lead (a duplicate) or customer (attached to it).
+async fn take_in(caller: &Caller, command: NewLead) -> Result<IntakeDto, ApiError> {
+    let again = command.clone();
+    let once = |command: NewLead| {
+        move |ctx: &mut Ctx| {
+            let taken = service::intake(ctx, command)?;
+            shown(ctx, vec![Ok(taken)])?
+                .pop()
+                .ok_or(ServiceError::Internal)?
         }
-        other => other?,
     };
-    Ok(shown(ctx, vec![Ok(taken)])?.remove(0)?)
+    match caller.write(once(command)).await {
+        Err(e) if e.code == Code::Duplicate => caller.write(once(again)).await,
+        other => other,
+    }
 }
 
-/// The answers of leads taken in: their customers' names read in one statement.
+/// The answers of leads taken in, with their customers' names (read in one statement for
+/// the leads whose customer intake did not have at hand).
 fn shown(
     ctx: &mut Ctx,
     taken: Vec<ServiceResult<Intaken>>,
 ) -> ServiceResult<Vec<ServiceResult<IntakeDto>>> {
-    let leads: Vec<_> = taken
+    let unread: Vec<_> = taken
         .iter()
-        .filter_map(|t| t.as_ref().ok().map(|t| t.lead.clone()))
+        .filter_map(|t| t.as_ref().ok())
+        .filter(|t| t.customer_shown.is_none())
+        .map(|t| t.lead.clone())
         .collect();
-    let mut shown = crate::leads::service::shown(ctx, leads)?.into_iter();
+    let mut read = if unread.is_empty() {
+        Vec::new()
+    } else {
+        crate::leads::service::shown(ctx, unread)?
+    }
+    .into_iter();
     Ok(taken
         .into_iter()
         .map(|t| {
             let t = t?;
-            let lead = shown.next().ok_or(ServiceError::Internal)?;
+            let lead = match t.customer_shown {
+                Some((name, phone)) => ShownLead {
+                    lead: t.lead,
+                    customer_name: Some(name),
+                    customer_phone: phone,
+                },
+                None => read.next().ok_or(ServiceError::Internal)?,
+            };
             Ok(IntakeDto {
                 duplicate: t.duplicate,
                 customer_created: t.customer_created,
@@ -202,8 +211,7 @@ pub async fn create_lead(
     caller: Authorized<perm::LeadsWrite>,
     body: Json<LeadIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let dto = caller.write(move |ctx| take_in(ctx, body, None)).await?;
+    let dto = take_in(&caller, body.into_inner().into_command(None)).await?;
     Ok(answer(dto))
 }
 
@@ -306,10 +314,8 @@ pub async fn intake_leads(
                 Some(m) => m.apply(&value),
                 None => value,
             };
-            let body = lead_body(value)?;
-            let dto = caller
-                .write(move |ctx| take_in(ctx, body, Some(text)))
-                .await?;
+            let command = lead_body(value)?.into_command(Some(text));
+            let dto = take_in(&caller, command).await?;
             Ok(answer(dto))
         }
         Format::Xml => {

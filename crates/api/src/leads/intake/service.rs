@@ -90,6 +90,9 @@ pub struct Intaken {
     /// The lead existed already under its `(source, source_lead_id)`: nothing was written.
     pub duplicate: bool,
     pub customer_created: bool,
+    /// The customer's name and masked phone, when intake had the customer at hand (what the
+    /// answer shows; `None` for a lead found on file).
+    pub customer_shown: Option<(String, Option<String>)>,
 }
 
 /// Takes one lead in. A repeated `(source, source_lead_id)` answers the existing lead with
@@ -309,10 +312,12 @@ pub fn intake_many(
     let mut tasks = Vec::with_capacity(pending.len());
     for p in &pending {
         let new = &news[p.index];
-        let (customer_id, customer_created) = match p.attach {
-            Attach::Known(k) => (matched.customers[k].id.clone(), false),
-            Attach::New { prospect, creator } => (created[prospect].id.clone(), creator),
+        let (customer, customer_created) = match p.attach {
+            Attach::Known(k) => (&matched.customers[k], false),
+            Attach::New { prospect, creator } => (&created[prospect], creator),
         };
+        let customer_id = customer.id.clone();
+        let shown = (customer.name.clone(), customer.phone_masked.clone());
         let mut lead = lead_row(ctx, new, p.store_id.clone(), customer_id, now)?;
         scoring::apply(&mut lead, &p.scored)?;
         // The owner is placed before the row is written (one insert, no update), and
@@ -354,9 +359,9 @@ pub fn intake_many(
             )?);
         }
         tasks.push(crate::tasks::sla::first_response(ctx, &lead)?);
-        leads.push((p.index, lead, customer_created));
+        leads.push((p.index, lead, customer_created, shown));
     }
-    let rows: Vec<Lead> = leads.iter().map(|(_, lead, _)| lead.clone()).collect();
+    let rows: Vec<Lead> = leads.iter().map(|(_, lead, _, _)| lead.clone()).collect();
     if !rows.is_empty() {
         Lead::insert_many(ctx.conn, &rows).map_err(|e| {
             // A concurrent push of a source id in this batch won the race.
@@ -369,22 +374,24 @@ pub fn intake_many(
         LeadHistoryEntry::insert_many(ctx.conn, &history)?;
         crate::tasks::service::open_new(ctx, tasks)?;
     }
-    let mut by_index: HashMap<usize, Lead> = HashMap::new();
-    for (index, lead, customer_created) in leads {
-        by_index.insert(index, lead.clone());
+    let mut by_index: HashMap<usize, (Lead, (String, Option<String>))> = HashMap::new();
+    for (index, lead, customer_created, shown) in leads {
+        by_index.insert(index, (lead.clone(), shown.clone()));
         results[index] = Some(Ok(Intaken {
             lead,
             duplicate: false,
             customer_created,
+            customer_shown: Some(shown),
         }));
     }
     for (i, first) in duplicate_of.iter().enumerate() {
         if let Some(first) = first {
-            let lead = by_index.get(first).cloned().ok_or(ServiceError::Internal)?;
+            let (lead, shown) = by_index.get(first).cloned().ok_or(ServiceError::Internal)?;
             results[i] = Some(Ok(Intaken {
                 lead,
                 duplicate: true,
                 customer_created: false,
+                customer_shown: Some(shown),
             }));
         }
     }
@@ -533,6 +540,7 @@ fn already_taken(
                 lead: lead.clone(),
                 duplicate: true,
                 customer_created: false,
+                customer_shown: None,
             }));
         } else if let Some(&first) = first_of.get(&key) {
             duplicate_of[i] = Some(first);

@@ -8,7 +8,9 @@ use autocrm_domain::leads::routing::{
     Candidate, LeadRoutingFacts, RoutingConfig, RoutingDecision, RoutingStrategy, route,
 };
 use autocrm_domain::leads::{LeadStatus, ShiftPattern, is_on_shift};
-use autocrm_persistence::models::{Lead, LeadHistoryEntry, Store, TenantRecord, User, UserShift};
+use autocrm_persistence::models::{
+    Lead, LeadHistoryEntry, RoutingMember, Store, TenantRecord, User, UserShift,
+};
 
 use crate::app::{Actor, Ctx, FieldError, ServiceError, ServiceResult};
 use crate::leads::service::{OwnerMove, set_owner, update_visible};
@@ -116,12 +118,14 @@ impl Board {
             .into_iter()
             .collect();
         let org = ctx.org_id().to_owned();
-        let active: HashMap<String, bool> = User::activity_of(ctx.conn, &org, &team)?
+        let members = RoutingMember::of_users(ctx.conn, &org, &team)?;
+        for m in &members {
+            // The one assigned is notified in this unit of work: no second read of them.
+            ctx.cache_recipient(&m.user_id, Some((m.active, m.channels.clone())));
+        }
+        let members: HashMap<String, RoutingMember> = members
             .into_iter()
-            .collect();
-        let shifts: HashMap<String, UserShift> = UserShift::of_users(ctx.conn, &org, &team)?
-            .into_iter()
-            .map(|s| (s.user_id.clone(), s))
+            .map(|m| (m.user_id.clone(), m))
             .collect();
         let last: HashMap<String, chrono::NaiveDateTime> =
             LeadHistoryEntry::last_assigned(ctx.conn, &org, &team)?
@@ -140,17 +144,18 @@ impl Board {
         let local = ctx.time_zone()?.local(now);
         let mut candidates = Vec::with_capacity(team.len());
         for user_id in team {
-            let Some(&is_active) = active.get(&user_id) else {
+            let Some(member) = members.get(&user_id) else {
                 continue;
             };
-            let on_shift = match shifts.get(&user_id) {
-                // No row: an organisation that plans no shifts routes to everyone.
-                None => true,
-                Some(shift) => {
+            let is_active = member.active;
+            let on_shift = match (&member.pattern, member.on_duty) {
+                (Some(pattern), Some(on_duty)) => {
                     let pattern: ShiftPattern =
-                        serde_json::from_str(&shift.pattern).map_err(ServiceError::internal)?;
-                    is_on_shift(&pattern, shift.on_duty, local)
+                        serde_json::from_str(pattern).map_err(ServiceError::internal)?;
+                    is_on_shift(&pattern, on_duty, local)
                 }
+                // No row: an organisation that plans no shifts routes to everyone.
+                _ => true,
             };
             candidates.push(Candidate {
                 open_leads: load
