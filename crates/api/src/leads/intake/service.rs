@@ -798,9 +798,8 @@ fn match_customers(ctx: &mut Ctx, news: &[NewLead], live: &[usize]) -> ServiceRe
             let Some(email) = c.email.clone() else {
                 continue;
             };
-            if !oldest.contains_key(&email) {
-                let k = keep(&mut customers, c);
-                oldest.insert(email, k);
+            if let std::collections::hash_map::Entry::Vacant(slot) = oldest.entry(email) {
+                slot.insert(keep(&mut customers, c));
             }
         }
         for &i in live {
