@@ -29,8 +29,8 @@ pub struct VehicleCandidates {
 /// A car as forward matching scores it: only the columns the domain's `VehicleFacts` read.
 /// A whole row with `specs` and `features` is several times larger, and a match reads up to
 /// a thousand candidates to show twenty; the winners are read whole with
-/// [`Vehicle::offerable_by_ids`]. `vehicles_offerable_price_idx` carries exactly these
-/// columns (an index-only walk): a column added here belongs in that index too.
+/// [`Vehicle::offerable_by_ids`]. `vehicles_offerable_price_idx` carries these columns
+/// and `status` (an index-only walk): a column added here belongs in that index too.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = vehicles)]
 pub struct CandidateCar {
