@@ -98,7 +98,7 @@ pub use vehicle::{Vehicle, VehicleCost, VehicleSearch, VehicleSort, admitted_by}
 
 pub use lead_trigger::LeadTriggerFiring;
 pub use showroom::{ShowroomFilter, ShowroomVisit, StoreVisitInvitation};
-pub use vehicle_matching::{CarKeys, CustomerNeedIndex, VehicleCandidates};
+pub use vehicle_matching::{CandidateCar, CarKeys, CustomerNeedIndex, VehicleCandidates};
 pub use vehicle_transfer::{TransferFilter, TransferTracking, VehicleTransfer};
 pub use webhook::WebhookSubscription;
 

@@ -26,6 +26,51 @@ pub struct VehicleCandidates {
     pub cheapest_first: bool,
 }
 
+/// A car as forward matching scores it: only the columns the domain's `VehicleFacts` read.
+/// A whole row with `specs` and `features` is several times larger, and a match reads up to
+/// a thousand candidates to show twenty; the winners are read whole with
+/// [`Vehicle::offerable_by_ids`]. `vehicles_offerable_price_idx` carries these columns
+/// and `status` (an index-only walk): a column added here belongs in that index too.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = vehicles)]
+pub struct CandidateCar {
+    pub id: String,
+    pub store_id: Option<String>,
+    pub condition: String,
+    pub brand: String,
+    pub model: String,
+    pub model_year: Option<i32>,
+    pub body_type: Option<String>,
+    pub energy_type: Option<String>,
+    pub transmission: Option<String>,
+    pub colour: Option<String>,
+    pub seats: Option<i32>,
+    pub mileage_km: i64,
+    pub first_registration_date: Option<String>,
+    pub asking_price_cents: i64,
+}
+
+impl From<&Vehicle> for CandidateCar {
+    fn from(v: &Vehicle) -> Self {
+        Self {
+            id: v.id.clone(),
+            store_id: v.store_id.clone(),
+            condition: v.condition.clone(),
+            brand: v.brand.clone(),
+            model: v.model.clone(),
+            model_year: v.model_year,
+            body_type: v.body_type.clone(),
+            energy_type: v.energy_type.clone(),
+            transmission: v.transmission.clone(),
+            colour: v.colour.clone(),
+            seats: v.seats,
+            mileage_km: v.mileage_km,
+            first_registration_date: v.first_registration_date.clone(),
+            asking_price_cents: v.asking_price_cents,
+        }
+    }
+}
+
 impl Vehicle {
     /// Offerable cars (in stock or in transit) that may pass `filter`, see [`VehicleCandidates`].
     pub fn match_candidates(
@@ -33,7 +78,7 @@ impl Vehicle {
         org_id: &str,
         filter: &HardFilter,
         within: &VehicleCandidates,
-    ) -> QueryResult<Vec<Self>> {
+    ) -> QueryResult<Vec<CandidateCar>> {
         use vehicles::dsl as v;
         let mut query = v::vehicles
             .filter(v::org_id.eq(org_id))
@@ -42,7 +87,7 @@ impl Vehicle {
             .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
                 "vehicles.status IN ('in_stock', 'in_transit')",
             ))
-            .select(Self::as_select())
+            .select(CandidateCar::as_select())
             .into_boxed();
         // The price window narrows the filter's own range: one range, one index walk.
         let mut filter = filter.clone();
@@ -61,6 +106,28 @@ impl Vehicle {
             query.order((v::asking_price_cents.desc(), v::id.desc()))
         };
         crate::db::first_rows(conn, query, within.limit)
+    }
+
+    /// The whole rows of these cars that are still offerable (a car sold since it was scored
+    /// is left out), in no particular order.
+    pub fn offerable_by_ids(
+        conn: &mut DbConn,
+        org_id: &str,
+        ids: &[&str],
+    ) -> QueryResult<Vec<Self>> {
+        use vehicles::dsl as v;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        v::vehicles
+            .filter(v::org_id.eq(org_id))
+            .filter(v::id.eq_any(ids))
+            .filter(v::status.eq_any([
+                VehicleStatus::InStock.as_str(),
+                VehicleStatus::InTransit.as_str(),
+            ]))
+            .select(Self::as_select())
+            .load(conn)
     }
 
     /// How many offerable cars (in stock or in transit) are priced within `[min, max]`, counted

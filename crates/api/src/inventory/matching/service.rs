@@ -16,8 +16,8 @@ use autocrm_domain::vehicle::{
     VehicleFacts, customers_for_vehicle, find_city, top_n,
 };
 use autocrm_persistence::models::{
-    CarKeys, Customer, CustomerNeedIndex, Store, StoreFilter, TenantRecord, User, Vehicle,
-    VehicleCandidates,
+    CandidateCar, CarKeys, Customer, CustomerNeedIndex, Store, StoreFilter, TenantRecord, User,
+    Vehicle, VehicleCandidates,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -102,7 +102,7 @@ fn store_locations(ctx: &mut Ctx) -> ServiceResult<HashMap<String, Location>> {
 }
 
 /// A car as matching sees it. A stored value that no longer parses reads as not recorded.
-pub fn facts_of(v: &Vehicle, stores: &HashMap<String, Location>) -> VehicleFacts {
+pub fn facts_of(v: &CandidateCar, stores: &HashMap<String, Location>) -> VehicleFacts {
     let condition = v.condition.parse().unwrap_or(Condition::Used);
     let mut facts = VehicleFacts::new(&v.brand, &v.model, condition, v.asking_price_cents);
     facts.body_type = v.body_type.as_deref().and_then(|b| b.parse().ok());
@@ -294,19 +294,39 @@ pub fn matches_for_needs(
             (rows, truncated)
         }
     };
-    let rows = &rows[..];
     let facts: Vec<VehicleFacts> = rows.iter().map(|v| facts_of(v, &stores)).collect();
     let ranked = top_n(&matcher, facts.iter().enumerate(), limit);
-    Ok(VehicleMatches {
-        items: ranked
+    // The winners' whole rows, in one statement. The candidates were read without a
+    // snapshot: a winner changed since is judged again on what it is now, and one no
+    // longer offerable (sold meanwhile) drops out.
+    let ids: Vec<&str> = ranked.iter().map(|r| rows[r.key].id.as_str()).collect();
+    let mut whole: HashMap<String, Vehicle> =
+        Vehicle::offerable_by_ids(ctx.conn, ctx.org_id(), &ids)?
             .into_iter()
-            .map(|r| VehicleMatchDto {
-                vehicle: VehicleSummary::from(&rows[r.key]),
-                score: r.matched.score,
-                reasons: r.matched.reasons.into_iter().map(ReasonDto::from).collect(),
-                transfer: r.matched.transfer.map(TransferDto::from),
-            })
-            .collect(),
+            .map(|v| (v.id.clone(), v))
+            .collect();
+    let mut items = Vec::with_capacity(ranked.len());
+    for r in ranked {
+        let Some(car) = whole.remove(&rows[r.key].id) else {
+            continue;
+        };
+        let now = facts_of(&CandidateCar::from(&car), &stores);
+        let matched = if now == facts[r.key] {
+            r.matched
+        } else if let Some(matched) = matcher.score(&now) {
+            matched
+        } else {
+            continue;
+        };
+        items.push(VehicleMatchDto {
+            vehicle: VehicleSummary::from(&car),
+            score: matched.score,
+            reasons: matched.reasons.into_iter().map(ReasonDto::from).collect(),
+            transfer: matched.transfer.map(TransferDto::from),
+        });
+    }
+    Ok(VehicleMatches {
+        items,
         candidates: rows.len(),
         truncated,
     })
@@ -378,7 +398,7 @@ pub fn customers_for_car(
     let settings = settings(ctx)?;
     let today = ctx.today()?;
     let stores = store_locations(ctx)?;
-    let facts = facts_of(&car, &stores);
+    let facts = facts_of(&CandidateCar::from(&car), &stores);
     let keys = CarKeys {
         price_cents: car.asking_price_cents,
         body_type: car.body_type.as_deref(),
