@@ -329,7 +329,9 @@ macro_rules! on_backend {
 
 /// Inserts rows in multi-row statements of at most 500 rows (the combined connection has no
 /// batch insert, the concrete ones have). 500 rows of 32 columns stay under both backends'
-/// limits on bound values. Evaluates to `QueryResult<usize>`, the rows inserted.
+/// limits on bound values. A single row goes as a single-row insert, which diesel prepares
+/// once per connection (a multi-row text is parsed and planned anew each time). Evaluates to
+/// `QueryResult<usize>`, the rows inserted.
 #[macro_export]
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $rows:expr) => {{
@@ -337,9 +339,15 @@ macro_rules! insert_batch {
         let mut inserted = 0usize;
         let mut result: diesel::QueryResult<()> = Ok(());
         for chunk in $rows.chunks(500) {
-            match $crate::on_backend!(&mut *$conn, |c| diesel::insert_into($table)
-                .values(chunk)
-                .execute(c))
+            let outcome = match chunk {
+                [one] => $crate::on_backend!(&mut *$conn, |c| diesel::insert_into($table)
+                    .values(one)
+                    .execute(c)),
+                _ => $crate::on_backend!(&mut *$conn, |c| diesel::insert_into($table)
+                    .values(chunk)
+                    .execute(c)),
+            };
+            match outcome
             {
                 Ok(n) => inserted += n,
                 Err(e) => {
