@@ -347,8 +347,7 @@ macro_rules! insert_batch {
                     .values(chunk)
                     .execute(c)),
             };
-            match outcome
-            {
+            match outcome {
                 Ok(n) => inserted += n,
                 Err(e) => {
                     result = Err(e);
