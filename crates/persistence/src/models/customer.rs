@@ -219,18 +219,6 @@ impl Customer {
             .load(conn)
     }
 
-    /// The oldest live (active or archived) customer with this email.
-    pub fn by_email(conn: &mut DbConn, org_id: &str, email: &str) -> QueryResult<Option<Self>> {
-        customers::table
-            .filter(customers::org_id.eq(org_id))
-            .filter(customers::email.eq(email))
-            .filter(customers::status.eq_any(["active", "archived"]))
-            .order(customers::created_at.asc())
-            .select(Self::as_select())
-            .first(conn)
-            .optional()
-    }
-
     /// The customer whose phone has one of these blind indexes (one per key of the ring).
     pub fn find_by_phone(
         conn: &mut DbConn,

@@ -57,22 +57,6 @@ impl Lead {
         }
     }
 
-    /// The lead a source already pushed under this id.
-    pub fn by_source(
-        conn: &mut DbConn,
-        org_id: &str,
-        source: &str,
-        source_lead_id: &str,
-    ) -> QueryResult<Option<Self>> {
-        leads::table
-            .filter(leads::org_id.eq(org_id))
-            .filter(leads::source.eq(source))
-            .filter(leads::source_lead_id.eq(source_lead_id))
-            .select(Self::as_select())
-            .first(conn)
-            .optional()
-    }
-
     /// The leads a source already pushed under any of these ids (batch intake's dedupe).
     pub fn by_sources(
         conn: &mut DbConn,

@@ -74,7 +74,7 @@ fn shown(
 
 /// Takes a batch in set-based ([`service::intake_many`]); when the batch fails on something
 /// it cannot put on one lead (a race lost on a source id or a phone), each lead is taken in
-/// on its own instead, in its own savepoint.
+/// on its own instead, in its own savepoint, and once more after a lost race (as `take_in`).
 fn take_in_all(
     ctx: &mut Ctx,
     commands: Vec<NewLead>,
@@ -86,7 +86,12 @@ fn take_in_all(
         Err(_) => {
             let mut out = Vec::with_capacity(commands.len());
             for command in commands {
-                out.push(match ctx.savepoint(|ctx| service::intake(ctx, command)) {
+                let mut once = || ctx.savepoint(|ctx| service::intake(ctx, command.clone()));
+                let outcome = match once() {
+                    Err(ServiceError::Duplicate { .. }) => once(),
+                    other => other,
+                };
+                out.push(match outcome {
                     Ok(taken) => shown(ctx, vec![Ok(taken)])?.remove(0),
                     Err(e @ (ServiceError::Internal | ServiceError::Unavailable)) => {
                         return Err(e);

@@ -123,13 +123,11 @@ struct Pending {
     decision: Option<RoutingDecision>,
 }
 
-/// A prospect the batch creates: the lead that named it first, and its contact keys.
+/// A prospect the batch creates: the needs its leads stated, where it lives, how to reach it.
 struct Prospect {
-    creator: usize,
     needs: Option<Needs>,
     city: Option<String>,
-    wechat: bool,
-    email: bool,
+    contact: ContactData,
 }
 
 /// Takes leads in together, [`intake`] for each, in order: the reads (dedupe, stores,
@@ -186,31 +184,23 @@ pub fn intake_many(
                     events.get(&c.id).map_or(&[][..], Vec::as_slice),
                 )
             }
-            Attach::New { prospect, .. } => {
-                let p = prospects.get(prospect);
-                (
-                    p.and_then(|p| p.needs.clone()),
-                    match p {
-                        // The prospect as the first lead created it.
-                        Some(p) => ContactData {
-                            phone: news[p.creator].contact.phone.is_some(),
-                            wechat: p.wechat,
-                            email: p.email,
-                            name: true,
-                        },
-                        None => ContactData {
-                            phone: new.contact.phone.is_some(),
-                            wechat: new.contact.wechat_id.is_some(),
-                            email: new.contact.email.is_some(),
-                            name: new.contact.name.is_some(),
-                        },
+            Attach::New { prospect, .. } => match prospects.get(prospect) {
+                Some(p) => (p.needs.clone(), p.contact, p.city.clone(), &[][..]),
+                // The first lead naming it: the prospect is still to be made of it.
+                None => (
+                    None,
+                    ContactData {
+                        phone: new.contact.phone.is_some(),
+                        wechat: new.contact.wechat_id.is_some(),
+                        email: new.contact.email.is_some(),
+                        name: new.contact.name.is_some(),
                     },
-                    p.map_or_else(|| new.contact.city.clone(), |p| p.city.clone()),
+                    new.contact.city.clone(),
                     &[][..],
-                )
-            }
+                ),
+            },
         };
-        let scored = scoring::score_counting(
+        let scored = scoring::score(
             ctx,
             &scoring::Facts {
                 needs: &new.needs,
@@ -233,11 +223,13 @@ pub fn intake_many(
             Attach::New { prospect, creator } => {
                 if creator {
                     prospects.push(Prospect {
-                        creator: i,
                         needs: (!new.needs.is_empty()).then(|| new.needs.merged_into(None)),
                         city: new.contact.city.clone(),
-                        wechat: new.contact.wechat_id.is_some(),
-                        email: new.contact.email.is_some(),
+                        // As stored: a prospect without a name gets `UNNAMED`.
+                        contact: ContactData {
+                            name: true,
+                            ..contact
+                        },
                     });
                 } else if !new.needs.is_empty() {
                     let p = &mut prospects[prospect];
@@ -290,12 +282,14 @@ pub fn intake_many(
         .iter()
         .filter(|p| matches!(p.attach, Attach::New { creator: true, .. }))
         .collect();
+    // The n-th creator made the n-th prospect.
     let new_customers = creators
         .iter()
-        .map(|p| {
+        .zip(&prospects)
+        .map(|(p, prospect)| {
             prospect_of(
                 &news[p.index],
-                prospects.iter().find(|x| x.creator == p.index),
+                prospect,
                 p.owner.clone(),
                 p.store_id.clone(),
             )
@@ -829,7 +823,7 @@ fn match_customers(ctx: &mut Ctx, news: &[NewLead], live: &[usize]) -> ServiceRe
 /// named it), owned by whoever works the lead.
 fn prospect_of(
     new: &NewLead,
-    prospect: Option<&Prospect>,
+    prospect: &Prospect,
     owner: Option<String>,
     store_id: Option<String>,
 ) -> NewCustomer {
@@ -857,7 +851,7 @@ fn prospect_of(
             wechat_openid: new.contact.wechat_id.clone().map(Some),
             lifecycle_stage: Some(LifecycleStage::Prospect),
             source_detail: Some(Some(format!("线索：{}", new.source))),
-            needs: prospect.and_then(|p| p.needs.clone()).map(Some),
+            needs: prospect.needs.clone().map(Some),
             ..ProfileChanges::default()
         },
     }

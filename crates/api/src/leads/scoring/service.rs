@@ -136,15 +136,6 @@ pub struct Facts<'a> {
     pub active_since: DateTime<Utc>,
 }
 
-/// Scores a lead from its facts at the unit of work's time.
-pub fn score(
-    ctx: &mut Ctx,
-    facts: &Facts<'_>,
-    config: &LeadScoringConfig,
-) -> ServiceResult<LeadScore> {
-    score_counting(ctx, facts, config, &mut BudgetCounts::default())
-}
-
 /// The cars in stock within each budget asked about, counted once (a batch of leads often
 /// names the same budget).
 #[derive(Default)]
@@ -162,8 +153,9 @@ impl BudgetCounts {
     }
 }
 
-/// [`score`], counting cars in budget through `counts`.
-pub fn score_counting(
+/// Scores a lead from its facts at the unit of work's time, counting cars in budget through
+/// `counts` (one count per budget for all the leads scored with it).
+pub fn score(
     ctx: &mut Ctx,
     facts: &Facts<'_>,
     config: &LeadScoringConfig,
@@ -255,6 +247,7 @@ pub fn rescore_customer(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<()> {
     let since = ctx.now_utc() - config.lookback();
     let events = customer_events(ctx, customer_id, since)?;
     let customer_needs = customer.stated_needs();
+    let mut counts = BudgetCounts::default();
     for lead in open {
         let needs = needs_of(&lead)?;
         let source = SourceChannel::parse(&lead.source).map_err(ServiceError::internal)?;
@@ -266,7 +259,7 @@ pub fn rescore_customer(ctx: &mut Ctx, customer_id: &str) -> ServiceResult<()> {
             events: &events,
             active_since: lead.active_since.and_utc(),
         };
-        let scored = score(ctx, &facts, &config)?;
+        let scored = score(ctx, &facts, &config, &mut counts)?;
         let detail = serde_json::to_string(&scored).map_err(ServiceError::internal)?;
         if lead.score_detail == detail {
             continue;
