@@ -7,7 +7,7 @@ use crate::DbConn;
 use crate::schema::customer_activities;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_activities)]
+#[diesel(table_name = customer_activities, treat_none_as_default_value = false)]
 pub struct Activity {
     pub id: String,
     pub org_id: String,

@@ -4,7 +4,7 @@ use crate::DbConn;
 use crate::schema::api_clients;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = api_clients)]
+#[diesel(table_name = api_clients, treat_none_as_default_value = false)]
 pub struct ApiClient {
     pub id: String,
     pub org_id: String,

@@ -18,7 +18,7 @@ autocrm_domain::text_enum! {
 
 /// A file that belongs to a record. Its content lives in the file store, encrypted.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
-#[diesel(table_name = attachments)]
+#[diesel(table_name = attachments, treat_none_as_default_value = false)]
 pub struct Attachment {
     pub id: String,
     pub org_id: String,

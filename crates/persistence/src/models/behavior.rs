@@ -8,7 +8,7 @@ use crate::DbConn;
 use crate::schema::{behavior_events, device_links};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = behavior_events)]
+#[diesel(table_name = behavior_events, treat_none_as_default_value = false)]
 pub struct BehaviorEventRow {
     pub id: String,
     pub org_id: String,
@@ -108,7 +108,7 @@ impl BehaviorEventRow {
 /// A device (an app install, a mini-program's openid-scoped device id) known to belong to
 /// one customer.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = device_links)]
+#[diesel(table_name = device_links, treat_none_as_default_value = false)]
 pub struct DeviceLink {
     pub id: String,
     pub org_id: String,

@@ -7,7 +7,7 @@ use crate::DbConn;
 use crate::schema::{consent_records, customers};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = consent_records)]
+#[diesel(table_name = consent_records, treat_none_as_default_value = false)]
 pub struct ConsentRow {
     pub id: String,
     pub org_id: String,

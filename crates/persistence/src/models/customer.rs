@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::schema::{customer_activities, customer_lookups, customers};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = customers, treat_none_as_null = true)]
+#[diesel(table_name = customers, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct Customer {
     pub id: String,
     pub org_id: String,

@@ -17,7 +17,7 @@ autocrm_domain::text_enum! {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_imports)]
+#[diesel(table_name = customer_imports, treat_none_as_default_value = false)]
 pub struct CustomerImport {
     pub id: String,
     pub org_id: String,

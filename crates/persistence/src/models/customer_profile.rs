@@ -23,7 +23,7 @@ autocrm_domain::text_enum! {
 /// One keyed blind index of one personal value of a customer: exact lookups and duplicate
 /// checks without decrypting, and without plaintext.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_lookups)]
+#[diesel(table_name = customer_lookups, treat_none_as_default_value = false)]
 pub struct CustomerLookup {
     pub org_id: String,
     pub kind: String,
@@ -109,7 +109,7 @@ impl CustomerLookup {
 
 /// A contact person of a (business) customer. Phones are a ciphertext of their JSON list.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_contacts)]
+#[diesel(table_name = customer_contacts, treat_none_as_default_value = false)]
 pub struct CustomerContact {
     pub id: String,
     pub org_id: String,
@@ -165,7 +165,7 @@ impl CustomerContact {
 
 /// A lifecycle stage a customer entered, and when.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_lifecycle_changes)]
+#[diesel(table_name = customer_lifecycle_changes, treat_none_as_default_value = false)]
 pub struct LifecycleChangeRow {
     pub id: String,
     pub org_id: String,

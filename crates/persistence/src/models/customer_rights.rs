@@ -22,7 +22,7 @@ use crate::schema::{lead_trigger_firings, showroom_visits, store_visit_invitatio
 
 /// One merge source and the survivor that took its records.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_merges)]
+#[diesel(table_name = customer_merges, treat_none_as_default_value = false)]
 pub struct CustomerMerge {
     pub id: String,
     pub org_id: String,

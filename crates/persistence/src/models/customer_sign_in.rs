@@ -6,7 +6,7 @@ use crate::schema::customer_sign_in_codes as codes;
 /// A one-time sign-in code sent to a customer's phone: only the phone's blind index and a
 /// keyed hash of the code are kept.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = codes)]
+#[diesel(table_name = codes, treat_none_as_default_value = false)]
 pub struct SignInCode {
     pub id: String,
     pub org_id: String,
@@ -80,7 +80,7 @@ impl SignInCode {
 /// An organisation's WeChat mini-program credentials for `code2session`: the app id, and
 /// the app secret only as ciphertext.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = crate::schema::wechat_mini_programs)]
+#[diesel(table_name = crate::schema::wechat_mini_programs, treat_none_as_default_value = false)]
 pub struct WechatMiniProgram {
     pub org_id: String,
     pub app_id: String,

@@ -12,7 +12,7 @@ use crate::schema::{
 /// `PaymentMethod`; `lead_id` the lead it was opened from; `note` free text (cleared when the
 /// customer is erased).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = deals, treat_none_as_null = true)]
+#[diesel(table_name = deals, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct Deal {
     pub id: String,
     pub org_id: String,
@@ -125,7 +125,7 @@ impl Deal {
 
 /// One stage move of a deal. Never changed once written.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = deal_stage_changes)]
+#[diesel(table_name = deal_stage_changes, treat_none_as_default_value = false)]
 pub struct DealStageChange {
     pub id: String,
     pub org_id: String,
@@ -160,7 +160,7 @@ impl DealStageChange {
 
 /// An attachment of a deal and the kind of document it is.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = deal_documents)]
+#[diesel(table_name = deal_documents, treat_none_as_default_value = false)]
 pub struct DealDocument {
     pub id: String,
     pub org_id: String,
@@ -193,7 +193,7 @@ impl DealDocument {
 
 /// A colleague invited to a deal (专家会诊).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = deal_collaborators)]
+#[diesel(table_name = deal_collaborators, treat_none_as_default_value = false)]
 pub struct DealCollaborator {
     pub id: String,
     pub org_id: String,
@@ -239,7 +239,7 @@ impl DealCollaborator {
 
 /// A comment on a deal, with the users it mentions (JSON array of ids).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = deal_comments)]
+#[diesel(table_name = deal_comments, treat_none_as_default_value = false)]
 pub struct DealComment {
     pub id: String,
     pub org_id: String,
@@ -281,7 +281,7 @@ impl DealComment {
 /// A request to mark a lead or a deal lost (战败), and its decision. `status` is the domain's
 /// `LostRequestStatus`; `note` and `decision_note` are free text (cleared on erasure).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = lost_requests, treat_none_as_null = true)]
+#[diesel(table_name = lost_requests, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct LostRequestRow {
     pub id: String,
     pub org_id: String,

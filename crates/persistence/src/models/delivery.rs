@@ -16,7 +16,7 @@ autocrm_domain::text_enum! {
 
 /// One event on its way to one target (a webhook subscription; later a notification gateway).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = deliveries)]
+#[diesel(table_name = deliveries, treat_none_as_default_value = false)]
 pub struct Delivery {
     pub id: String,
     pub org_id: String,
@@ -35,7 +35,7 @@ pub struct Delivery {
 
 /// One try of a delivery, as the log shows it.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = delivery_attempts)]
+#[diesel(table_name = delivery_attempts, treat_none_as_default_value = false)]
 pub struct DeliveryAttempt {
     pub id: String,
     pub delivery_id: String,

@@ -8,7 +8,7 @@ use crate::schema::{
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = finance_products)]
+#[diesel(table_name = finance_products, treat_none_as_default_value = false)]
 pub struct FinanceProduct {
     pub id: String,
     pub org_id: String,
@@ -47,7 +47,7 @@ impl FinanceProduct {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = financing_applications, treat_none_as_null = true)]
+#[diesel(table_name = financing_applications, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct FinancingApplication {
     pub id: String,
     pub org_id: String,
@@ -143,7 +143,7 @@ impl FinancingApplication {
 
 /// One status change of an application: who, when, from what to what.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = financing_application_events)]
+#[diesel(table_name = financing_application_events, treat_none_as_default_value = false)]
 pub struct ApplicationEvent {
     pub id: String,
     pub org_id: String,

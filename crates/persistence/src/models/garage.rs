@@ -7,7 +7,7 @@ use crate::DbConn;
 use crate::schema::{customer_vehicles, vehicle_mileage_readings};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = customer_vehicles, treat_none_as_null = true)]
+#[diesel(table_name = customer_vehicles, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct OwnedVehicle {
     pub id: String,
     pub org_id: String,
@@ -111,7 +111,7 @@ impl OwnedVehicle {
 
 /// One odometer reading of an owned vehicle.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = vehicle_mileage_readings)]
+#[diesel(table_name = vehicle_mileage_readings, treat_none_as_default_value = false)]
 pub struct MileageReading {
     pub id: String,
     pub org_id: String,

@@ -9,7 +9,7 @@ use crate::schema::handovers;
 /// One handover that wrote. `targets` is JSON (each colleague, their share and what they
 /// received), `counts` JSON (the totals per kind).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = handovers)]
+#[diesel(table_name = handovers, treat_none_as_default_value = false)]
 pub struct Handover {
     pub id: String,
     pub org_id: String,

@@ -5,7 +5,7 @@ use crate::schema::idempotency_keys;
 
 /// The first response to a POST with an `Idempotency-Key`, replayed on repeats.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = idempotency_keys)]
+#[diesel(table_name = idempotency_keys, treat_none_as_default_value = false)]
 pub struct IdempotencyRecord {
     pub org_id: String,
     pub principal_id: String,

@@ -10,7 +10,7 @@ use crate::schema::inspection_reports;
 /// a JSON array of maintenance history entries; `summary` is the Chinese verdict computed
 /// when the report was made (`autocrm_domain::vehicle::inspection::summary`).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = inspection_reports)]
+#[diesel(table_name = inspection_reports, treat_none_as_default_value = false)]
 pub struct InspectionReport {
     pub id: String,
     pub org_id: String,

@@ -8,7 +8,7 @@ use crate::schema::{inventory_alert_rules, inventory_alerts, vehicles};
 /// A rule: `low_stock` fires while fewer than `threshold` cars matching its keys are in
 /// stock; `aging` fires for each car over `threshold` days in stock (of its store/brand).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = inventory_alert_rules, treat_none_as_null = true)]
+#[diesel(table_name = inventory_alert_rules, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct AlertRule {
     pub id: String,
     pub org_id: String,
@@ -147,7 +147,7 @@ impl AlertRule {
 /// An alert a rule opened for a subject: `stock` for a low-stock rule, a car's id for an
 /// aging rule.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = inventory_alerts)]
+#[diesel(table_name = inventory_alerts, treat_none_as_default_value = false)]
 pub struct InventoryAlert {
     pub id: String,
     pub org_id: String,

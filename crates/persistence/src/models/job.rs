@@ -19,7 +19,7 @@ autocrm_domain::text_enum! {
 
 /// A unit of background work.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
-#[diesel(table_name = jobs)]
+#[diesel(table_name = jobs, treat_none_as_default_value = false)]
 pub struct JobRow {
     pub id: String,
     pub org_id: Option<String>,

@@ -9,7 +9,7 @@ use crate::schema::lead_trigger_firings;
 
 /// One firing: the rule, the lead whose owner got the task, the window it covered.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = lead_trigger_firings)]
+#[diesel(table_name = lead_trigger_firings, treat_none_as_default_value = false)]
 pub struct LeadTriggerFiring {
     pub id: String,
     pub org_id: String,

@@ -7,7 +7,7 @@ use crate::schema::market_prices;
 
 /// One quote: what a car of this line, year (and mileage) is worth on the market.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = market_prices)]
+#[diesel(table_name = market_prices, treat_none_as_default_value = false)]
 pub struct MarketPrice {
     pub id: String,
     pub org_id: String,

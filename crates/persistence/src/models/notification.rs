@@ -11,7 +11,7 @@ use crate::schema::{
 
 /// A notification in a person's in-app list.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = notifications)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
 pub struct NotificationRow {
     pub id: String,
     pub org_id: String,
@@ -207,7 +207,7 @@ impl NotificationRow {
 
 /// A person's channel choices per kind, as JSON text.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = notification_preferences)]
+#[diesel(table_name = notification_preferences, treat_none_as_default_value = false)]
 pub struct NotificationPreferences {
     pub user_id: String,
     pub org_id: String,
@@ -266,7 +266,7 @@ impl NotificationPreferences {
 
 /// An organisation's outbound gateway for one channel.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = notification_gateways, treat_none_as_null = true)]
+#[diesel(table_name = notification_gateways, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct NotificationGateway {
     pub id: String,
     pub org_id: String,
@@ -344,7 +344,7 @@ impl NotificationGateway {
 
 /// A single-use ticket for opening the live stream without a header.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = notification_stream_tickets)]
+#[diesel(table_name = notification_stream_tickets, treat_none_as_default_value = false)]
 pub struct StreamTicket {
     pub id: String,
     pub org_id: String,

@@ -4,7 +4,7 @@ use crate::DbConn;
 use crate::schema::organizations;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = organizations)]
+#[diesel(table_name = organizations, treat_none_as_default_value = false)]
 pub struct Organization {
     pub id: String,
     pub name: String,

@@ -12,7 +12,7 @@ use crate::schema::quotes;
 /// One version of a quote. `status` is the domain's `QuoteStatus` as stored (a sent quote
 /// past `valid_until` reads as expired); `lines`, `tax` and `financing` are JSON.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = quotes)]
+#[diesel(table_name = quotes, treat_none_as_default_value = false)]
 pub struct Quote {
     pub id: String,
     pub org_id: String,

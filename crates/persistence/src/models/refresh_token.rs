@@ -4,7 +4,7 @@ use crate::DbConn;
 use crate::schema::refresh_tokens;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = refresh_tokens)]
+#[diesel(table_name = refresh_tokens, treat_none_as_default_value = false)]
 pub struct RefreshToken {
     pub id: String,
     pub org_id: String,

@@ -9,7 +9,7 @@ use crate::schema::vehicle_reservations;
 /// `release_reason` says why a cancelled one ended (`cancelled`, `vehicle_sold`). `note`
 /// and `release_note` are free text (cleared when the customer is erased).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = vehicle_reservations, treat_none_as_null = true)]
+#[diesel(table_name = vehicle_reservations, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct VehicleReservation {
     pub id: String,
     pub org_id: String,

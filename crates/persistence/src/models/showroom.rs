@@ -7,7 +7,7 @@ use crate::schema::{showroom_visits, store_visit_invitations};
 
 /// One walk-in. `kind` is the domain's `VisitKind`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = showroom_visits, treat_none_as_null = true)]
+#[diesel(table_name = showroom_visits, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct ShowroomVisit {
     pub id: String,
     pub org_id: String,
@@ -31,7 +31,7 @@ super::record::versioned_record!(ShowroomVisit, showroom_visits);
 
 /// One invitation to the store. `status` is the domain's `InvitationStatus`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = store_visit_invitations, treat_none_as_null = true)]
+#[diesel(table_name = store_visit_invitations, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct StoreVisitInvitation {
     pub id: String,
     pub org_id: String,

@@ -4,7 +4,7 @@ use crate::DbConn;
 use crate::schema::stores;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = stores, treat_none_as_null = true)]
+#[diesel(table_name = stores, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct Store {
     pub id: String,
     pub org_id: String,

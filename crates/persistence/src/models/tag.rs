@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::schema::{customer_dynamic_tags, customer_tags, customers, tags};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = tags)]
+#[diesel(table_name = tags, treat_none_as_default_value = false)]
 pub struct Tag {
     pub id: String,
     pub org_id: String,
@@ -24,7 +24,7 @@ pub struct Tag {
 super::record::versioned_record!(Tag, tags);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_tags)]
+#[diesel(table_name = customer_tags, treat_none_as_default_value = false)]
 pub struct CustomerTag {
     pub id: String,
     pub org_id: String,
@@ -37,7 +37,7 @@ pub struct CustomerTag {
 super::record::tenant_record!(CustomerTag, customer_tags);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = customer_dynamic_tags)]
+#[diesel(table_name = customer_dynamic_tags, treat_none_as_default_value = false)]
 pub struct DynamicTagRow {
     pub id: String,
     pub org_id: String,

@@ -9,7 +9,7 @@ use crate::schema::tasks;
 /// `escalation_step` counts the escalation ladder's steps taken; `dedupe_key` opens a task
 /// once per key (unique per organisation).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = tasks, treat_none_as_null = true)]
+#[diesel(table_name = tasks, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct Task {
     pub id: String,
     pub org_id: String,

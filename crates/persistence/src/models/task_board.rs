@@ -128,7 +128,7 @@ impl Task {
 
 /// One step of the escalation ladder taken on one task. Never changed once written.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = task_escalations)]
+#[diesel(table_name = task_escalations, treat_none_as_default_value = false)]
 pub struct TaskEscalation {
     pub id: String,
     pub org_id: String,

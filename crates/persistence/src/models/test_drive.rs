@@ -10,7 +10,7 @@ use crate::schema::{calendar_feeds, test_drive_slots, test_drives};
 /// disliked, ratings, comment); `licence_*` hold the driving licence number (ciphertext and
 /// masked form, never clear).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = test_drives, treat_none_as_null = true)]
+#[diesel(table_name = test_drives, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct TestDrive {
     pub id: String,
     pub org_id: String,
@@ -120,7 +120,7 @@ impl TestDrive {
 /// One grid slot held by a booking: the primary key `(resource, resource_id, slot_start)`
 /// refuses a second holder.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = test_drive_slots)]
+#[diesel(table_name = test_drive_slots, treat_none_as_default_value = false)]
 pub struct TestDriveSlot {
     pub resource: String,
     pub resource_id: String,
@@ -150,7 +150,7 @@ impl TestDriveSlot {
 
 /// A staff member's calendar feed: the hash of its secret token.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = calendar_feeds)]
+#[diesel(table_name = calendar_feeds, treat_none_as_default_value = false)]
 pub struct CalendarFeed {
     pub id: String,
     pub org_id: String,

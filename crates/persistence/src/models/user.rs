@@ -4,7 +4,7 @@ use crate::DbConn;
 use crate::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = users, treat_none_as_null = true)]
+#[diesel(table_name = users, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct User {
     pub id: String,
     pub org_id: String,

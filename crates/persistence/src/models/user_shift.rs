@@ -9,7 +9,7 @@ use crate::schema::user_shifts;
 /// `pattern` is the domain's `ShiftPattern` as JSON. A user without a row is on duty around
 /// the clock.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = user_shifts)]
+#[diesel(table_name = user_shifts, treat_none_as_default_value = false)]
 pub struct UserShift {
     pub user_id: String,
     pub org_id: String,

@@ -14,7 +14,7 @@ use crate::schema::{vehicle_costs, vehicles};
 /// array of strings and `specs` a JSON object of descriptive details. What the car cost is
 /// not here but in [`VehicleCost`], read only for callers who may see it.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = vehicles, treat_none_as_null = true)]
+#[diesel(table_name = vehicles, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct Vehicle {
     pub id: String,
     pub org_id: String,
@@ -63,7 +63,7 @@ super::record::versioned_record!(Vehicle, vehicles);
 
 /// What a car cost and its floor price (the lowest price a consultant may accept).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = vehicle_costs, treat_none_as_null = true)]
+#[diesel(table_name = vehicle_costs, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct VehicleCost {
     pub vehicle_id: String,
     pub org_id: String,

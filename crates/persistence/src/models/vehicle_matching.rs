@@ -188,7 +188,7 @@ impl Vehicle {
 
 /// A customer's needs as indexed columns (see the migration `customer_need_index`).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = customer_need_index, treat_none_as_null = true)]
+#[diesel(table_name = customer_need_index, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct CustomerNeedIndex {
     pub customer_id: String,
     pub org_id: String,

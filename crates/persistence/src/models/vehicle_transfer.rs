@@ -9,7 +9,7 @@ use crate::schema::{vehicle_transfer_tracking, vehicle_transfers};
 /// A transfer: `status` is a `TransferStatus` wire name. The estimate is the one computed
 /// when it was requested (absent when a store's city is unknown).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = vehicle_transfers, treat_none_as_null = true)]
+#[diesel(table_name = vehicle_transfers, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct VehicleTransfer {
     pub id: String,
     pub org_id: String,
@@ -86,7 +86,7 @@ impl VehicleTransfer {
 
 /// Where a car in transit was seen.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = vehicle_transfer_tracking)]
+#[diesel(table_name = vehicle_transfer_tracking, treat_none_as_default_value = false)]
 pub struct TransferTracking {
     pub id: String,
     pub org_id: String,

@@ -5,7 +5,7 @@ use crate::schema::webhook_subscriptions;
 
 /// A webhook subscription of an organisation. The secrets are PII-cipher ciphertext.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = webhook_subscriptions, treat_none_as_null = true)]
+#[diesel(table_name = webhook_subscriptions, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct WebhookSubscription {
     pub id: String,
     pub org_id: String,
