@@ -252,16 +252,29 @@ async fn a_batch_ends_as_the_same_leads_taken_one_at_a_time() {
         .iter()
         .map(|r| json!({"status": r["status"], "lead": r["lead"]}))
         .collect();
+    let created_in_batch: Vec<Value> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["customer_created"].clone())
+        .collect();
     let batch = outcomes(&together, &labels, &answers).await;
 
     let (store, labels) = dealership(&one_by_one).await;
-    let mut answers = Vec::new();
+    let (mut answers, mut created_alone) = (Vec::new(), Vec::new());
     for item in items(&store) {
         let res = one_by_one.post(LEADS, &one_by_one.admin_token, &item).await;
         let (status, body) = status_and_body(res).await;
         answers.push(json!({"status": status, "lead": body.get("lead")}));
+        created_alone.push(body.get("customer_created").cloned().unwrap_or(Value::Null));
     }
     let single = outcomes(&one_by_one, &labels, &answers).await;
+    assert_eq!(created_in_batch, created_alone, "customer_created per item");
+    assert_eq!(
+        created_in_batch.iter().filter(|c| **c == json!(true)).count(),
+        3,
+        "three prospects created: {created_in_batch:?}"
+    );
 
     for (i, (b, s)) in batch.iter().zip(&single).enumerate() {
         assert_eq!(b, s, "item {i}: batch {b:#} one at a time {s:#}");

@@ -277,6 +277,10 @@ pub struct ItemResult {
     /// `created`, `duplicate` or `refused`.
     pub result: &'static str,
     pub lead: Option<LeadDto>,
+    /// Whether a prospect customer was created for it (`null` when refused). Leads of one
+    /// batch naming the same new phone, WeChat id or email share one prospect: the first
+    /// answers `true`, the others `false`.
+    pub customer_created: Option<bool>,
     /// The problem (as `application/problem+json` would carry it) when refused.
     #[schema(value_type = Option<Object>)]
     pub problem: Option<serde_json::Value>,
@@ -284,7 +288,7 @@ pub struct ItemResult {
 
 /// A result per lead, and the counts.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"created": 1, "duplicates": 0, "refused": 0, "results": [{"index": 0, "status": 201, "result": "created", "lead": null, "problem": null}]}))]
+#[schema(example = json!({"created": 1, "duplicates": 0, "refused": 0, "results": [{"index": 0, "status": 201, "result": "created", "lead": null, "customer_created": true, "problem": null}]}))]
 pub struct BatchResult {
     pub created: usize,
     pub duplicates: usize,

@@ -157,6 +157,7 @@ fn each(
                     "created"
                 },
                 lead: Some(dto.lead),
+                customer_created: Some(dto.customer_created),
                 problem: None,
             },
             Err(e) => {
@@ -169,6 +170,7 @@ fn each(
                     status: problem.status,
                     result: "refused",
                     lead: None,
+                    customer_created: None,
                     problem: serde_json::to_value(&problem).ok(),
                 }
             }
