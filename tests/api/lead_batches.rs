@@ -271,7 +271,10 @@ async fn a_batch_ends_as_the_same_leads_taken_one_at_a_time() {
     let single = outcomes(&one_by_one, &labels, &answers).await;
     assert_eq!(created_in_batch, created_alone, "customer_created per item");
     assert_eq!(
-        created_in_batch.iter().filter(|c| **c == json!(true)).count(),
+        created_in_batch
+            .iter()
+            .filter(|c| **c == json!(true))
+            .count(),
         3,
         "three prospects created: {created_in_batch:?}"
     );
