@@ -41,11 +41,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let mut app = TestApp::spawn_with(|s| s.access_token_ttl_secs = 7 * 24 * 3600).await;
-    app.clock.set(morning());
-    app.admin_token = app
-        .login_ok(crate::helpers::ADMIN_EMAIL, crate::helpers::PASSWORD)
-        .await;
+    let app = TestApp::spawn_at(morning()).await;
     let store = app.create_store("上海徐汇店", "上海").await;
     let (leaver, _) = app.user_with_role("sales_consultant", Some(&store)).await;
     let (b, b_token) = app.user_with_role("sales_consultant", Some(&store)).await;

@@ -84,6 +84,16 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
+    /// An app whose clock stands at `at`, with the admin logged in then, on tokens that last
+    /// a week so that they outlive the clock's moves. For tests that count days in the
+    /// organisation's time zone: pin a time of day there rather than read `Utc::now()`.
+    pub async fn spawn_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
+        let mut app = Self::spawn_with(|s| s.access_token_ttl_secs = 7 * 24 * 3600).await;
+        app.clock.set(at);
+        app.admin_token = app.login_ok(ADMIN_EMAIL, PASSWORD).await;
+        app
+    }
+
     pub async fn spawn_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         tracing_once();
         let db = TestDatabase::create();

@@ -16,15 +16,10 @@ fn codes(answer: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn suggestions_from_comparables_or_an_honest_too_few() {
-    let mut app = TestApp::spawn_with(|s| s.access_token_ttl_secs = 7 * 24 * 3600).await;
     // 10:00 in Shanghai: the organisation's date and the UTC date agree (after 16:00 UTC
     // they did not, and a day counted from one read the other).
     let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(1)).date_naive();
-    app.clock
-        .set(tomorrow.and_hms_opt(2, 0, 0).unwrap().and_utc());
-    app.admin_token = app
-        .login_ok(crate::helpers::ADMIN_EMAIL, crate::helpers::PASSWORD)
-        .await;
+    let app = TestApp::spawn_at(tomorrow.and_hms_opt(2, 0, 0).unwrap().and_utc()).await;
     let org = app.org_id.clone();
     let subject = add_car(
         &app,

@@ -37,12 +37,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    // Tokens that outlive the clock's moves.
-    let mut app = TestApp::spawn_with(|s| s.access_token_ttl_secs = 7 * 24 * 3600).await;
-    app.clock.set(morning());
-    app.admin_token = app
-        .login_ok(crate::helpers::ADMIN_EMAIL, crate::helpers::PASSWORD)
-        .await;
+    let app = TestApp::spawn_at(morning()).await;
     let store = app.create_store("深圳南山店", "深圳").await;
     let (consultant, consultant_token) = app.user_with_role("sales_consultant", Some(&store)).await;
     let customer = app

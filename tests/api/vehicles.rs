@@ -258,15 +258,10 @@ async fn the_vin_decoder_tells_maker_country_years_and_problems() {
 
 #[tokio::test]
 async fn upserting_one_vin_twice_gives_one_car_and_events_for_what_changed() {
-    let mut app = TestApp::spawn_with(|s| s.access_token_ttl_secs = 7 * 24 * 3600).await;
     // 10:00 in Shanghai: the organisation's date and the UTC date agree (after 16:00 UTC
     // they did not, and a day counted from one read the other).
     let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(1)).date_naive();
-    app.clock
-        .set(tomorrow.and_hms_opt(2, 0, 0).unwrap().and_utc());
-    app.admin_token = app
-        .login_ok(crate::helpers::ADMIN_EMAIL, crate::helpers::PASSWORD)
-        .await;
+    let app = TestApp::spawn_at(tomorrow.and_hms_opt(2, 0, 0).unwrap().and_utc()).await;
     let erp = app
         .integration_token(&["inventory:write", "inventory:read"])
         .await;
