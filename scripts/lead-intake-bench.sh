@@ -14,6 +14,15 @@
 # On PostgreSQL the database is ANALYZEd after the customers on file are seeded, as a database
 # in service would be (NO_ANALYZE=1 skips it and measures a fresh database's first minute).
 #
+# Single intake is driven by wrk (`apt-get install wrk`; scripts/lead-intake-wrk.lua) for DURATION
+# seconds (20 by default) when it is installed, else by the Python client over LEADS requests
+# (LOAD=python forces it): the client shares the two cores with server and database, so it
+# must be light: wrk takes about 3 % of one core at 350 leads/s.
+# LEADS/2 customers are on file.
+#
+# PG_PARAMS is appended to the database URL: `PG_PARAMS='?sslmode=disable'` measures a
+# single-box install without TLS on loopback (libpq's default, sslmode=prefer, encrypts it).
+#
 # STATEMENTS=1 (PostgreSQL) logs every statement of the benchmark's database and prints the
 # statements per lead of each phase (run it small: `STATEMENTS=1 scripts/lead-intake-bench.sh 40 1 1`;
 # the log is PG_LOG, the Debian cluster's by default). SLOW_MS=n logs the statements slower than
@@ -35,7 +44,7 @@ if [ "${DB:-postgres}" = sqlite ]; then
     url="sqlite://$work/bench.db"
 else
     psql "$PG/postgres" -qc "CREATE DATABASE $dbname" >/dev/null
-    url="$PG/$dbname"
+    url="$PG/$dbname${PG_PARAMS:-}"
     [ -n "${NO_ANALYZE:-}" ] || export BENCH_ANALYZE="$url"
 fi
 server_pid=""
@@ -63,7 +72,7 @@ AUTOCRM_ADMIN_PASSWORD=bench-pass-123 "$BIN" bootstrap --org "Bench Motors" --ad
 server_pid=$!
 for _ in $(seq 1 100); do curl -fsS --max-time 1 "$base/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 
-python3 - "$base" "$LEADS" "$CLIENTS" "$BATCHES" <<'PY'
+REPO_ROOT="$REPO_ROOT" python3 - "$base" "$LEADS" "$CLIENTS" "$BATCHES" <<'PY'
 import http.client, json, os, sys, threading, time, urllib.parse
 base, n, clients, batches = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 host = urllib.parse.urlsplit(base)
@@ -134,18 +143,40 @@ def worker(k):
             latencies.append(dt)
             if s != 201:
                 errors.append((s, body))
+import shutil, subprocess
+load = os.environ.get("LOAD") or ("wrk" if shutil.which("wrk") else "python")
 mark = log_mark()
-t0 = time.time()
-threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-for th in threads: th.start()
-for th in threads: th.join()
-elapsed = time.time() - t0
-latencies.sort()
-pct = lambda p: 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))]
-print(f"single intake: {n} leads, {clients} clients: {n / elapsed:.0f} leads/s; "
-      f"p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms; errors {len(errors)}")
-if errors: print(errors[:3])
-statements_since(mark, n, "single intake")
+if load == "wrk":
+    # wrk (C, LuaJIT) spends a small fraction of the CPU the Python client does per request,
+    # and this machine's two cores are shared by client, server and PostgreSQL.
+    duration = int(os.environ.get("DURATION", "20"))
+    lua = os.path.join(os.environ["REPO_ROOT"], "scripts", "lead-intake-wrk.lua")
+    env = dict(os.environ, TOKEN=token, STORE=store["id"], EXISTING=str(existing))
+    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{duration}s", "--timeout", "10s",
+                          "-s", lua, f"{base}/api/v1/leads"], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("WRK "))
+    f = line.split()
+    stats = dict(zip(f[1::2], f[2::2]))
+    done = int(stats["requests"])
+    print(f"single intake (wrk, {duration} s): {done} leads, {clients} clients: {stats['rate']} leads/s; "
+          f"p50 {stats['p50']} ms, p95 {stats['p95']} ms, p99 {stats['p99']} ms, max {stats['max']} ms; "
+          f"errors {int(stats['errors']) + int(stats['non2xx'])}")
+    if int(stats["errors"]) or int(stats["non2xx"]):
+        print(out)
+    statements_since(mark, done, "single intake")
+else:
+    t0 = time.time()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for th in threads: th.start()
+    for th in threads: th.join()
+    elapsed = time.time() - t0
+    latencies.sort()
+    pct = lambda p: 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+    print(f"single intake: {n} leads, {clients} clients: {n / elapsed:.0f} leads/s; "
+          f"p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms; errors {len(errors)}")
+    if errors: print(errors[:3])
+    statements_since(mark, n, "single intake")
 
 batch_clients = int(os.environ.get("BATCH_CLIENTS", "1"))
 bodies = [{"items": [{"source": "car_show", "source_lead_id": f"CS-{b}-{j}", "store_id": store["id"],
