@@ -54,7 +54,7 @@ pub async fn open_deal(app: &TestApp, team: &Team, extra: Value) -> Value {
     deal
 }
 
-async fn move_to(app: &TestApp, token: &str, deal: &str, body: Value) -> (u16, Value) {
+pub async fn move_to(app: &TestApp, token: &str, deal: &str, body: Value) -> (u16, Value) {
     status_and_body(
         app.post(&format!("/api/v1/deals/{deal}/stage"), token, &body)
             .await,
@@ -63,7 +63,7 @@ async fn move_to(app: &TestApp, token: &str, deal: &str, body: Value) -> (u16, V
 }
 
 /// Uploads a PDF to the deal and files it as `kind`.
-async fn file_document(app: &TestApp, token: &str, deal: &str, kind: &str) {
+pub async fn file_document(app: &TestApp, token: &str, deal: &str, kind: &str) {
     let mut pdf = b"%PDF-1.7\n".to_vec();
     pdf.extend_from_slice(kind.as_bytes());
     pdf.extend_from_slice(b"\n%%EOF\n");

@@ -556,3 +556,81 @@ async fn settings_are_read_by_sales_and_changed_by_managers_of_the_organisation(
     let until = chrono::DateTime::parse_from_rfc3339(q["valid_until"].as_str().unwrap()).unwrap();
     assert_eq!(until - created, TimeDelta::days(3));
 }
+
+#[tokio::test]
+async fn a_won_deal_invoices_its_accepted_quote() {
+    let app = TestApp::spawn().await;
+    let team = team(&app).await;
+    let token = team.consultant.1.clone();
+    let car = new_car(&app, &team, "gasoline", 15_000_000).await;
+    let deal = open_deal(
+        &app,
+        &team,
+        json!({"vehicle": {"vehicle_id": car}, "payment": "cash"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, q) = quote(
+        &app,
+        &token,
+        &deal,
+        json!({"lines": [
+            {"kind": "discount", "label": "年终优惠", "amount_cents": 600_001},
+            {"kind": "accessory", "label": "隐形车衣", "amount_cents": 350_000},
+            {"kind": "insurance", "amount_cents": 580_033},
+            {"kind": "extended_warranty", "label": "三年延保", "amount_cents": 300_000},
+            {"kind": "registration_fee", "label": "上牌服务费", "amount_cents": 50_000},
+            {"kind": "trade_in_allowance", "label": "旧车置换", "amount_cents": 3_000_000}
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{q}");
+    let id = q["id"].as_str().unwrap();
+    let (status, accepted) = status_and_body(
+        app.post(
+            &format!("/api/v1/quotes/{id}/accept"),
+            &token,
+            &json!({"waivers": [{"gate": "test_drive_agreement", "reason": "老客户增购同款"}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{accepted}");
+    for kind in ["signed_contract", "vehicle_condition_confirmation"] {
+        crate::deals::file_document(&app, &token, &deal, kind).await;
+    }
+    for to in ["delivery", "won"] {
+        let (status, body) = crate::deals::move_to(&app, &token, &deal, json!({ "to": to })).await;
+        assert_eq!(status, 200, "{to}: {body}");
+    }
+
+    // The car sold at the quote's net price; deal.won carries the quote's lines.
+    let (_, sold) = get(&app, &app.admin_token, &format!("/api/v1/vehicles/{car}")).await;
+    let net = 15_000_000 - 600_001;
+    assert_eq!(sold["status"], "sold");
+    assert_eq!(sold["sold_price_cents"], net, "{sold}");
+    let events = events_of(&app, &deal).await;
+    let won = events
+        .iter()
+        .find(|e| e.event_type == "deal.won")
+        .expect("deal.won");
+    let payload: Value = serde_json::from_str(&won.payload).unwrap();
+    let data = &payload["data"];
+    assert_eq!(data["quote_id"], id, "{payload}");
+    assert_eq!(data["price_cents"], net);
+    // The same tax year as the quote: the same tax, computed independently here.
+    assert_eq!(data["purchase_tax"]["payable_cents"], standard_tax(net));
+    assert_eq!(data["fees_cents"], 50_000);
+    assert_eq!(
+        data["extras"],
+        json!({"accessories_cents": 350_000, "insurance_cents": 580_033,
+            "extended_warranty_cents": 300_000, "trade_in_allowance_cents": 3_000_000})
+    );
+    assert_eq!(data["total_cents"], q["totals"]["total_cents"]);
+    assert_eq!(
+        data["total_cents"].as_i64().unwrap(),
+        net + standard_tax(net) + 50_000 + 350_000 + 580_033 + 300_000 - 3_000_000
+    );
+}

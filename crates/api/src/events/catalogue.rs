@@ -509,7 +509,11 @@ pub struct DealBuyer {
     "price_cents": 21980000,
     "purchase_tax": {"taxable_price_cents": 19451327, "tax_before_relief_cents": 1945133,
                      "relief_cents": 972566, "payable_cents": 972567, "basis": "nev_relief"},
-    "fees_cents": 0, "total_cents": 22952567, "won_at": "2026-12-08T09:30:00Z"
+    "fees_cents": 50000,
+    "extras": {"accessories_cents": 350000, "insurance_cents": 580000,
+               "extended_warranty_cents": 300000, "trade_in_allowance_cents": 3000000},
+    "total_cents": 21232567, "quote_id": "0193a5f1-3c4d-7e00-8f1a-4b5c6d7e8f90",
+    "won_at": "2026-12-08T09:30:00Z"
 }))]
 pub struct DealWon {
     pub deal_id: String,
@@ -524,11 +528,29 @@ pub struct DealWon {
     /// The price invoiced, VAT included, in fen.
     pub price_cents: i64,
     pub purchase_tax: DealTax,
-    /// Licence, registration and other fees (the accepted quote's, once quotes feed deals).
+    /// Licence plate and registration fees: the accepted quote's (0 without one).
     pub fees_cents: i64,
-    /// Price, purchase tax and fees.
+    /// The accepted quote's other lines (all 0 without one).
+    pub extras: DealExtras,
+    /// What the customer pays: price, purchase tax, fees and extras, less the trade-in
+    /// allowance. The accepted quote's total when the tax is as it quoted.
     pub total_cents: i64,
+    /// The accepted quote the price, fees and extras come from, when the deal has one for
+    /// this car; without one the price is the deal's amount, else the car's.
+    pub quote_id: Option<String>,
     pub won_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What the accepted quote adds to the car, in fen.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"accessories_cents": 350000, "insurance_cents": 580000,
+    "extended_warranty_cents": 300000, "trade_in_allowance_cents": 3000000}))]
+pub struct DealExtras {
+    pub accessories_cents: i64,
+    pub insurance_cents: i64,
+    pub extended_warranty_cents: i64,
+    /// What the dealer allows for the customer's old car (置换): subtracted from the total.
+    pub trade_in_allowance_cents: i64,
 }
 
 /// A deal was lost (战败): its lost request was approved, or made where no approval is needed.

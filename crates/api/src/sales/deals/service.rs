@@ -14,6 +14,7 @@ use autocrm_domain::sales::deals::{
     probability,
 };
 use autocrm_domain::sales::purchase_tax::{TaxBasis, TaxedVehicle, purchase_tax};
+use autocrm_domain::sales::quotes::QuoteLineKind;
 use autocrm_domain::vehicle::{Condition, EnergyType, VehicleStatus, Vin};
 use autocrm_persistence::db::{is_unique_violation, new_id};
 use autocrm_persistence::models::{
@@ -24,7 +25,7 @@ use chrono::NaiveDate;
 
 use crate::app::{Actor, Change, Ctx, ServiceError, ServiceResult, records};
 use crate::events::catalogue::{
-    DealBuyer, DealCreated, DealLost, DealStageChanged, DealTax, DealWon,
+    DealBuyer, DealCreated, DealExtras, DealLost, DealStageChanged, DealTax, DealWon,
 };
 use crate::inventory::vehicles::service as vehicles;
 use crate::leads::service as leads;
@@ -495,8 +496,9 @@ pub fn move_stage(
     Ok(deal)
 }
 
-/// What winning does: the car sold at the deal's price, the customer an owner with the car
-/// in the garage, `deal.won` with what invoicing needs.
+/// What winning does: the car sold at the deal's price (the accepted quote's net price when
+/// it quoted this car), the customer an owner with the car in the garage, `deal.won` with
+/// what invoicing needs: the purchase tax as of today, and the quote's fees and other lines.
 fn win(ctx: &mut Ctx, deal: &Deal) -> ServiceResult<()> {
     let Some(vehicle_id) = deal.vehicle_id.clone() else {
         return Err(ServiceError::invalid(
@@ -505,7 +507,12 @@ fn win(ctx: &mut Ctx, deal: &Deal) -> ServiceResult<()> {
             "a deal is won with the car it sells: set its vehicle first",
         ));
     };
-    let price = deal.amount_cents;
+    let quoted = crate::sales::quotes::service::accepted_of(ctx, &deal.id)?
+        .filter(|q| q.quote.vehicle_id == vehicle_id);
+    let price = match &quoted {
+        Some(q) => Some(q.quote.vehicle_net_cents),
+        None => deal.amount_cents,
+    };
     let vehicle = records::update(
         ctx,
         &vehicle_id,
@@ -558,15 +565,19 @@ fn win(ctx: &mut Ctx, deal: &Deal) -> ServiceResult<()> {
         .or(vehicle.sold_price_cents)
         .unwrap_or(vehicle.asking_price_cents);
     let rules = sections(ctx)?.purchase_tax.unwrap_or_default();
-    let taxed = TaxedVehicle {
-        condition: vehicle.condition.parse().unwrap_or(Condition::New),
-        energy: vehicle
-            .energy_type
-            .as_deref()
-            .and_then(|e| e.parse().ok())
-            .unwrap_or(EnergyType::Gasoline),
-        // The relief catalogue is not kept per car yet: a new-energy car is taken as listed.
-        in_relief_catalogue: true,
+    let taxed = match &quoted {
+        // As the quote described the car (its relief catalogue entry included).
+        Some(q) => q.tax.vehicle,
+        None => TaxedVehicle {
+            condition: vehicle.condition.parse().unwrap_or(Condition::New),
+            energy: vehicle
+                .energy_type
+                .as_deref()
+                .and_then(|e| e.parse().ok())
+                .unwrap_or(EnergyType::Gasoline),
+            // The relief catalogue is not kept per car yet: a new-energy car is taken as listed.
+            in_relief_catalogue: true,
+        },
     };
     let tax = purchase_tax(price_cents, &taxed, today, &rules)
         .map_err(|e| ServiceError::invalid("amount_cents", "out_of_range", e.to_string()))?;
@@ -576,7 +587,28 @@ fn win(ctx: &mut Ctx, deal: &Deal) -> ServiceResult<()> {
         TaxBasis::NevNotInCatalogue => "nev_not_in_catalogue",
         TaxBasis::UsedVehicle => "used_vehicle",
     };
-    let fees_cents = 0;
+    // The quote's lines other than the car, its discounts and its tax, by kind.
+    let line = |kind: QuoteLineKind| -> i64 {
+        quoted
+            .as_ref()
+            .and_then(|q| q.by_kind.get(&kind).copied())
+            .unwrap_or(0)
+    };
+    let fees_cents = line(QuoteLineKind::RegistrationFee);
+    let extras = DealExtras {
+        accessories_cents: line(QuoteLineKind::Accessory),
+        insurance_cents: line(QuoteLineKind::Insurance),
+        extended_warranty_cents: line(QuoteLineKind::ExtendedWarranty),
+        // Stored negative, as a deduction; told as the amount allowed.
+        trade_in_allowance_cents: -line(QuoteLineKind::TradeInAllowance),
+    };
+    let total_cents = price_cents
+        + tax.payable_cents
+        + fees_cents
+        + extras.accessories_cents
+        + extras.insurance_cents
+        + extras.extended_warranty_cents
+        - extras.trade_in_allowance_cents;
     ctx.record(
         Change::new("deal.won", "deal", &deal.id)
             .detail(serde_json::json!({"vehicle_id": vehicle.id, "price_cents": price_cents}))
@@ -603,7 +635,9 @@ fn win(ctx: &mut Ctx, deal: &Deal) -> ServiceResult<()> {
                     basis: basis.to_owned(),
                 },
                 fees_cents,
-                total_cents: price_cents + tax.payable_cents + fees_cents,
+                extras,
+                total_cents,
+                quote_id: quoted.as_ref().map(|q| q.quote.id.clone()),
                 won_at: ctx.now_utc(),
             }),
     )

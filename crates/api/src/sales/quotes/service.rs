@@ -350,6 +350,15 @@ pub fn find_visible(ctx: &mut Ctx, id: &str) -> ServiceResult<Quote> {
     Ok(quote)
 }
 
+/// The deal's accepted version, read back, if it has one (the caller has the deal).
+pub fn accepted_of(ctx: &mut Ctx, deal_id: &str) -> ServiceResult<Option<Shown>> {
+    let accepted = Quote::of_deal(ctx.conn, ctx.org_id(), deal_id)?
+        .into_iter()
+        .rev()
+        .find(|q| q.status == QuoteStatus::Accepted.as_str());
+    accepted.map(|q| show(ctx, q)).transpose()
+}
+
 /// A deal's versions, oldest first (the deal must be one the caller sees).
 pub fn of_deal(ctx: &mut Ctx, deal_id: &str) -> ServiceResult<Vec<Quote>> {
     let deal = deals::find_visible(ctx, deal_id)?;
