@@ -24,7 +24,7 @@
 # single-box install without TLS on loopback (libpq's default, sslmode=prefer, encrypts it).
 #
 # STATEMENTS=1 (PostgreSQL) logs every statement of the benchmark's database and prints the
-# statements per lead of each phase (run it small: `STATEMENTS=1 scripts/lead-intake-bench.sh 40 1 1`;
+# statements per lead of each phase (run it small: `STATEMENTS=1 LOAD=python scripts/lead-intake-bench.sh 40 1 1`;
 # the log is PG_LOG, the Debian cluster's by default). SLOW_MS=n logs the statements slower than
 # n ms with their durations. KEEP_DB=1 keeps the PostgreSQL database for a look afterwards.
 set -euo pipefail
