@@ -13,9 +13,9 @@ use autocrm_domain::sales::deals::{
     AttachmentKind, DealConfig, DealStage, Evidence, StageMove, check_move, check_transition,
     probability,
 };
-use autocrm_domain::sales::purchase_tax::{TaxBasis, TaxedVehicle, purchase_tax};
+use autocrm_domain::sales::purchase_tax::{TaxBasis, purchase_tax};
 use autocrm_domain::sales::quotes::QuoteLineKind;
-use autocrm_domain::vehicle::{Condition, EnergyType, VehicleStatus, Vin};
+use autocrm_domain::vehicle::{VehicleStatus, Vin};
 use autocrm_persistence::db::{is_unique_violation, new_id};
 use autocrm_persistence::models::{
     Attachment, Customer, Deal, DealCollaborator, DealComment, DealDocument, DealFilter, DealScope,
@@ -568,16 +568,7 @@ fn win(ctx: &mut Ctx, deal: &Deal) -> ServiceResult<()> {
     let taxed = match &quoted {
         // As the quote described the car (its relief catalogue entry included).
         Some(q) => q.tax.vehicle,
-        None => TaxedVehicle {
-            condition: vehicle.condition.parse().unwrap_or(Condition::New),
-            energy: vehicle
-                .energy_type
-                .as_deref()
-                .and_then(|e| e.parse().ok())
-                .unwrap_or(EnergyType::Gasoline),
-            // The relief catalogue is not kept per car yet: a new-energy car is taken as listed.
-            in_relief_catalogue: true,
-        },
+        None => crate::sales::quotes::service::taxed(&vehicle, None),
     };
     let tax = purchase_tax(price_cents, &taxed, today, &rules)
         .map_err(|e| ServiceError::invalid("amount_cents", "out_of_range", e.to_string()))?;

@@ -151,7 +151,7 @@ pub fn put_tax_rules(ctx: &mut Ctx, new: PurchaseTaxRules) -> ServiceResult<Purc
 }
 
 /// What the tax depends on, from the stock row.
-pub(super) fn taxed(
+pub(crate) fn taxed(
     vehicle: &autocrm_persistence::models::Vehicle,
     listed: Option<bool>,
 ) -> TaxedVehicle {
