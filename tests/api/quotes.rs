@@ -55,6 +55,14 @@ async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     status_and_body(app.get(path, token).await).await
 }
 
+async fn accept(app: &TestApp, token: &str, id: &str, body: Value) -> (u16, Value) {
+    status_and_body(
+        app.post(&format!("/api/v1/quotes/{id}/accept"), token, &body)
+            .await,
+    )
+    .await
+}
+
 fn sum_of_lines(q: &Value) -> i64 {
     q["lines"]
         .as_array()
@@ -230,15 +238,7 @@ async fn a_new_version_never_changes_an_old_one() {
     );
     assert_eq!(after.status, "superseded");
     // A superseded version cannot be accepted.
-    let (status, _) = status_and_body(
-        app.post(
-            &format!("/api/v1/quotes/{v1_id}/accept"),
-            &token,
-            &json!({}),
-        )
-        .await,
-    )
-    .await;
+    let (status, _) = accept(&app, &token, &v1_id, json!({})).await;
     assert_eq!(status, 409);
     let (_, list) = get(&app, &token, &format!("/api/v1/deals/{deal}/quotes")).await;
     let statuses: Vec<&str> = list
@@ -265,13 +265,11 @@ async fn an_expired_quote_reads_expired_and_cannot_be_accepted() {
         .advance(TimeDelta::days(7) + TimeDelta::minutes(1));
     let (_, read) = get(&app, &token, &format!("/api/v1/quotes/{id}")).await;
     assert_eq!(read["status"], "expired");
-    let (status, problem) = status_and_body(
-        app.post(
-            &format!("/api/v1/quotes/{id}/accept"),
-            &token,
-            &json!({"waivers": [{"gate": "test_drive_agreement", "reason": "客户已试驾同款"}]}),
-        )
-        .await,
+    let (status, problem) = accept(
+        &app,
+        &token,
+        &id,
+        json!({"waivers": [{"gate": "test_drive_agreement", "reason": "客户已试驾同款"}]}),
     )
     .await;
     assert_eq!(status, 409, "{problem}");
@@ -313,17 +311,7 @@ async fn accepting_moves_the_deal_to_contract_under_its_gates_and_opens_financin
     );
 
     // The contract gate wants a test-drive agreement or a waiver: refused, nothing written.
-    let accept = |body: Value| {
-        let (app, token, id) = (&app, token.clone(), id.clone());
-        async move {
-            status_and_body(
-                app.post(&format!("/api/v1/quotes/{id}/accept"), &token, &body)
-                    .await,
-            )
-            .await
-        }
-    };
-    let (status, problem) = accept(json!({})).await;
+    let (status, problem) = accept(&app, &token, &id, json!({})).await;
     assert_eq!(status, 409, "{problem}");
     assert!(
         problem["detail"]
@@ -337,6 +325,9 @@ async fn accepting_moves_the_deal_to_contract_under_its_gates_and_opens_financin
     assert_eq!(still["financing_application_id"], Value::Null);
 
     let (status, accepted) = accept(
+        &app,
+        &token,
+        &id,
         json!({"waivers": [{"gate": "test_drive_agreement", "reason": "客户已有同款车，无需试驾"}]}),
     )
     .await;
@@ -365,7 +356,7 @@ async fn accepting_moves_the_deal_to_contract_under_its_gates_and_opens_financin
         .collect();
     assert_eq!(events, ["quote.created", "quote.accepted"]);
     // Accepted is final; and the deal takes no new version.
-    let (status, _) = accept(json!({})).await;
+    let (status, _) = accept(&app, &token, &id, json!({})).await;
     assert_eq!(status, 409);
     let (status, _) = quote(&app, &token, &deal, json!({})).await;
     assert_eq!(status, 409);
@@ -392,11 +383,7 @@ async fn another_tenant_and_another_store_do_not_see_a_quote() {
         assert_eq!(status, 404);
         let (status, _) = get(&app, token, &format!("/api/v1/deals/{deal}/quotes")).await;
         assert_eq!(status, 404);
-        let (status, _) = status_and_body(
-            app.post(&format!("/api/v1/quotes/{id}/accept"), token, &json!({}))
-                .await,
-        )
-        .await;
+        let (status, _) = accept(&app, token, &id, json!({})).await;
         assert_eq!(status, 404);
         let (status, _) = quote(&app, token, &deal, json!({})).await;
         assert_eq!(status, 404);
@@ -588,13 +575,11 @@ async fn a_won_deal_invoices_its_accepted_quote() {
     .await;
     assert_eq!(status, 201, "{q}");
     let id = q["id"].as_str().unwrap();
-    let (status, accepted) = status_and_body(
-        app.post(
-            &format!("/api/v1/quotes/{id}/accept"),
-            &token,
-            &json!({"waivers": [{"gate": "test_drive_agreement", "reason": "老客户增购同款"}]}),
-        )
-        .await,
+    let (status, accepted) = accept(
+        &app,
+        &token,
+        id,
+        json!({"waivers": [{"gate": "test_drive_agreement", "reason": "老客户增购同款"}]}),
     )
     .await;
     assert_eq!(status, 200, "{accepted}");
