@@ -69,14 +69,17 @@ impl Lead {
         if source_lead_ids.is_empty() {
             return Ok(Vec::new());
         }
-        // Every plan of these lookups must probe the unique index `(org_id, source,
+        // The plans of these lookups are meant to probe the unique index `(org_id, source,
         // source_lead_id)` once per id. PostgreSQL otherwise picks its plan from statistics,
         // and for a source they do not know yet (a new feed, a fresh database) it scans all of
         // the source's leads and compares each with every id of the batch: 24 ms a batch of 500
         // after 5,000 leads, growing with both.
         if let (DbConn::Postgres(pg), 2..) = (&mut *conn, source_lead_ids.len()) {
             // A `LIMIT` keeps the lateral subquery from being flattened into a join the
-            // planner could turn into that scan: it runs once per id, on the index.
+            // planner could turn into that scan: it runs once per id, on an index. Which
+            // index is still the planner's: statistics taken while `leads` held one row make
+            // every index of `org_id` look as cheap, and one may be picked that filters the
+            // organisation's leads per id, until autovacuum's next ANALYZE (BENCHMARKS.md).
             return diesel::sql_query(
                 "SELECT l.* FROM unnest($3::text[]) AS wanted(id) CROSS JOIN LATERAL \
                  (SELECT * FROM leads WHERE org_id = $1 AND source = $2 \
