@@ -903,9 +903,9 @@ impl TestApp {
         self.clock.now()
     }
 
-    /// A second node's job runner on the same database and clock, with webhooks allowed to
+    /// A second node's application on the same database and clock, with webhooks allowed to
     /// reach loopback (as the apps of the webhook tests are).
-    pub async fn second_runner(&self) -> Arc<autocrm_api::jobs::Runner> {
+    pub async fn second_node(&self) -> autocrm_api::app::App {
         let mut settings = settings(&self.db_url);
         settings.data_dir = self.data_dir.display().to_string();
         settings.webhook_allow_private_targets = true;
@@ -913,11 +913,15 @@ impl TestApp {
         let clock: Arc<dyn Clock> = self.clock.clone();
         tokio::task::spawn_blocking(move || {
             let pool = open_database(&settings).expect("open the database");
-            let app = autocrm_api::startup::application(&settings, pool, clock).expect("app");
-            autocrm_api::startup::job_runner(app)
+            autocrm_api::startup::application(&settings, pool, clock).expect("app")
         })
         .await
         .unwrap()
+    }
+
+    /// A second node's job runner (see `second_node`).
+    pub async fn second_runner(&self) -> Arc<autocrm_api::jobs::Runner> {
+        autocrm_api::startup::job_runner(self.second_node().await)
     }
 }
 

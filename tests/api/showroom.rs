@@ -1,7 +1,7 @@
 //! Showroom traffic and store-visit invitations: a walk-in creates its customer and lead, a
 //! second visit is a repeat, the departure; invitation outcomes (showed, no-show,
-//! rescheduled, cancelled, a visit settling one) and 到店率 counted from the rows, within
-//! the caller's scope; bad input 422 with nothing written; a forbidden role 403; another
+//! rescheduled, cancelled, a visit settling one, the job settling no-shows) and 到店率
+//! counted from the rows, within the caller's scope; bad input 422 with nothing written; a forbidden role 403; another
 //! tenant's records 404.
 
 use chrono::{SecondsFormat, TimeDelta, Utc};
@@ -345,6 +345,186 @@ async fn invitation_outcomes_are_counted_into_the_visit_rate() {
     assert_eq!(period["code"], "validation_failed");
 }
 
+/// An invitation as the admin sees it.
+async fn invitation(app: &TestApp, id: &str) -> Value {
+    ok(
+        app.get(&format!("{INVITATIONS}/{id}"), &app.admin_token)
+            .await,
+        200,
+    )
+    .await
+}
+
+async fn settled_events(app: &TestApp, id: &str) -> usize {
+    let (org, id) = (app.org_id.clone(), id.to_owned());
+    app.with_db(move |conn| {
+        autocrm_persistence::models::OutboxEvent::list_for_aggregate(conn, &org, &id)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event_type == "store_visit_invitation.settled")
+            .count()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_invitation_nobody_settled_is_a_no_show_once_its_day_and_the_next_have_passed() {
+    let s = setup().await;
+    let app = &s.app;
+    // A lead the consultant works, and a customer without one.
+    let (status, taken) = status_and_body(
+        app.post(
+            "/api/v1/leads",
+            &s.consultant_token,
+            &json!({"source": "phone", "customer": {"name": "吴磊", "phone": "13700001111"}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{taken}");
+    let lead = taken["lead"]["id"].as_str().unwrap().to_owned();
+    let worked = taken["lead"]["customer_id"].as_str().unwrap().to_owned();
+    let walk_in = app
+        .create_customer(
+            &s.consultant_token,
+            &json!({"name": "郑丽", "phone": "13700002222"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Both invited for tomorrow 15:00 in Shanghai (it is 10:00 today), the second one also
+    // for the day after.
+    let mut invited = Vec::new();
+    for (customer, hours) in [(&worked, 29), (&walk_in, 29), (&walk_in, 53)] {
+        let inv = ok(
+            app.post(
+                INVITATIONS,
+                &s.consultant_token,
+                &json!({"customer_id": customer, "appointment_at": at(&s, TimeDelta::hours(hours))}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        invited.push(inv["id"].as_str().unwrap().to_owned());
+    }
+    let (no_show, showed, later) = (invited[0].clone(), invited[1].clone(), invited[2].clone());
+    assert_eq!(invitation(app, &no_show).await["lead_id"], lead.as_str());
+
+    // The day after the appointment is still the grace day: nothing is settled.
+    app.clock.advance(TimeDelta::days(2));
+    app.run_jobs().await;
+    for id in &invited {
+        assert_eq!(invitation(app, id).await["status"], "scheduled");
+    }
+    // One customer comes in on the grace day: the visit settles their first invitation only.
+    ok(
+        app.post(
+            VISITS,
+            &s.consultant_token,
+            &json!({"customer_id": walk_in, "party_size": 1}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(invitation(app, &showed).await["status"], "showed");
+    assert_eq!(invitation(app, &later).await["status"], "scheduled");
+
+    // The next morning the other one is a no-show, settled once by two nodes at once.
+    app.clock.advance(TimeDelta::days(1));
+    let (one, two) = (app.second_node().await, app.second_node().await);
+    let (a, b) = tokio::join!(
+        autocrm_api::sales::showroom::no_shows::settle_no_shows(&one),
+        autocrm_api::sales::showroom::no_shows::settle_no_shows(&two)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    let settled = invitation(app, &no_show).await;
+    assert_eq!(settled["status"], "no_show", "{settled}");
+    assert_eq!(settled["outcome_by"], "system:showroom.settle_no_shows");
+    assert_eq!(settled_events(app, &no_show).await, 1);
+    assert_eq!(invitation(app, &showed).await["status"], "showed");
+    // The later one is on its grace day.
+    assert_eq!(invitation(app, &later).await["status"], "scheduled");
+
+    // The consultant has a task to invite again, and heard of it; the runner's later runs
+    // add nothing.
+    app.clock.advance(TimeDelta::hours(2));
+    app.run_jobs_on_two_nodes().await;
+    let tasks = ok(
+        app.get(
+            &format!("/api/v1/tasks?owner_id={}", s.consultant),
+            &s.consultant_token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let again: Vec<&Value> = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "store_visit_invitation")
+        .collect();
+    assert_eq!(again.len(), 1, "{tasks}");
+    assert_eq!(again[0]["lead_id"], lead.as_str());
+    assert_eq!(again[0]["status"], "open");
+    assert_eq!(settled_events(app, &no_show).await, 1);
+    let inbox = ok(
+        app.get("/api/v1/me/notifications", &s.consultant_token)
+            .await,
+        200,
+    )
+    .await;
+    assert!(inbox.to_string().contains("邀约爽约"), "{inbox}");
+
+    // A day later the runner settles the later one; without a lead it opens no task.
+    app.clock.advance(TimeDelta::days(1));
+    app.run_jobs().await;
+    assert_eq!(invitation(app, &later).await["status"], "no_show");
+    let tasks = ok(
+        app.get(
+            &format!("/api/v1/tasks?owner_id={}", s.consultant),
+            &s.consultant_token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let again = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "store_visit_invitation")
+        .count();
+    assert_eq!(again, 1, "{tasks}");
+
+    // 到店率 counts all three: one of three.
+    let stats = ok(
+        app.get(
+            &format!(
+                "/api/v1/showroom/stats?from={}&to={}",
+                at(&s, TimeDelta::days(-6)),
+                at(&s, TimeDelta::days(1))
+            ),
+            &app.admin_token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (
+            &stats["showed"],
+            &stats["settled"],
+            &stats["visit_rate_basis_points"]
+        ),
+        (&json!(1), &json!(3), &json!(3333)),
+        "{stats}"
+    );
+}
+
 #[tokio::test]
 async fn bad_input_is_422_and_writes_nothing() {
     let s = setup().await;
@@ -512,6 +692,16 @@ async fn roles_without_deals_are_forbidden_and_other_tenants_records_not_found()
             &format!("{INVITATIONS}/{}/outcome", inv["id"].as_str().unwrap()),
             &other,
             &json!({"status": "cancelled"}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.get(
+            &format!("{INVITATIONS}/{}", inv["id"].as_str().unwrap()),
+            &other,
         )
         .await,
         404,

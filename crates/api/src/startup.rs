@@ -119,6 +119,7 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             Arc::new(crate::leads::intake::retention::ClearExpiredLeadPayloads),
             Arc::new(crate::tasks::escalation::EscalateOverdueTasks),
             Arc::new(crate::leads::pool::job::ReturnUnworkedLeads),
+            Arc::new(crate::sales::showroom::no_shows::SettleNoShows),
         ],
         vec![
             crate::jobs::housekeeping::Housekeeping::every_hour(),
@@ -129,6 +130,7 @@ pub fn job_catalogue() -> (Vec<Arc<dyn crate::jobs::Job>>, Vec<crate::jobs::Peri
             crate::leads::intake::retention::ClearExpiredLeadPayloads::hourly(),
             crate::tasks::escalation::EscalateOverdueTasks::every_minute(),
             crate::leads::pool::job::ReturnUnworkedLeads::every_ten_minutes(),
+            crate::sales::showroom::no_shows::SettleNoShows::every_hour(),
         ],
     )
 }

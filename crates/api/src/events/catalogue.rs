@@ -976,7 +976,7 @@ catalogue! {
     UserHandedOver = "user.handed_over", "A user's customers, open leads, open tasks, open deals, future test drives and pending store-visit invitations were handed over to colleagues (离职交接)";
     LeadTriggerFired = "lead.trigger_fired", "A behaviour trigger fired for a lead's customer (e.g. the same model viewed on 3 days) and opened a task for the owner";
     ShowroomVisitRegistered = "showroom.visit_registered", "A walk-in was registered at the showroom (展厅客流登记): first or repeat visit, with its customer and lead";
-    StoreVisitInvitationSettled = "store_visit_invitation.settled", "A store-visit invitation (邀约到店) got its outcome: showed, no-show, rescheduled or cancelled";
+    StoreVisitInvitationSettled = "store_visit_invitation.settled", "A store-visit invitation (邀约到店) got its outcome: showed, no-show (entered, or settled by the system once the appointment's day and the next have passed), rescheduled or cancelled";
 }
 
 /// Whether `event_type` is in the catalogue.

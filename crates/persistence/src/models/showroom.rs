@@ -155,6 +155,23 @@ impl ShowroomVisit {
 }
 
 impl StoreVisitInvitation {
+    /// Invitations of every organisation still scheduled for before `before`, oldest
+    /// appointment first: (org_id, id). For the job that settles no-shows.
+    pub fn scheduled_before(
+        conn: &mut DbConn,
+        before: chrono::NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<Vec<(String, String)>> {
+        use store_visit_invitations as t;
+        t::table
+            .filter(t::status.eq("scheduled"))
+            .filter(t::appointment_at.lt(before))
+            .order((t::appointment_at.asc(), t::id.asc()))
+            .select((t::org_id, t::id))
+            .limit(limit)
+            .load(conn)
+    }
+
     /// A page of invitations, by id.
     pub fn list(conn: &mut DbConn, org_id: &str, f: &ShowroomFilter) -> QueryResult<Vec<Self>> {
         let mut q = filtered!(

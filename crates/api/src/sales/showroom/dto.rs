@@ -354,6 +354,8 @@ pub struct InvitationDto {
     pub rescheduled_from_id: Option<String>,
     pub rescheduled_to_id: Option<String>,
     pub outcome_at: Option<DateTime<Utc>>,
+    /// Who recorded the outcome: a user id, or `system:showroom.settle_no_shows` for a
+    /// no-show the system settled once the appointment's day had passed.
     pub outcome_by: Option<String>,
     pub created_by: String,
     pub version: i64,

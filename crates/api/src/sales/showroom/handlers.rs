@@ -171,6 +171,26 @@ pub async fn list_store_visit_invitations(
     Ok(HttpResponse::Ok().json(window.page(items, |i| &i.id, InvitationDto::from)))
 }
 
+/// Get one store-visit invitation.
+///
+/// One the caller sees (as for the list); another's, or another organisation's, is 404.
+/// Answers the version in `ETag`. Changes nothing.
+#[utoipa::path(
+    get, path = "/api/v1/store-visit-invitations/{id}", tag = "showroom",
+    params(("id" = String, Path, description = "Invitation id")),
+    responses((status = 200, description = "The invitation", body = InvitationDto))
+)]
+pub async fn get_store_visit_invitation(
+    caller: Authorized<perm::DealsRead>,
+    id: PathId,
+) -> Result<HttpResponse, ApiError> {
+    let inv = caller
+        .read(move |ctx| service::find_invitation(ctx, &id.0))
+        .await?;
+    let dto = InvitationDto::from(inv);
+    Ok(versioned(StatusCode::OK, dto.version, dto))
+}
+
 /// Record the outcome of a store-visit invitation.
 ///
 /// `showed` (optionally naming the customer's visit), `no_show` (once the appointment has
@@ -179,6 +199,12 @@ pub async fn list_store_visit_invitations(
 /// outcome is 409 `invalid_transition`; one the caller does not see, 404. The inviting
 /// consultant, managers of its store, general managers, admins, finance. Emits
 /// `store_visit_invitation.settled`.
+///
+/// An invitation nobody settles is settled by the system: once the appointment day and the
+/// day after it (in the organisation's time zone) have passed without a visit, an hourly job
+/// records `no_show` (`outcome_by` `system:showroom.settle_no_shows`), emits the same event
+/// and, while the invitation's lead is open, opens a task to invite again
+/// (`store_visit_invitation`, due a day later) for the lead's owner, notified.
 #[utoipa::path(
     post, path = "/api/v1/store-visit-invitations/{id}/outcome", tag = "showroom",
     params(("id" = String, Path, description = "Invitation id")),
@@ -252,6 +278,7 @@ crate::endpoints![
     patch_showroom_visit,
     create_store_visit_invitation,
     list_store_visit_invitations,
+    get_store_visit_invitation,
     store_visit_invitation_outcome,
     showroom_stats,
 ];

@@ -8,6 +8,7 @@ use autocrm_domain::access::Role;
 use autocrm_domain::contact::Phone;
 use autocrm_domain::customer::ActivityKind;
 use autocrm_domain::leads::SourceChannel;
+use autocrm_domain::notification::NotificationKind;
 use autocrm_domain::sales::visits::{
     InvitationCounts, InvitationStatus, PartySize, ShowroomVisit as Visit, VisitError, VisitKind,
     VisitRate, settle_invitation, visit_rate,
@@ -24,6 +25,8 @@ use crate::app::{Actor, Change, Ctx, ServiceError, ServiceResult, records};
 use crate::customers::personal::indexes_of;
 use crate::events::catalogue::{ShowroomVisitRegistered, StoreVisitInvitationSettled};
 use crate::leads::intake::service::{Contact, NewLead, StoreRef, intake};
+use crate::notifications::service::{Notification, notify};
+use crate::tasks::service::{NewTask, TaskKind};
 
 /// A visit up to this many days after the appointment day still counts as showing up.
 pub const GRACE_DAYS: u32 = 1;
@@ -675,6 +678,74 @@ fn settle(
         }),
     )?;
     Ok(inv)
+}
+
+/// Settles a scheduled invitation whose window has closed (its appointment day and
+/// `GRACE_DAYS` after it, in the organisation's time zone) as a no-show, and opens a task to
+/// invite the customer again (重新邀约) for whoever works the lead while the lead is open,
+/// notified. A visit in the window needs no look: registering it settled a scheduled
+/// invitation of the customer as showed. `false` when the invitation has its outcome or its
+/// window is still open. Run under the invitation's row lock, so two nodes settle it once.
+/// Emits `store_visit_invitation.settled`.
+pub fn settle_if_no_show(ctx: &mut Ctx, id: &str) -> ServiceResult<bool> {
+    lock_row(ctx.conn, StoreVisitInvitation::TABLE, id)?;
+    let inv = find_invitation(ctx, id)?;
+    let zone = ctx.time_zone()?;
+    let today = ctx.today()?;
+    let due = status_of(&inv)? == InvitationStatus::Scheduled
+        && settle_invitation(
+            zone.date_of(inv.created_at.and_utc()),
+            zone.date_of(inv.appointment_at.and_utc()),
+            &[],
+            today,
+            GRACE_DAYS,
+        ) == InvitationStatus::NoShow;
+    if !due {
+        return Ok(false);
+    }
+    settle(ctx, &inv.id, InvitationStatus::NoShow, None, None)?;
+    let lead = match &inv.lead_id {
+        Some(lead_id) => Lead::find(ctx.conn, ctx.org_id(), lead_id)?
+            .filter(|l| crate::leads::service::status_of(l).is_ok_and(|s| s.is_open())),
+        None => None,
+    };
+    let Some(lead) = lead else {
+        return Ok(true);
+    };
+    let owner = lead.owner_id.clone().unwrap_or(inv.consultant_id.clone());
+    let appointment = zone
+        .local(inv.appointment_at.and_utc())
+        .format("%m月%d日 %H:%M");
+    let task = crate::tasks::service::open(
+        ctx,
+        NewTask {
+            kind: TaskKind::StoreVisitInvitation,
+            title: "客户爽约，重新邀约到店".to_owned(),
+            note: Some(format!(
+                "客户未按邀约（{appointment}）到店，请联系客户重新约时间。"
+            )),
+            owner_id: Some(owner.clone()),
+            store_id: lead.store_id.clone(),
+            lead_id: Some(lead.id.clone()),
+            deal_id: None,
+            customer_id: Some(inv.customer_id.clone()),
+            due_at: ctx.now_utc() + TimeDelta::days(1),
+            dedupe_key: Some(format!("no_show:{}", inv.id)),
+        },
+    )?;
+    if let Some(task) = task {
+        notify(
+            ctx,
+            &owner,
+            Notification {
+                kind: NotificationKind::TaskAssigned,
+                title: "邀约爽约：请重新邀约".to_owned(),
+                body: format!("客户未按邀约（{appointment}）到店，已为你生成重新邀约任务。"),
+                link: Some(format!("/api/v1/tasks/{}", task.id)),
+            },
+        )?;
+    }
+    Ok(true)
 }
 
 /// Gives a scheduled invitation the caller sees its outcome: `showed` (optionally naming the

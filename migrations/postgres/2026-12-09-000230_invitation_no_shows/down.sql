@@ -1,0 +1,1 @@
+DROP INDEX store_visit_invitations_scheduled_idx;
