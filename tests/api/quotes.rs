@@ -63,6 +63,14 @@ async fn accept(app: &TestApp, token: &str, id: &str, body: Value) -> (u16, Valu
     .await
 }
 
+async fn decline(app: &TestApp, token: &str, id: &str, body: Value) -> (u16, Value) {
+    status_and_body(
+        app.post(&format!("/api/v1/quotes/{id}/decline"), token, &body)
+            .await,
+    )
+    .await
+}
+
 fn sum_of_lines(q: &Value) -> i64 {
     q["lines"]
         .as_array()
@@ -363,6 +371,98 @@ async fn accepting_moves_the_deal_to_contract_under_its_gates_and_opens_financin
 }
 
 #[tokio::test]
+async fn a_declined_quote_keeps_its_reason_and_the_deal_goes_on_with_a_new_version() {
+    let app = TestApp::spawn_with(|s| s.access_token_ttl_secs = 30 * 24 * 3600).await;
+    let team = team(&app).await;
+    let token = team.consultant.1.clone();
+    let car = new_car(&app, &team, "gasoline", 15_000_000).await;
+    let deal = deal_with(&app, &team, &car).await;
+    let (_, first) = quote(&app, &token, &deal, json!({})).await;
+    let first = first["id"].as_str().unwrap().to_owned();
+
+    // A reason off the list, or `other` without a note, is 422 and changes nothing.
+    for (body, field) in [
+        (json!({"reason": "too_expensive"}), "reason"),
+        (json!({"reason": "other", "note": "  "}), "note"),
+        (
+            json!({"reason": "price", "note": "价".repeat(1001)}),
+            "note",
+        ),
+    ] {
+        let (status, problem) = decline(&app, &token, &first, body).await;
+        assert_eq!(status, 422, "{problem}");
+        let fields = field_errors(&problem).unwrap();
+        assert!(
+            fields.iter().any(|(f, _)| f == field),
+            "{field} not in {fields:?}"
+        );
+    }
+    let (_, read) = get(&app, &token, &format!("/api/v1/quotes/{first}")).await;
+    assert_eq!(
+        (&read["status"], read["version"].as_i64()),
+        (&json!("sent"), Some(1))
+    );
+
+    let (status, declined) = decline(
+        &app,
+        &token,
+        &first,
+        json!({"reason": "price", "note": "  客户对比了竞品报价，希望再多优惠三万  "}),
+    )
+    .await;
+    assert_eq!(status, 200, "{declined}");
+    assert_eq!(declined["status"], "declined");
+    assert_eq!(declined["decline_reason"], "price");
+    assert_eq!(
+        declined["decline_note"],
+        "客户对比了竞品报价，希望再多优惠三万"
+    );
+    assert_eq!(declined["declined_by"], team.consultant.0.as_str());
+    assert!(declined["declined_at"].is_string());
+    // Final: neither declined again nor accepted.
+    let (status, problem) = decline(&app, &token, &first, json!({"reason": "timing"})).await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["code"], "invalid_transition");
+    let (status, _) = accept(&app, &token, &first, json!({})).await;
+    assert_eq!(status, 409);
+    let events: Vec<String> = events_of(&app, &first)
+        .await
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(
+        events.iter().filter(|e| *e == "quote.declined").count(),
+        1,
+        "{events:?}"
+    );
+
+    // The deal stays where it was and takes a new version; the declined one stays declined.
+    let (_, d) = get(&app, &token, &format!("/api/v1/deals/{deal}")).await;
+    assert_eq!(d["stage"], "qualified");
+    let (status, second) = quote(
+        &app,
+        &token,
+        &deal,
+        json!({"lines": [{"kind": "discount", "amount_cents": 3_000_000}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(second["version_number"], 2);
+    let (_, read) = get(&app, &token, &format!("/api/v1/quotes/{first}")).await;
+    assert_eq!(read["status"], "declined");
+    assert_eq!(read["decline_reason"], "price");
+
+    // An expired quote is not declined: it has lapsed.
+    app.clock
+        .advance(TimeDelta::days(7) + TimeDelta::minutes(1));
+    let second = second["id"].as_str().unwrap();
+    let (status, problem) = decline(&app, &token, second, json!({"reason": "competitor"})).await;
+    assert_eq!(status, 409, "{problem}");
+    let (_, read) = get(&app, &token, &format!("/api/v1/quotes/{second}")).await;
+    assert_eq!(read["status"], "expired");
+}
+
+#[tokio::test]
 async fn another_tenant_and_another_store_do_not_see_a_quote() {
     let app = TestApp::spawn().await;
     let team_a = team(&app).await;
@@ -384,6 +484,8 @@ async fn another_tenant_and_another_store_do_not_see_a_quote() {
         let (status, _) = get(&app, token, &format!("/api/v1/deals/{deal}/quotes")).await;
         assert_eq!(status, 404);
         let (status, _) = accept(&app, token, &id, json!({})).await;
+        assert_eq!(status, 404);
+        let (status, _) = decline(&app, token, &id, json!({"reason": "price"})).await;
         assert_eq!(status, 404);
         let (status, _) = quote(&app, token, &deal, json!({})).await;
         assert_eq!(status, 404);

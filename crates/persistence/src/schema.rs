@@ -1058,6 +1058,10 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        declined_at -> Nullable<Timestamp>,
+        declined_by -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        decline_note -> Nullable<Text>,
     }
 }
 

@@ -839,6 +839,34 @@ pub struct QuoteAccepted {
     pub accepted_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The customer turned a quote down (客户拒绝报价), with a reason from the lost reasons' list;
+/// the deal stays where it is, for a new version or a lost request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "quote_id": "0193a600-3c4d-7e00-8f1a-4b5c6d7e8f90",
+    "deal_id": "0193a5f0-2b3c-7d00-8e1f-3a4b5c6d7e80",
+    "customer_id": "0193a5c4-7b2e-7f00-8a1b-2c3d4e5f6a70",
+    "store_id": "0193a5c4-5a1b-7c00-8d2e-1f2a3b4c5d60",
+    "owner_id": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "version_number": 1, "total_cents": 23217168, "reason": "price",
+    "declined_by": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
+    "declined_at": "2026-12-09T08:20:00Z"
+}))]
+pub struct QuoteDeclined {
+    pub quote_id: String,
+    pub deal_id: String,
+    pub customer_id: String,
+    pub store_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub version_number: i64,
+    /// The sum of the quote's lines, in fen.
+    pub total_cents: i64,
+    /// price, competitor, financing_refused, no_stock, timing or other.
+    pub reason: String,
+    pub declined_by: String,
+    pub declined_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// A user's customers, open leads, open tasks, open deals and future test drives were handed
 /// over (离职交接) to colleagues in one step: the totals and what each colleague received.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -973,6 +1001,7 @@ catalogue! {
     TaskEscalated = "task.escalated", "An escalation step was taken on an overdue task: owner reminded, manager told, reassigned, or general manager told";
     QuoteCreated = "quote.created", "A new version of a deal's quote was sent (the earlier open one superseded)";
     QuoteAccepted = "quote.accepted", "A quote was accepted: the deal moved to contract, a financing application opened for its plan";
+    QuoteDeclined = "quote.declined", "The customer turned a quote down, with a reason; the deal stays where it is";
     UserHandedOver = "user.handed_over", "A user's customers, open leads, open tasks, open deals, future test drives and pending store-visit invitations were handed over to colleagues (离职交接)";
     LeadTriggerFired = "lead.trigger_fired", "A behaviour trigger fired for a lead's customer (e.g. the same model viewed on 3 days) and opened a task for the owner";
     ShowroomVisitRegistered = "showroom.visit_registered", "A walk-in was registered at the showroom (展厅客流登记): first or repeat visit, with its customer and lead";

@@ -60,6 +60,22 @@ impl Default for LostPolicy {
     }
 }
 
+/// The note that goes with a reason (of a lost request, or of a declined quote): a blank note
+/// counts as none, `other` needs one, and none is longer than `LOST_NOTE_MAX` characters.
+pub fn reason_note(
+    reason: LostReason,
+    note: Option<&str>,
+) -> Result<Option<String>, LostRequestError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > LOST_NOTE_MAX) {
+        return Err(LostRequestError::NoteTooLong);
+    }
+    if reason == LostReason::Other && note.is_none() {
+        return Err(LostRequestError::NoteRequired);
+    }
+    Ok(note.map(str::to_owned))
+}
+
 /// A reason with its note, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LostRequest {
@@ -76,16 +92,9 @@ impl LostRequest {
         note: Option<&str>,
         policy: LostPolicy,
     ) -> Result<LostRequest, LostRequestError> {
-        let note = note.map(str::trim).filter(|n| !n.is_empty());
-        if note.is_some_and(|n| n.chars().count() > LOST_NOTE_MAX) {
-            return Err(LostRequestError::NoteTooLong);
-        }
-        if reason == LostReason::Other && note.is_none() {
-            return Err(LostRequestError::NoteRequired);
-        }
         Ok(LostRequest {
             reason,
-            note: note.map(str::to_owned),
+            note: reason_note(reason, note)?,
             status: if policy.approval_required {
                 LostRequestStatus::Requested
             } else {

@@ -25,7 +25,7 @@ pub use events::{CustomerEvent, EventKind};
 pub use grade::{LeadGrade, PerGrade};
 pub use lost::{
     LOST_NOTE_MAX, LostDecision, LostPolicy, LostReason, LostRequest, LostRequestError,
-    LostRequestStatus,
+    LostRequestStatus, reason_note,
 };
 pub use needs::{LeadNeeds, WantedVehicle};
 pub use shift::{DayOfWeek, ShiftPattern, ShiftSpan, is_on_shift};

@@ -231,6 +231,8 @@ crate::text_enum! {
         Draft = "draft",
         Sent = "sent",
         Accepted = "accepted",
+        /// The customer turned it down, with a reason (客户拒绝报价).
+        Declined = "declined",
         Expired = "expired",
         /// A newer version replaced it; the quote itself is never changed.
         Superseded = "superseded",
@@ -285,8 +287,8 @@ impl QuoteStatus {
         }
     }
 
-    /// Draft → sent or superseded; sent → accepted (before it expires), expired (once it has),
-    /// or superseded. Accepted, expired and superseded are final.
+    /// Draft → sent or superseded; sent → accepted or declined (before it expires), expired
+    /// (once it has), or superseded. Accepted, declined, expired and superseded are final.
     pub fn transition(
         self,
         to: QuoteStatus,
@@ -297,7 +299,7 @@ impl QuoteStatus {
         let expired = expires_at.filter(|&expiry| now >= expiry);
         match (self, to) {
             (Draft, Sent | Superseded) | (Sent, Superseded) => Ok(to),
-            (Sent, Accepted) => match expired {
+            (Sent, Accepted | Declined) => match expired {
                 Some(expires_at) => Err(QuoteStatusError::Expired { expires_at }),
                 None => Ok(to),
             },

@@ -39,6 +39,11 @@ pub struct Quote {
     pub version: i64,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// Turned down by the customer: when, recorded by whom, why (a `LostReason`), the note.
+    pub declined_at: Option<chrono::NaiveDateTime>,
+    pub declined_by: Option<String>,
+    pub decline_reason: Option<String>,
+    pub decline_note: Option<String>,
 }
 
 super::record::tenant_record!(Quote, quotes);
@@ -72,6 +77,39 @@ impl Quote {
         )
         .set((
             quotes::status.eq(to),
+            quotes::version.eq(quotes::version + 1),
+            quotes::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    /// Declines a version that is still `from` (sent): the status, who and when, the reason
+    /// and its note. False when it was no longer at `from`.
+    pub fn decline(
+        conn: &mut DbConn,
+        org_id: &str,
+        id: &str,
+        from: &str,
+        to: &str,
+        by: &str,
+        reason: &str,
+        note: Option<&str>,
+        at: chrono::NaiveDateTime,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            quotes::table
+                .filter(quotes::org_id.eq(org_id))
+                .filter(quotes::id.eq(id))
+                .filter(quotes::status.eq(from)),
+        )
+        .set((
+            quotes::status.eq(to),
+            quotes::declined_at.eq(Some(at)),
+            quotes::declined_by.eq(Some(by)),
+            quotes::decline_reason.eq(Some(reason)),
+            quotes::decline_note.eq(note),
             quotes::version.eq(quotes::version + 1),
             quotes::updated_at.eq(at),
         ))

@@ -42,7 +42,8 @@ pub enum Subject {
     Deal,
 }
 
-fn refused(e: LostRequestError) -> ServiceError {
+/// A reason's note or a decision refused, as the answer's problem.
+pub(crate) fn refused(e: LostRequestError) -> ServiceError {
     match e {
         LostRequestError::NoteRequired => ServiceError::invalid("note", "required", e.to_string()),
         LostRequestError::NoteTooLong => ServiceError::invalid("note", "too_long", e.to_string()),

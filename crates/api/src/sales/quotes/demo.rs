@@ -1,8 +1,10 @@
 //! Demo data: quotes on the demo deals that have a car, written as rows (the demo runs
-//! without a caller): two versions on the quote-stage deal (the first superseded), and on
+//! without a caller): two versions on the quote-stage deal (the customer declined the first
+//! over the price, the second has the larger discount), and on
 //! the contract-stage deal an accepted quote with a financing plan and its application.
 
 use autocrm_domain::financing::{self as fin, ApplicationStatus};
+use autocrm_domain::leads::LostReason;
 use autocrm_domain::sales::deals::DealStage;
 use autocrm_domain::sales::purchase_tax::PurchaseTaxRules;
 use autocrm_domain::sales::quotes::{
@@ -119,6 +121,10 @@ fn priced_row(
         version: 1,
         created_at: at,
         updated_at: at,
+        declined_at: None,
+        declined_by: None,
+        decline_reason: None,
+        decline_note: None,
     })
 }
 
@@ -155,16 +161,13 @@ pub fn seed(
         match stage {
             DealStage::Quote => {
                 let earlier = at - chrono::TimeDelta::days(2);
-                priced_row(
-                    deal,
-                    car,
-                    1,
-                    300_000,
-                    None,
-                    QuoteStatus::Superseded,
-                    earlier,
-                )?
-                .insert(conn)?;
+                let mut first =
+                    priced_row(deal, car, 1, 300_000, None, QuoteStatus::Declined, earlier)?;
+                first.declined_at = Some(earlier + chrono::TimeDelta::hours(20));
+                first.declined_by = Some(first.created_by.clone());
+                first.decline_reason = Some(LostReason::Price.as_str().to_owned());
+                first.decline_note = Some("客户对比了竞品报价，希望再多优惠三万".to_owned());
+                first.insert(conn)?;
                 priced_row(deal, car, 2, 600_000, None, QuoteStatus::Sent, at)?.insert(conn)?;
                 written += 2;
             }

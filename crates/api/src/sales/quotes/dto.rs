@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use autocrm_domain::financing as fin;
+use autocrm_domain::leads::LostReason;
 use autocrm_domain::sales::deals::AttachmentKind;
 use autocrm_domain::sales::purchase_tax::{NevRelief, PurchaseTaxRules, TaxBasis};
 use autocrm_domain::sales::quotes::{QuoteConfig, QuoteLineInput, QuoteLineKind, QuoteStatus};
@@ -12,6 +13,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::service::{FinancingRequest, NewQuote, Shown};
+use crate::app::ServiceError;
 use crate::financing::dto::calculator::{CalculateRequest, MethodDto};
 use crate::financing::stored::QuoteDto as LoanScheduleDto;
 use crate::sales::deals::dto::WaiverDto;
@@ -20,6 +22,7 @@ use crate::validate::schema::{Id, OptionalText, string_enum};
 
 string_enum!(LineKindSchema = QuoteLineKind::NAMES);
 string_enum!(QuoteStatusSchema = QuoteStatus::NAMES);
+string_enum!(DeclineReasonSchema = LostReason::NAMES);
 
 /// One line as entered: the amount is never negative (discounts and the trade-in allowance
 /// are subtracted by their kind).
@@ -164,6 +167,31 @@ impl CreateQuote {
     }
 }
 
+/// Why the customer turned the quote down.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "price", "note": "客户对比了竞品报价，希望再多优惠三万"}))]
+pub struct DeclineQuote {
+    /// price, competitor, financing_refused, no_stock, timing or other (`other` needs a
+    /// note): the list a lost deal's reason comes from.
+    #[validate(custom(function = "rules::one_of::<LostReason>"))]
+    #[schema(value_type = DeclineReasonSchema, inline)]
+    pub reason: String,
+    #[validate(length(max = 1000), custom(function = "rules::optional_text"))]
+    #[schema(value_type = Option<OptionalText<1000>>, inline)]
+    pub note: Option<String>,
+}
+
+impl DeclineQuote {
+    /// The reason and note (validated: the reason is one of the list).
+    pub fn into_command(self) -> Result<(LostReason, Option<String>), ServiceError> {
+        let reason = self.reason.parse().map_err(|_| {
+            ServiceError::invalid("reason", "not_allowed", "not one of the lost reasons")
+        })?;
+        Ok((reason, self.note))
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -282,8 +310,9 @@ pub struct QuoteFinancingDto {
         "basis": "nev_relief", "relief_capped": false},
     "financing": null, "financing_application_id": null,
     "created_by": "0193a5c4-6f1e-7cc0-9d2a-4b1f0e3c2a12",
-    "accepted_at": null, "accepted_by": null, "version": 1,
-    "created_at": "2026-12-10T02:00:00Z", "updated_at": "2026-12-10T02:00:00Z"
+    "accepted_at": null, "accepted_by": null,
+    "declined_at": null, "declined_by": null, "decline_reason": null, "decline_note": null,
+    "version": 1, "created_at": "2026-12-10T02:00:00Z", "updated_at": "2026-12-10T02:00:00Z"
 }))]
 pub struct QuoteDto {
     pub id: String,
@@ -306,6 +335,12 @@ pub struct QuoteDto {
     pub created_by: String,
     pub accepted_at: Option<DateTime<Utc>>,
     pub accepted_by: Option<String>,
+    /// When a `declined` quote was turned down, who recorded it, why (price, competitor,
+    /// financing_refused, no_stock, timing or other) and the note.
+    pub declined_at: Option<DateTime<Utc>>,
+    pub declined_by: Option<String>,
+    pub decline_reason: Option<String>,
+    pub decline_note: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -374,6 +409,10 @@ impl From<Shown> for QuoteDto {
             created_by: q.created_by,
             accepted_at: q.accepted_at.map(|t| t.and_utc()),
             accepted_by: q.accepted_by,
+            declined_at: q.declined_at.map(|t| t.and_utc()),
+            declined_by: q.declined_by,
+            decline_reason: q.decline_reason,
+            decline_note: q.decline_note,
             version: q.version,
             created_at: q.created_at.and_utc(),
             updated_at: q.updated_at.and_utc(),

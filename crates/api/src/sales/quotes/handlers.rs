@@ -1,10 +1,13 @@
-//! `/api/v1/deals/{id}/quotes`, `/api/v1/quotes/{id}`, `/api/v1/quotes/{id}/accept`,
+//! `/api/v1/deals/{id}/quotes`, `/api/v1/quotes/{id}`, `/api/v1/quotes/{id}/accept` and
+//! `/decline`,
 //! `/api/v1/settings/quotes` and `/api/v1/settings/purchase-tax`.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
-use super::dto::{AcceptQuote, CreateQuote, PurchaseTaxSettingsDto, QuoteDto, QuoteSettingsDto};
+use super::dto::{
+    AcceptQuote, CreateQuote, DeclineQuote, PurchaseTaxSettingsDto, QuoteDto, QuoteSettingsDto,
+};
 use super::service;
 use crate::error::{ApiError, Problem};
 use crate::http::versioning::versioned;
@@ -134,6 +137,38 @@ pub async fn accept_quote(
     Ok(versioned(StatusCode::OK, dto.version, dto))
 }
 
+/// Decline a quote.
+///
+/// Records that the customer turned down a `sent` version that has not expired (409
+/// otherwise: expired, superseded, accepted, declined), with a reason from the lost
+/// reasons' list (`other` needs a note; 422 without). The deal stays at its stage: the
+/// consultant makes a new version or asks for the deal to be marked lost. Consultants (their
+/// deals), sales managers, general managers, admins and finance. Emits `quote.declined`.
+#[utoipa::path(
+    post, path = "/api/v1/quotes/{id}/decline", tag = "quotes",
+    params(("id" = String, Path, description = "Quote id")),
+    request_body = DeclineQuote,
+    responses(
+        (status = 200, description = "Declined", body = QuoteDto),
+        (status = 409, description = "Not sent, or expired", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn decline_quote(
+    caller: Authorized<perm::DealsWrite>,
+    id: PathId,
+    body: Json<DeclineQuote>,
+) -> Result<HttpResponse, ApiError> {
+    let (reason, note) = body.into_inner().into_command()?;
+    let shown = caller
+        .write(move |ctx| {
+            let quote = service::decline(ctx, &id.0, reason, note.as_deref())?;
+            service::show(ctx, quote)
+        })
+        .await?;
+    let dto = QuoteDto::from(shown);
+    Ok(versioned(StatusCode::OK, dto.version, dto))
+}
+
 /// The organisation's quote settings.
 ///
 /// How many days a sent quote holds (7 until set). Changes nothing.
@@ -217,6 +252,7 @@ crate::endpoints![
     list_quotes,
     get_quote,
     accept_quote,
+    decline_quote,
     get_quote_settings,
     put_quote_settings,
     get_purchase_tax_settings,

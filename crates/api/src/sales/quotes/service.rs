@@ -1,5 +1,6 @@
 //! Quote use cases: a new version (superseding the deal's open ones), reads with the status
-//! as of now, acceptance (the deal to contract, a financing application for the plan), and
+//! as of now, acceptance (the deal to contract, a financing application for the plan),
+//! the customer declining one (with a reason), and
 //! the organisation's quote and purchase-tax settings.
 //!
 //! A version is never changed once written: the persistence model has no changeset, only
@@ -10,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use autocrm_domain::financing::{LoanQuote, Method};
+use autocrm_domain::leads::{LostReason, reason_note};
 use autocrm_domain::sales::deals::{AttachmentKind, DealStage};
 use autocrm_domain::sales::purchase_tax::{PurchaseTax, PurchaseTaxRules, TaxedVehicle};
 use autocrm_domain::sales::quotes::{
@@ -24,13 +26,14 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::app::{Change, Ctx, ServiceError, ServiceResult, records};
-use crate::events::catalogue::{QuoteAccepted, QuoteCreated};
+use crate::events::catalogue::{QuoteAccepted, QuoteCreated, QuoteDeclined};
 use crate::financing::dto::calculator::CalculateRequest;
 use crate::financing::service::applications::{self, NewApplication};
 use crate::financing::stored::QuoteDto as LoanScheduleDto;
 use crate::inventory::vehicles::service as vehicles;
 use crate::organization::settings::{change_sections, sections};
 use crate::sales::deals::service as deals;
+use crate::sales::lost_requests::service::refused;
 
 /// A financing plan as requested: the calculator's request (its price is set to the quote's
 /// vehicle price net of discounts, its start date to today when not given) and the lender.
@@ -315,6 +318,10 @@ pub fn create(ctx: &mut Ctx, deal_id: &str, new: NewQuote) -> ServiceResult<Quot
         version: 1,
         created_at: now,
         updated_at: now,
+        declined_at: None,
+        declined_by: None,
+        decline_reason: None,
+        decline_note: None,
     };
     quote.insert(ctx.conn)?;
     ctx.record(
@@ -367,6 +374,65 @@ pub fn of_deal(ctx: &mut Ctx, deal_id: &str) -> ServiceResult<Vec<Quote>> {
 
 fn status_error(e: QuoteStatusError) -> ServiceError {
     ServiceError::InvalidTransition(e.to_string())
+}
+
+/// Declines a sent, unexpired version for the customer (客户拒绝报价): a reason from the
+/// lost reasons' list (`other` needs a note). The deal stays where it is, for a new version
+/// or a lost request; 409 for a quote that is not `sent` or has expired. Emits
+/// `quote.declined`.
+pub fn decline(
+    ctx: &mut Ctx,
+    id: &str,
+    reason: LostReason,
+    note: Option<&str>,
+) -> ServiceResult<Quote> {
+    let note = reason_note(reason, note).map_err(refused)?;
+    let quote = find_visible(ctx, id)?;
+    lock_row(ctx.conn, Deal::TABLE, &quote.deal_id)?;
+    let quote = find_visible(ctx, &quote.id)?;
+    let from = status_of(&quote)?;
+    from.transition(
+        QuoteStatus::Declined,
+        Some(quote.valid_until.and_utc()),
+        ctx.now_utc(),
+    )
+    .map_err(status_error)?;
+    let deal = deals::find_visible(ctx, &quote.deal_id)?;
+    let now = ctx.now();
+    let actor = ctx.actor_id();
+    let declined = Quote::decline(
+        ctx.conn,
+        ctx.org_id(),
+        &quote.id,
+        from.as_str(),
+        QuoteStatus::Declined.as_str(),
+        &actor,
+        reason.as_str(),
+        note.as_deref(),
+        now,
+    )?;
+    if !declined {
+        return Err(ServiceError::Conflict("the quote changed meanwhile".into()));
+    }
+    ctx.record(
+        Change::new("quote.declined", "quote", &quote.id)
+            .detail(serde_json::json!({"deal_id": deal.id,
+                "version_number": quote.version_number, "reason": reason.as_str(),
+                "note": note}))
+            .event(QuoteDeclined {
+                quote_id: quote.id.clone(),
+                deal_id: deal.id.clone(),
+                customer_id: deal.customer_id.clone(),
+                store_id: deal.store_id.clone(),
+                owner_id: deal.owner_id.clone(),
+                version_number: quote.version_number,
+                total_cents: quote.total_cents,
+                reason: reason.as_str().to_owned(),
+                declined_by: actor,
+                declined_at: now.and_utc(),
+            }),
+    )?;
+    Quote::find(ctx.conn, ctx.org_id(), &quote.id)?.ok_or(ServiceError::NotFound)
 }
 
 /// Accepts a sent, unexpired version: the deal moves to `contract` through the deals

@@ -189,6 +189,14 @@ fn a_sent_quote_is_accepted_before_it_expires() {
         Sent.transition(Accepted, Some(expiry), expiry),
         Err(QuoteStatusError::Expired { expires_at: expiry })
     );
+    assert_eq!(
+        Sent.transition(Declined, Some(expiry), before),
+        Ok(Declined)
+    );
+    assert_eq!(
+        Sent.transition(Declined, Some(expiry), expiry),
+        Err(QuoteStatusError::Expired { expires_at: expiry })
+    );
     assert_eq!(Sent.transition(Expired, Some(expiry), expiry), Ok(Expired));
     assert_eq!(
         Sent.transition(Expired, Some(expiry), before),
@@ -205,7 +213,7 @@ fn versions_supersede_and_final_states_stay() {
     let now = Utc.with_ymd_and_hms(2025, 6, 20, 10, 0, 0).unwrap();
     assert_eq!(Draft.transition(Superseded, None, now), Ok(Superseded));
     assert_eq!(Sent.transition(Superseded, Some(now), now), Ok(Superseded));
-    for from in [Accepted, Expired, Superseded] {
+    for from in [Accepted, Declined, Expired, Superseded] {
         for &to in QuoteStatus::ALL {
             assert_eq!(
                 from.transition(to, Some(now), now),
@@ -215,6 +223,7 @@ fn versions_supersede_and_final_states_stay() {
         }
     }
     assert!(Draft.transition(Accepted, None, now).is_err());
+    assert!(Draft.transition(Declined, None, now).is_err());
 }
 
 mod properties {
