@@ -688,6 +688,11 @@ fn settle(
 /// window is still open. Run under the invitation's row lock, so two nodes settle it once.
 /// Emits `store_visit_invitation.settled`.
 pub fn settle_if_no_show(ctx: &mut Ctx, id: &str) -> ServiceResult<bool> {
+    // The lead before the invitation and the task it may get, as everywhere (an invitation's
+    // lead never changes).
+    if let Some(lead_id) = find_invitation(ctx, id)?.lead_id {
+        lock_row(ctx.conn, Lead::TABLE, &lead_id)?;
+    }
     lock_row(ctx.conn, StoreVisitInvitation::TABLE, id)?;
     let inv = find_invitation(ctx, id)?;
     let zone = ctx.time_zone()?;
