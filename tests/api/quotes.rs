@@ -380,7 +380,8 @@ async fn a_declined_quote_keeps_its_reason_and_the_deal_goes_on_with_a_new_versi
     let (_, first) = quote(&app, &token, &deal, json!({})).await;
     let first = first["id"].as_str().unwrap().to_owned();
 
-    // A reason off the list, or `other` without a note, is 422 and changes nothing.
+    // A reason off the list, `other` without a note, a note too long or with a NUL: 422, and
+    // nothing changes.
     for (body, field) in [
         (json!({"reason": "too_expensive"}), "reason"),
         (json!({"reason": "other", "note": "  "}), "note"),
@@ -388,6 +389,7 @@ async fn a_declined_quote_keeps_its_reason_and_the_deal_goes_on_with_a_new_versi
             json!({"reason": "price", "note": "价".repeat(1001)}),
             "note",
         ),
+        (json!({"reason": "price", "note": "太贵\u{0000}"}), "note"),
     ] {
         let (status, problem) = decline(&app, &token, &first, body).await;
         assert_eq!(status, 422, "{problem}");
