@@ -376,6 +376,19 @@ fn status_error(e: QuoteStatusError) -> ServiceError {
     ServiceError::InvalidTransition(e.to_string())
 }
 
+/// A version about to take its final status `to`, read again under its deal's row lock (one
+/// writer per deal), with the status it leaves and its deal; 409 when it cannot go to `to`.
+fn closing(ctx: &mut Ctx, id: &str, to: QuoteStatus) -> ServiceResult<(Quote, QuoteStatus, Deal)> {
+    let quote = find_visible(ctx, id)?;
+    lock_row(ctx.conn, Deal::TABLE, &quote.deal_id)?;
+    let quote = find_visible(ctx, &quote.id)?;
+    let from = status_of(&quote)?;
+    from.transition(to, Some(quote.valid_until.and_utc()), ctx.now_utc())
+        .map_err(status_error)?;
+    let deal = deals::find_visible(ctx, &quote.deal_id)?;
+    Ok((quote, from, deal))
+}
+
 /// Declines a sent, unexpired version for the customer (客户拒绝报价): a reason from the
 /// lost reasons' list (`other` needs a note). The deal stays where it is, for a new version
 /// or a lost request; 409 for a quote that is not `sent` or has expired. Emits
@@ -387,17 +400,7 @@ pub fn decline(
     note: Option<&str>,
 ) -> ServiceResult<Quote> {
     let note = reason_note(reason, note).map_err(refused)?;
-    let quote = find_visible(ctx, id)?;
-    lock_row(ctx.conn, Deal::TABLE, &quote.deal_id)?;
-    let quote = find_visible(ctx, &quote.id)?;
-    let from = status_of(&quote)?;
-    from.transition(
-        QuoteStatus::Declined,
-        Some(quote.valid_until.and_utc()),
-        ctx.now_utc(),
-    )
-    .map_err(status_error)?;
-    let deal = deals::find_visible(ctx, &quote.deal_id)?;
+    let (quote, from, deal) = closing(ctx, id, QuoteStatus::Declined)?;
     let now = ctx.now();
     let actor = ctx.actor_id();
     let declined = Quote::decline(
@@ -445,17 +448,7 @@ pub fn accept(
     id: &str,
     waivers: BTreeMap<AttachmentKind, String>,
 ) -> ServiceResult<Quote> {
-    let quote = find_visible(ctx, id)?;
-    lock_row(ctx.conn, Deal::TABLE, &quote.deal_id)?;
-    let quote = find_visible(ctx, &quote.id)?;
-    let from = status_of(&quote)?;
-    from.transition(
-        QuoteStatus::Accepted,
-        Some(quote.valid_until.and_utc()),
-        ctx.now_utc(),
-    )
-    .map_err(status_error)?;
-    let deal = deals::find_visible(ctx, &quote.deal_id)?;
+    let (quote, from, deal) = closing(ctx, id, QuoteStatus::Accepted)?;
     let stage = deals::stage_of(&deal)?;
     let deal = match stage {
         DealStage::Contract => deal,
