@@ -1,7 +1,7 @@
 //! Quote use cases: a new version (superseding the deal's open ones), reads with the status
-//! as of now, acceptance (the deal to contract, a financing application for the plan),
-//! the customer declining one (with a reason), and
-//! the organisation's quote and purchase-tax settings.
+//! as of now, acceptance (the deal to contract, a financing application for the plan), the
+//! customer declining one (with a reason), and the organisation's quote and purchase-tax
+//! settings.
 //!
 //! A version is never changed once written: the persistence model has no changeset, only
 //! status updates (`Quote::set_status`, `Quote::accept`). Expiry is computed when read
