@@ -503,6 +503,8 @@ async fn another_tenant_and_another_store_do_not_see_a_quote() {
         .await;
     let (status, _) = get(&app, &service.1, &format!("/api/v1/quotes/{id}")).await;
     assert_eq!(status, 403);
+    let (status, _) = decline(&app, &service.1, &id, json!({"reason": "price"})).await;
+    assert_eq!(status, 403);
 }
 
 #[tokio::test]

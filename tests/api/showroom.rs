@@ -675,6 +675,16 @@ async fn roles_without_deals_are_forbidden_and_other_tenants_records_not_found()
         201,
     )
     .await;
+    assert_problem(
+        app.get(
+            &format!("{INVITATIONS}/{}", inv["id"].as_str().unwrap()),
+            &marketing,
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
     let other = app.other_tenant().await;
     let res = app
         .request(
