@@ -21,7 +21,7 @@ PG_TEST_THREADS ?= 4
 # Every run/demo command talks to the same database, whichever of the two variables was set.
 RUN_ENV := AUTOCRM_DEV=true AUTOCRM_DATABASE_URL='$(DATABASE_URL)'
 
-.PHONY: run demo test test-sqlite test-postgres lint fmt openapi bench crosscheck load build release clean
+.PHONY: run demo test test-sqlite test-postgres fuzz lint fmt openapi bench crosscheck load build release clean
 
 ## run: build, migrate, seed the demo organisation (once), and serve on $(LISTEN) in dev mode
 run: demo
@@ -66,6 +66,10 @@ test-postgres:
 	AUTOCRM_TEST_BACKEND=postgres $(CARGO) test -p autocrm-persistence -p autocrm-tests -- --test-threads=$(PG_TEST_THREADS)
 	@echo "==> cargo test -p autocrm-api --test unit_of_work --test crash (PostgreSQL; the crash test kills the server mid-write)"
 	AUTOCRM_TEST_BACKEND=postgres $(CARGO) test -p autocrm-api --test unit_of_work --test job_runner --test crash
+
+## fuzz: every OpenAPI operation fuzzed by schemathesis against a demo server (SQLite; BACKEND=postgres)
+fuzz: build
+	scripts/fuzz-openapi.sh $(or $(BACKEND),sqlite)
 
 ## lint: rustfmt check and clippy with warnings denied
 lint:
