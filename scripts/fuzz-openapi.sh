@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every operation of the OpenAPI document, as an integrator's tooling or an outside tester
 # would: schemathesis generates requests from each operation's schema (valid ones, and the edge
-# cases of each field) and sends them, as the demo admin, to a server on a fresh demo database.
+# cases of each field) and sends them to a server on a fresh demo database: as the demo admin,
+# and the customer self-service operations as a demo customer.
 # Fails on any 5xx answer or panic. Used by .ci/run after `make test`.
 #
 #   scripts/fuzz-openapi.sh [sqlite|postgres]
@@ -9,7 +10,8 @@
 # EXAMPLES (default 10) requests per operation and phase; SEED fixes the generation (a failure
 # prints the seed and a curl line to replay it); AUTOCRM_BIN the server (target/debug/autocrm,
 # built when missing); PG the PostgreSQL server for `postgres` (a scratch database, dropped).
-# schemathesis is installed with pip into target/fuzz-venv on first use.
+# FUZZ_LOG=path keeps schemathesis' report. schemathesis is installed with pip into
+# target/fuzz-venv on first use.
 #
 # Left out, with tests of their own for their input:
 # - POST /api/v1/customer-auth/wechat answers 503 when WeChat's API cannot be reached, which is
@@ -67,18 +69,44 @@ token="$(curl -fsS --max-time 30 "$base/api/v1/auth/login" -H 'Content-Type: app
     -d '{"login": "admin@demo.autocrm.dev", "password": "demo2026pass"}' |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 
-"$venv/bin/st" run "$base/api-docs/openapi.json" \
-    --header "Authorization: Bearer $token" \
-    --checks not_a_server_error \
-    --exclude-path /api/v1/customer-auth/wechat \
-    --exclude-path /api/v1/me/notifications/stream \
-    --max-examples "$EXAMPLES" --seed "$SEED" --workers 1 --request-timeout 60 \
-    --continue-on-failure --no-color >"$work/fuzz.log" 2>&1 || true
+# The customer self-service operations (/api/v1/me/... of mini-programs) take a customer token,
+# which comes from an SMS or WeChat sign-in; on this dev server one is signed with the marked dev
+# secret (crates/api/src/config.rs: DEV_JWT_SECRET) for a demo customer instead.
+customer_token="$(curl -fsS --max-time 30 "$base/api/v1/customers?limit=1" -H "Authorization: Bearer $token" |
+    python3 -c '
+import base64, hashlib, hmac, json, sys, time, uuid
+admin = json.loads(base64.urlsafe_b64decode(sys.argv[1].split(".")[1] + "=="))
+customer = json.load(sys.stdin)["items"][0]["id"]
+now = int(time.time())
+claims = {"sub": customer, "org": admin["org"], "role": "customer", "iss": "autocrm",
+          "iat": now, "exp": now + 7200, "jti": str(uuid.uuid4())}
+b64 = lambda d: base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).rstrip(b"=")
+signing = b64({"alg": "HS256", "typ": "JWT"}) + b"." + b64(claims)
+signature = hmac.new(b"dev-only-jwt-secret-change-me-0123456789abcdef", signing, hashlib.sha256).digest()
+print((signing + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode())
+' "$token")"
+curl -fsS --max-time 30 -o /dev/null "$base/api/v1/me/customer" -H "Authorization: Bearer $customer_token" ||
+    { echo "the customer token was refused" >&2; exit 1; }
+
+self_service='^/api/v1/me/(customer|garage|consents|test-drives|behavior-events)'
+fuzz() {
+    "$venv/bin/st" run "$base/api-docs/openapi.json" \
+        --checks not_a_server_error \
+        --exclude-path /api/v1/customer-auth/wechat \
+        --exclude-path /api/v1/me/notifications/stream \
+        --max-examples "$EXAMPLES" --seed "$SEED" --workers 1 --request-timeout 60 \
+        --continue-on-failure --no-color "$@" 2>&1 || true
+}
+{
+    fuzz --header "Authorization: Bearer $token" --exclude-path-regex "$self_service"
+    fuzz --header "Authorization: Bearer $customer_token" --include-path-regex "$self_service"
+} >"$work/fuzz.log"
+[ -z "${FUZZ_LOG:-}" ] || cp "$work/fuzz.log" "$FUZZ_LOG"
 # A failed check is ours; an error inside the tool (it has crashed in its own schema walking)
 # leaves an operation less tested and is reported, not failed on.
 failed=0
 grep -q "^=* FAILURES =*$" "$work/fuzz.log" && failed=1
-grep -q "generated" "$work/fuzz.log" || failed=1  # the run did not get as far as a summary
+[ "$(grep -cE "^ *[0-9]+ generated" "$work/fuzz.log")" -eq 2 ] || failed=1  # a pass ended before its summary
 if grep -q "panicked" "$work/server.log"; then
     grep -B2 -A10 "panicked" "$work/server.log" >&2
     failed=1
@@ -92,5 +120,5 @@ if grep -q "^=* ERRORS =*$" "$work/fuzz.log"; then
     echo "schemathesis reported errors of its own (not failures of the API):"
     sed -n '/^=* ERRORS =*$/,/^Traceback/p' "$work/fuzz.log" | grep -v '^Traceback'
 fi
-summary="$(grep -E "generated" "$work/fuzz.log" | tail -1 | sed 's/^ *//')"
+summary="$(grep -E "^ *[0-9]+ generated" "$work/fuzz.log" | sed 's/^ *//' | paste -sd ';' | sed 's/;/ as staff; /; s/$/ as a customer/')"
 echo "fuzzed every operation on $BACKEND (seed $SEED, $EXAMPLES examples): $summary"
