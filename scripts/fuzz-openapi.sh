@@ -70,21 +70,26 @@ token="$(curl -fsS --max-time 30 "$base/api/v1/auth/login" -H 'Content-Type: app
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 
 # The customer self-service operations (/api/v1/me/... of mini-programs) take a customer token,
-# which comes from an SMS or WeChat sign-in; on this dev server one is signed with the marked dev
-# secret (crates/api/src/config.rs: DEV_JWT_SECRET) for a demo customer instead.
+# which comes from an SMS or WeChat sign-in; on this dev server one is signed for a demo customer
+# instead, with the secret the server uses: the marked dev default unless the environment sets one.
+rust_const() { sed -n "s/^pub const $2: &str = \"\(.*\)\";$/\1/p" "$REPO_ROOT/$1"; }
+secret="${AUTOCRM_JWT_SECRET:-$(rust_const crates/api/src/config.rs DEV_JWT_SECRET)}"
+issuer="$(rust_const crates/api/src/auth/jwt.rs ISSUER)"
+[ -n "$secret" ] && [ -n "$issuer" ] || { echo "DEV_JWT_SECRET or ISSUER not found in the source" >&2; exit 1; }
 customer_token="$(curl -fsS --max-time 30 "$base/api/v1/customers?limit=1" -H "Authorization: Bearer $token" |
     python3 -c '
 import base64, hashlib, hmac, json, sys, time, uuid
-admin = json.loads(base64.urlsafe_b64decode(sys.argv[1].split(".")[1] + "=="))
+token, secret, issuer = sys.argv[1:4]
+admin = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
 customer = json.load(sys.stdin)["items"][0]["id"]
 now = int(time.time())
-claims = {"sub": customer, "org": admin["org"], "role": "customer", "iss": "autocrm",
+claims = {"sub": customer, "org": admin["org"], "role": "customer", "iss": issuer,
           "iat": now, "exp": now + 7200, "jti": str(uuid.uuid4())}
 b64 = lambda d: base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).rstrip(b"=")
 signing = b64({"alg": "HS256", "typ": "JWT"}) + b"." + b64(claims)
-signature = hmac.new(b"dev-only-jwt-secret-change-me-0123456789abcdef", signing, hashlib.sha256).digest()
+signature = hmac.new(secret.encode(), signing, hashlib.sha256).digest()
 print((signing + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode())
-' "$token")"
+' "$token" "$secret" "$issuer")"
 curl -fsS --max-time 30 -o /dev/null "$base/api/v1/me/customer" -H "Authorization: Bearer $customer_token" ||
     { echo "the customer token was refused" >&2; exit 1; }
 

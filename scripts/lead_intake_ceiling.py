@@ -102,9 +102,14 @@ def replay(begin, statements):
     for s, p in statements:
         if "user_shifts" in s:
             team = [u for v in p.values() if v.startswith("'{") for u in UUID.findall(v)]
+    member = "(ARRAY[%s])[:u]" % ", ".join("'%s'" % u for u in team)
     dedupe = next(p for s, p in statements if 'FROM "leads"' in s and len(p) == 3)
     source_lead_id = dedupe[3]
     fresh = {}
+
+    def made_here(u):
+        # UUIDv7 carries its creation time: ids younger than the transaction are its own rows
+        return uuid_ms(u) >= begin_ms - 500
 
     def fresh_expr(value):
         return fresh.setdefault(value, "('%d-' || :r::text)" % len(fresh))
@@ -115,7 +120,7 @@ def replay(begin, statements):
             bare = v[1:-1] if v.startswith("'") else v
             if v == source_lead_id:
                 return "('%s-' || :r::text)" % bare.split("-")[0]
-            if writing and UUID.fullmatch(bare) and v not in read_values and uuid_ms(bare) >= begin_ms - 500:
+            if writing and UUID.fullmatch(bare) and v not in read_values and made_here(bare):
                 return fresh_expr(v)
             if writing and HEX64.fullmatch(bare):
                 return fresh_expr(v)
@@ -123,7 +128,7 @@ def replay(begin, statements):
                 # the phone's blind index: a phone nobody has, as a new lead's
                 return "ARRAY[md5(:r::text)]" if bare.startswith("{") else "md5(:r::text)"
             if writing and not bare.startswith("{"):
-                ids = [u for u in UUID.findall(bare) if uuid_ms(u) >= begin_ms - 500]
+                ids = [u for u in UUID.findall(bare) if made_here(u)]
                 if ids:  # a dedupe key such as first_response:<lead id>
                     prefix = bare.split(ids[0])[0]
                     return "(%s || %s)" % (literal("'%s'" % prefix), fresh_expr("'%s'" % ids[0]))
@@ -136,12 +141,10 @@ def replay(begin, statements):
         writing = sql.startswith("INSERT") or sql.startswith("UPDATE")
         text = substitute(sql, params, writing)
         if sql.startswith('INSERT INTO "notification_counters"'):
-            member = "(ARRAY[%s])[:u]" % ", ".join("'%s'" % u for u in team)
             text = re.sub(r"VALUES \('[^']+'", "VALUES (" + member, text, count=1)
             out.append(text + " \\gset")
             continue
         if sql.startswith('INSERT INTO "notifications"'):
-            member = "(ARRAY[%s])[:u]" % ", ".join("'%s'" % u for u in team)
             text = re.sub(
                 r"^(.*? VALUES \([^,]+, [^,]+, )'[^']+', '\d+'",
                 lambda m: m.group(1) + member + ", :last_position",
@@ -151,7 +154,6 @@ def replay(begin, statements):
         out.append(text + ";")
     head = ["\\set r random(1, 9000000000000)", "\\set u random(1, %d)" % max(1, len(team))]
     return head, out, team
-
 
 
 def folded(head, body):
